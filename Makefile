@@ -1,0 +1,53 @@
+# examprep: `make run` starts everything; `make test` runs every check. See README.md.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: run install install-dev test lint migrate content sandbox-check bench clean
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+content: migrate
+	$(PY) manage.py import_lessons
+	@if $(PY) manage.py help import_questions >/dev/null 2>&1; then $(PY) manage.py import_questions; fi
+
+run: content
+	@$(PY) manage.py show_setup --port $(PORT)
+	$(VENV)/bin/honcho start --port $(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+test: install-dev lint
+	@$(PY) -m examprep.embedded_redis --ensure
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
+	@if $(PY) manage.py help validate_questions >/dev/null 2>&1; then $(PY) manage.py validate_questions; fi
+	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest
+
+sandbox-check: install
+	$(PY) -m sandbox.runtime --check
+
+bench: install-dev
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script; done
+
+clean:
+	rm -rf $(VENV) staticfiles .redis .pytest_cache .ruff_cache

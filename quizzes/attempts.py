@@ -1,0 +1,234 @@
+"""Attempts in the database: start, answer, check, flag, move, finalise. The rules come from the pure modules."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import Http404
+
+from quizzes import review, scoring, selection, timer
+from quizzes.models import Attempt, AttemptItem, Question, QuizPreference, ReviewCard
+
+MAX_OPTIONS = 6
+MAX_SECONDS_PER_VISIT = 30 * 60  # a question left open while away counts at most this long for pacing
+
+
+@dataclass(frozen=True)
+class Saved:
+    """What became of an answer the browser sent: saved, or refused and why."""
+
+    saved: bool
+    refused: str = ""  # "late" (after the deadline) | "closed" (already submitted) | "final" (already checked)
+
+
+def live_questions():
+    return Question.objects.filter(retired_at__isnull=True)
+
+
+def snapshot(question: Question) -> dict:
+    return {"stem": question.stem, "kind": question.kind, "options": question.options}
+
+
+def create_items(attempt: Attempt, question_ids: list[int]) -> None:
+    questions = Question.objects.in_bulk(question_ids)
+    AttemptItem.objects.bulk_create(
+        AttemptItem(attempt=attempt, position=number, question_id=qid, content=snapshot(questions[qid]))
+        for number, qid in enumerate(question_ids, start=1)
+    )
+    Attempt.objects.filter(pk=attempt.pk).update(total_count=len(question_ids))
+    attempt.total_count = len(question_ids)
+
+
+def active_attempt(user, mode: str, topic: str = "") -> Attempt | None:
+    return Attempt.objects.filter(user=user, mode=mode, topic=topic, status=Attempt.ACTIVE).first()
+
+
+def start_drill(user, topic: str, now: datetime, rng: random.Random | None = None) -> Attempt:
+    """The student's open drill on this topic, or a new one over all its live questions."""
+    current = active_attempt(user, Attempt.DRILL, topic)
+    if current:
+        return current
+    ids = list(live_questions().filter(topic=topic).values_list("pk", flat=True))
+    missed = set(ReviewCard.objects.filter(user=user, question__topic=topic).values_list("question_id", flat=True))
+    order = selection.drill_order(ids, missed, rng or random.Random())
+    with transaction.atomic():
+        attempt = Attempt.objects.create(user=user, mode=Attempt.DRILL, topic=topic, started_at=now, position_since=now)
+        create_items(attempt, order)
+    return attempt
+
+
+def start_test(user, mode: str, now: datetime, rng: random.Random | None = None) -> tuple[Attempt, bool]:
+    """(attempt, created): a student's open test of this kind is resumed, never doubled."""
+    current = active_attempt(user, mode)
+    if current:
+        return current, False
+    shape = timer.TESTS[mode]
+    accommodation = QuizPreference.for_user(user).accommodation
+    limit = timer.time_limit(shape.minutes, accommodation)
+    by_topic: dict[str, list[int]] = {}
+    for pk, topic in live_questions().values_list("pk", "topic"):
+        by_topic.setdefault(topic, []).append(pk)
+    ids = selection.draw_across_topics(by_topic, shape.questions, rng or random.Random())
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                user=user, mode=mode, started_at=now, position_since=now, accommodation=accommodation,
+                time_limit_minutes=limit, deadline_at=timer.deadline_for(now, limit),
+            )
+            create_items(attempt, ids)
+            if attempt.deadline_at:
+                transaction.on_commit(lambda: schedule_submit(attempt))
+    except IntegrityError:  # another tab started the same test a moment ago
+        return active_attempt(user, mode), False
+    return attempt, True
+
+
+def schedule_submit(attempt: Attempt) -> None:
+    from quizzes.tasks import submit_attempt
+
+    submit_attempt.apply_async(args=[str(attempt.uuid)], eta=attempt.deadline_at)
+
+
+def start_review(user, now: datetime) -> Attempt | None:
+    """A session over the student's cards due today (most overdue first), or None when nothing is due."""
+    due = list(
+        ReviewCard.objects.filter(user=user, due__lt=review.end_of_day(now), question__retired_at__isnull=True)
+        .order_by("due")
+        .values_list("question_id", flat=True)[: review.SESSION_SIZE]
+    )
+    if not due:
+        return None
+    with transaction.atomic():
+        attempt = Attempt.objects.create(user=user, mode=Attempt.REVIEW, started_at=now, position_since=now)
+        create_items(attempt, due)
+    return attempt
+
+
+def clean_selection(values: list[str]) -> list[int]:
+    chosen = {int(v) for v in values if v.isdigit() and int(v) < MAX_OPTIONS}
+    return sorted(chosen)
+
+
+def owned(user, uuid) -> Attempt:
+    attempt = Attempt.objects.filter(uuid=uuid, user_id=user.pk).first() if user.is_authenticated else None
+    if attempt is None:
+        raise Http404("No such attempt.")
+    return attempt
+
+
+def close_if_expired(attempt: Attempt, now: datetime) -> Attempt:
+    """The server-side deadline check every request makes: an expired open test is submitted now."""
+    if attempt.status == Attempt.ACTIVE and timer.is_expired(attempt.deadline_at, now):
+        finalize(attempt.pk, "deadline", now)
+        attempt.refresh_from_db()
+    return attempt
+
+
+def save_answer(user, uuid, position: int, selected: list[int], now: datetime) -> Saved:
+    """Save one question's answer, only while the attempt is open and before its deadline."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().filter(uuid=uuid, user_id=user.pk).first()
+        if attempt is None:
+            raise Http404("No such attempt.")
+        if timer.is_expired(attempt.deadline_at, now):
+            refused = "late"
+        elif not timer.accepts_answers(attempt.status == Attempt.ACTIVE, attempt.deadline_at, now):
+            refused = "closed"
+        else:
+            refused = ""
+            changed = AttemptItem.objects.filter(attempt=attempt, position=position, checked_at__isnull=True).update(
+                selected=selected, answered_at=now if selected else None
+            )
+            if not changed:
+                if not AttemptItem.objects.filter(attempt=attempt, position=position).exists():
+                    raise Http404("No such question in this attempt.")
+                return Saved(saved=False, refused="final")
+    if refused:
+        close_if_expired(attempt, now)
+        return Saved(saved=False, refused=refused)
+    return Saved(saved=True)
+
+
+def toggle_flag(attempt: Attempt, position: int) -> bool:
+    item = attempt.items.filter(position=position).only("pk", "flagged").first()
+    if item is None:
+        raise Http404("No such question in this attempt.")
+    AttemptItem.objects.filter(pk=item.pk).update(flagged=not item.flagged)
+    return not item.flagged
+
+
+def visit(attempt: Attempt, position: int, now: datetime) -> None:
+    """Move the student to a question, adding the time since the last move to the question they left."""
+    spent = min(MAX_SECONDS_PER_VISIT, timer.elapsed_seconds(attempt.position_since, now, attempt.deadline_at))
+    if spent:
+        attempt.items.filter(position=attempt.position).update(seconds_spent=F("seconds_spent") + spent)
+    Attempt.objects.filter(pk=attempt.pk).update(position=position, position_since=now)
+    attempt.position, attempt.position_since = position, now
+
+
+def correct_indexes(item: AttemptItem) -> list[int]:
+    return [index for index, option in enumerate(item.options) if option["correct"]]
+
+
+def check_item(attempt: Attempt, position: int, selected: list[int], now: datetime) -> AttemptItem:
+    """Drill and review: lock the answer in, mark it, and update the student's review card."""
+    item = attempt.items.filter(position=position).first()
+    if item is None:
+        raise Http404("No such question in this attempt.")
+    if item.checked_at or attempt.status != Attempt.ACTIVE or not selected:
+        return item
+    right = scoring.is_correct(selected, correct_indexes(item))
+    with transaction.atomic():
+        claimed = AttemptItem.objects.filter(pk=item.pk, checked_at__isnull=True).update(
+            selected=selected, answered_at=now, checked_at=now, correct=right
+        )
+        if claimed:
+            update_cards(attempt.user_id, [(item.question_id, right)], str(attempt.uuid), now)
+    item.refresh_from_db()
+    return item
+
+
+def update_cards(user_id: int, answers: list[tuple[int, bool]], session: str, now: datetime) -> None:
+    cards = {c.question_id: c for c in ReviewCard.objects.filter(user_id=user_id, question_id__in=[q for q, _ in answers])}
+    for question_id, right in answers:
+        card = cards.get(question_id)
+        if not review.starts_card(card is not None, right):
+            continue
+        if card and not review.counts(str(card.last_session) if card.last_session else None, session):
+            continue
+        data, due = review.review(card.card if card else None, right, now, card_id=question_id)
+        if card is None:
+            card = ReviewCard(user_id=user_id, question_id=question_id)
+        card.card, card.due, card.last_session = data, due, session
+        card.reviews += 1
+        card.lapses += 0 if right else 1
+        card.save()
+
+
+def finalize(attempt_pk: int, reason: str, now: datetime) -> bool:
+    """Submit and mark an open attempt once; False when it was already submitted (idempotent)."""
+    with transaction.atomic():
+        attempt = Attempt.objects.select_for_update().filter(pk=attempt_pk, status=Attempt.ACTIVE).first()
+        if attempt is None:
+            return False
+        items = list(attempt.items.all())
+        spent = min(MAX_SECONDS_PER_VISIT, timer.elapsed_seconds(attempt.position_since, now, attempt.deadline_at))
+        for item in items:
+            if item.position == attempt.position:
+                item.seconds_spent += spent
+            if attempt.instant_feedback:
+                continue
+            item.correct = scoring.is_correct(item.selected, correct_indexes(item))
+        AttemptItem.objects.bulk_update(items, ["correct", "seconds_spent"])
+        marked = [item for item in items if item.checked_at] if attempt.instant_feedback else items
+        attempt.status, attempt.submitted_at, attempt.submit_reason = Attempt.SUBMITTED, now, reason
+        attempt.correct_count = sum(1 for item in marked if item.correct)
+        attempt.total_count = len(marked)
+        attempt.save(update_fields=["status", "submitted_at", "submit_reason", "correct_count", "total_count"])
+        if attempt.timed:
+            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in items], str(attempt.uuid), now)
+    return True

@@ -1,0 +1,23 @@
+from celery import shared_task
+from django.utils import timezone
+
+from quizzes import timer
+from quizzes.attempts import finalize, schedule_submit
+from quizzes.models import Attempt
+
+
+@shared_task(name="quizzes.submit_attempt")
+def submit_attempt(attempt_uuid: str) -> str:
+    """Submit a timed attempt at its deadline, even if the browser is gone. Safe to run any number of times."""
+    attempt = Attempt.objects.filter(uuid=attempt_uuid).first()
+    if attempt is None:
+        return "missing"
+    if attempt.status != Attempt.ACTIVE:
+        return "already-submitted"
+    now = timezone.now()
+    if attempt.deadline_at is None:
+        return "untimed"
+    if not timer.is_expired(attempt.deadline_at, now):
+        schedule_submit(attempt)  # woke up early (clock skew, redelivery): wait for the deadline again
+        return "rescheduled"
+    return "submitted" if finalize(attempt.pk, "deadline", now) else "already-submitted"

@@ -1,0 +1,229 @@
+"""Asynchronous invocation: Lambda's internal queue, retries, event age, DLQ, destinations.
+
+Timing (lambda-semantics 4.1): after a function error the next attempt starts 60 s
+after the failed one ended, then 120 s; throttles and system errors back off from 1 s
+doubling to 5 min and don't use up ``maximum_retry_attempts``; an event older than
+``maximum_event_age_s`` is discarded at its next try. A discarded event goes to the
+function's DLQ and/or its on-failure destination, or is dropped when neither is set.
+Every event ends exactly once: success, failure delivery, or a drop.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import ids, logs, push, runs
+from .state import metrics_for, schedule
+
+RETRY_DELAYS_S = (60.0, 120.0)
+THROTTLE_BACKOFF_MAX_S = 300.0
+RECURSION_LIMIT = 16
+
+
+def enqueue(state: dict, *, function: str, qualifier: str | None, payload: str, trigger: str, now: float,
+            request_id: str | None = None, chain: int = 0) -> str:
+    request_id = request_id or ids.uuid(state, "request")
+    event_id = f"evt-{ids.next_counter(state, 'async')}"
+    state["async_events"][event_id] = {
+        "id": event_id,
+        "request_id": request_id,
+        "function": function,
+        "qualifier": qualifier,
+        "payload": payload,
+        "trigger": trigger,
+        "enqueued_at": now,
+        "runs": 0,
+        "throttles": 0,
+        "last_error": None,
+        "last_status": None,
+        "version": None,
+        "chain": chain,
+        "done": None,
+    }
+    metrics_for(state, function)["async_events_received"] += 1
+    schedule(state, now, "async_attempt", {"event": event_id})
+    if state["config"]["account"].get("duplicate_delivery"):
+        # At-least-once delivery made visible (S26): the same event, a second time.
+        twin = dict(state["async_events"][event_id], id=f"{event_id}-dup")
+        state["async_events"][twin["id"]] = twin
+        schedule(state, now + 1.0, "async_attempt", {"event": twin["id"]})
+    return event_id
+
+
+def _config(state: dict, event: dict) -> dict:
+    return state["config"]["functions"][event["function"]]["async"]
+
+
+def attempt(state: dict, data: dict, now: float) -> list[dict]:
+    from .invoke import resolve
+
+    event = state["async_events"][data["event"]]
+    if event["done"]:
+        return []
+    fn = state["config"]["functions"][event["function"]]
+    settings = _config(state, event)
+    if now - event["enqueued_at"] >= float(settings["maximum_event_age_s"]):
+        return _fail(state, event, "EventAgeExceeded", now)
+    reserved = fn.get("reserved_concurrency")
+    if reserved is not None and int(reserved) == 0:
+        runs.throttled_attempt(state, function=event["function"], request_id=event["request_id"], trigger=event["trigger"],
+                               attempt=event["runs"] + 1, now=now, reason=runs.environments.RESERVED_REASON)
+        event["last_status"] = 429
+        return _fail(state, event, "ZeroReservedConcurrency", now)
+    if event["chain"] > RECURSION_LIMIT and fn.get("recursive_loop", "Terminate") != "Allow":
+        metrics_for(state, event["function"])["recursive_invocations_dropped"] += 1
+        event["last_status"] = 400
+        event["last_error"] = {"errorMessage": "Recursive invocation loop detected", "errorType": "RecursiveInvocationException"}
+        return _fail(state, event, "RecursiveInvocationDropped", now)
+    if event["version"] is None:
+        resolved = resolve(state, event["function"], event["qualifier"])
+        event["version"] = resolved.get("version", "$LATEST")
+    planned = runs.plan_run(
+        state, function=event["function"], version=event["version"], qualifier=event["qualifier"],
+        payload=event["payload"], request_id=event["request_id"], trigger=event["trigger"],
+        attempt=event["runs"] + 1, ctx={"owner": "async", "event": event["id"]}, now=now, sync=False,
+    )
+    if "throttle" in planned:
+        runs.throttled_attempt(state, function=event["function"], request_id=event["request_id"], trigger=event["trigger"],
+                               attempt=event["runs"] + 1, now=now, reason=planned["throttle"])
+        event["throttles"] += 1
+        event["last_status"] = 429
+        delay = min(THROTTLE_BACKOFF_MAX_S, 2.0 ** (event["throttles"] - 1))
+        expiry = event["enqueued_at"] + float(settings["maximum_event_age_s"])
+        schedule(state, min(now + delay, expiry), "async_attempt", {"event": event["id"]})
+        return []
+    event["runs"] += 1
+    return [planned]
+
+
+def end(state: dict, data: dict, now: float) -> list[dict]:
+    event = state["async_events"][data["ctx"]["event"]]
+    if data["outcome"] == "success":
+        return _succeed(state, event, data, now)
+    event["last_error"] = data["error"]
+    event["last_status"] = 200
+    settings = _config(state, event)
+    if event["runs"] < 1 + int(settings["maximum_retry_attempts"]):
+        delay = RETRY_DELAYS_S[min(event["runs"], len(RETRY_DELAYS_S)) - 1]
+        schedule(state, now + delay, "async_attempt", {"event": event["id"]})
+        return []
+    return _fail(state, event, "RetriesExhausted", now)
+
+
+def record(state: dict, event: dict, condition: str, now: float, response=None, error=None) -> dict:
+    """The asynchronous invocation record destinations receive (lambda-semantics 4.2)."""
+    qualifier = event["qualifier"] or "$LATEST"
+    try:
+        request_payload = json.loads(event["payload"])
+    except ValueError:
+        request_payload = event["payload"]
+    body = {
+        "version": "1.0",
+        "timestamp": logs.iso(now),
+        "requestContext": {
+            "requestId": event["request_id"],
+            "functionArn": runs.function_arn(state, event["function"], qualifier),
+            "condition": condition,
+            "approximateInvokeCount": event["runs"],
+        },
+        "requestPayload": request_payload,
+    }
+    if event["runs"] > 0:
+        context = {"statusCode": 200, "executedVersion": event["version"] or "$LATEST"}
+        if condition != "Success":
+            context["functionError"] = "Unhandled"
+        body["responseContext"] = context
+        body["responsePayload"] = response if condition == "Success" else error
+    return body
+
+
+def _deliver_record(state: dict, event: dict, target: str, body: dict, condition: str, now: float) -> None:
+    kind, name = push.split_target(target)
+    if kind == "bus" and name in state["config"]["buses"]:
+        outcome = "Success" if condition == "Success" else "Failure"
+        push.put_event(state, name, {
+            "source": "aws.lambda",
+            "detail_type": f"Lambda Function Invocation Result - {outcome}",
+            "detail": body,
+            "resources": [runs.function_arn(state, event["function"], event["qualifier"] or "$LATEST"), push._arn(state, "events", name)],
+        }, now, chain=event["chain"] + 1)
+        ok = True
+    elif kind == "bucket" and name in state["config"]["buckets"] and condition != "Success":
+        key = (f"aws/lambda/async/{event['function']}/" + logs.iso(now, millis=False)[:10].replace("-", "/") + "/"
+               + logs.iso(now, millis=False)[:19].replace(":", ".") + f"-{ids.uuid(state, 'object')}")
+        push.put_object(state, name, key, now, body=json.dumps(body), chain=event["chain"] + 1)
+        ok = True
+    else:
+        ok = push.deliver(state, target, json.dumps(body), now, chain=event["chain"] + 1)
+    if not ok:
+        metrics_for(state, event["function"])["destination_delivery_failures"] += 1
+        return
+    state["trace"]["deliveries"].append(
+        {"kind": "destination", "condition": condition, "target": target, "request_id": event["request_id"],
+         "record": body, "at_s": now}
+    )
+
+
+def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
+    event["done"] = "success"
+    target = _config(state, event).get("on_success")
+    if target:
+        response = data.get("response")
+        try:
+            response = json.loads(response) if response is not None else None
+        except ValueError:
+            pass
+        _deliver_record(state, event, target, record(state, event, "Success", now, response=response), "Success", now)
+    return []
+
+
+def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
+    event["done"] = condition
+    fn = state["config"]["functions"][event["function"]]
+    metrics = metrics_for(state, event["function"])
+    metrics["async_events_dropped"] += 1
+    delivered = False
+    dead_letter = fn.get("dead_letter")
+    if dead_letter:
+        error = event["last_error"] or {}
+        if event["last_status"] == 429:
+            message = "Rate Exceeded."
+        elif condition == "EventAgeExceeded" and not error:
+            message = "Event age exceeded"
+        else:
+            message = str(error.get("errorMessage", ""))
+        attributes = {
+            "RequestID": {"DataType": "String", "StringValue": event["request_id"]},
+            "ErrorCode": {"DataType": "Number", "StringValue": str(event["last_status"] or 200)},
+            "ErrorMessage": {"DataType": "String", "StringValue": message.encode()[:1024].decode(errors="ignore")},
+        }
+        kind, name = push.split_target(dead_letter)
+        if kind == "queue" and name in state["config"]["queues"]:
+            from . import queues
+
+            queues.send(state, name, event["payload"], now, message_attributes=attributes, chain=event["chain"] + 1)
+            ok = True
+        elif kind == "topic" and name in state["config"]["topics"]:
+            push.publish(state, name, event["payload"], now,
+                         attributes={k: v["StringValue"] for k, v in attributes.items()}, chain=event["chain"] + 1)
+            ok = True
+        else:
+            ok = False
+        if ok:
+            delivered = True
+            state["trace"]["deliveries"].append(
+                {"kind": "dlq", "condition": condition, "target": dead_letter, "request_id": event["request_id"],
+                 "record": {"body": event["payload"], "message_attributes": attributes}, "at_s": now}
+            )
+        else:
+            metrics["dead_letter_errors"] += 1
+    target = _config(state, event).get("on_failure")
+    if target:
+        before = len(state["trace"]["deliveries"])
+        _deliver_record(state, event, target, record(state, event, condition, now, error=event["last_error"]), condition, now)
+        delivered = delivered or len(state["trace"]["deliveries"]) > before
+    if not delivered:
+        state["trace"]["dropped"].append(
+            {"request_id": event["request_id"], "function": event["function"], "reason": condition, "at_s": now}
+        )
+    return []

@@ -1,0 +1,163 @@
+"""Normalise a (validated) scenario dict: fill every default in one place.
+
+The result is plain JSON data, stored inside the emulator state as ``state["config"]``.
+Field names follow scenario-format.md; fields this module adds are documented in
+docs/scenarios.md.
+"""
+
+from __future__ import annotations
+
+import copy
+
+DEFAULT_ACCOUNT = {
+    "concurrency_limit": 1000,
+    "unreserved_minimum": 100,
+    "region": "us-east-1",
+    "account_id": "123456789012",
+    "idle_reclaim_s": 900,  # [emu] AWS keeps idle environments "for some time"
+    "init_billing": True,  # bill Init Duration (on-demand zip functions since 2025-08-01)
+    "duplicate_delivery": False,  # S26: deliver each async event twice when on
+    "max_attempts": 20000,  # safety net: stop a runaway scenario
+    "vpc_eni_delay_s": 0,  # Pending state after creation for VPC functions
+}
+
+DEFAULT_ASYNC = {
+    "maximum_retry_attempts": 2,
+    "maximum_event_age_s": 21600,
+    "on_success": None,
+    "on_failure": None,
+}
+
+DEFAULT_FUNCTION = {
+    "code": "def lambda_handler(event, context):\n    return None\n",
+    "files": {},
+    "handler": "lambda_function.lambda_handler",
+    "memory_mb": 128,
+    "timeout_s": 3,
+    "ephemeral_storage_mb": 512,
+    "environment": {},
+    "reserved_concurrency": None,
+    "provisioned_concurrency": 0,
+    "provisioned_qualifier": None,
+    "dead_letter": None,
+    "vpc": None,
+    "role": {"policies": ["AWSLambdaBasicExecutionRole"], "actions": []},
+    "runtime": "python3.12",
+    "recursive_loop": "Terminate",
+    "versions": {},
+    "aliases": {},
+}
+
+# Fields whose change makes new execution environments (code or configuration).
+SPEC_FIELDS = ("code", "files", "handler", "memory_mb", "timeout_s", "ephemeral_storage_mb", "environment", "vpc", "runtime")
+
+DEFAULT_QUEUE = {
+    "visibility_timeout_s": 30,
+    "fifo": False,
+    "redrive": None,
+    "retention_s": 345600,
+}
+
+DEFAULT_SQS_MAPPING = {
+    "batch_size": 10,
+    "maximum_batching_window_s": 0,
+    "enabled": True,
+    "report_batch_item_failures": False,
+    "filter_patterns": [],
+    "maximum_concurrency": None,
+}
+
+DEFAULT_STREAM_MAPPING = {
+    "starting_position": "TRIM_HORIZON",
+    "batch_size": 100,
+    "maximum_batching_window_s": 0,
+    "enabled": True,
+    "maximum_retry_attempts": -1,
+    "maximum_record_age_s": -1,
+    "bisect_batch_on_function_error": False,
+    "on_failure": None,
+    "parallelization_factor": 1,
+    "report_batch_item_failures": False,
+    "filter_patterns": [],
+}
+
+
+def _merged(defaults: dict, given: dict | None) -> dict:
+    out = copy.deepcopy(defaults)
+    for key, value in (given or {}).items():
+        out[key] = copy.deepcopy(value)
+    return out
+
+
+def function_config(given: dict | None) -> dict:
+    fn = _merged(DEFAULT_FUNCTION, given)
+    fn["async"] = _merged(DEFAULT_ASYNC, (given or {}).get("async"))
+    fn["environment"] = {str(k): str(v) for k, v in (fn.get("environment") or {}).items()}
+    fn["files"] = dict(fn.get("files") or {})
+    fn["role"] = _merged(DEFAULT_FUNCTION["role"], fn.get("role"))
+    fn["versions"] = {str(k): dict(v or {}) for k, v in (fn.get("versions") or {}).items()}
+    fn["aliases"] = {str(k): _alias(v) for k, v in (fn.get("aliases") or {}).items()}
+    fn["provisioned_concurrency"] = int(fn.get("provisioned_concurrency") or 0)
+    return fn
+
+
+def _alias(given) -> dict:
+    if isinstance(given, (str, int)):
+        return {"version": str(given), "weights": {}}
+    return {"version": str(given.get("version")), "weights": {str(k): float(v) for k, v in (given.get("weights") or {}).items()}}
+
+
+def queue_config(name: str, given: dict | None) -> dict:
+    queue = _merged(DEFAULT_QUEUE, given)
+    if name.endswith(".fifo"):
+        queue["fifo"] = True
+    return queue
+
+
+def mapping_config(given: dict, index: int) -> dict:
+    source = given.get("source", "")
+    kind = source.split(":", 1)[0]
+    defaults = DEFAULT_SQS_MAPPING if kind == "queue" else DEFAULT_STREAM_MAPPING
+    mapping = _merged(defaults, given)
+    mapping["kind"] = "sqs" if kind == "queue" else "stream"
+    mapping["source_name"] = source.split(":", 1)[1] if ":" in source else source
+    mapping["index"] = index
+    mapping["uuid"] = f"esm-{index + 1}"
+    return mapping
+
+
+def normalise(raw: dict) -> dict:
+    """Return the scenario with every default filled in."""
+    config = {
+        "name": raw.get("name") or "scenario",
+        "description": raw.get("description") or "",
+        "account": _merged(DEFAULT_ACCOUNT, raw.get("account")),
+        "functions": {name: function_config(fn) for name, fn in (raw.get("functions") or {}).items()},
+        "queues": {name: queue_config(name, q) for name, q in (raw.get("queues") or {}).items()},
+        "topics": {name: _merged({"subscriptions": [], "fifo": False}, t) for name, t in (raw.get("topics") or {}).items()},
+        "streams": {name: _merged({"type": "kinesis", "shards": 1, "retention_s": 86400}, s) for name, s in (raw.get("streams") or {}).items()},
+        "buses": {name: _merged({"rules": []}, b) for name, b in (raw.get("buses") or {}).items()},
+        "buckets": {name: _merged({"notifications": []}, b) for name, b in (raw.get("buckets") or {}).items()},
+        "event_source_mappings": [mapping_config(m, i) for i, m in enumerate(raw.get("event_source_mappings") or [])],
+        "network": copy.deepcopy(raw.get("network") or {}),
+        "steps": [copy.deepcopy(step) for step in (raw.get("steps") or [])],
+        "run_until_s": raw.get("run_until_s"),
+    }
+    # Queues named only as DLQs or targets still exist.
+    for queue in list(config["queues"].values()):
+        redrive = queue.get("redrive") or {}
+        dlq = redrive.get("dead_letter_queue")
+        if dlq and dlq not in config["queues"]:
+            config["queues"][dlq] = queue_config(dlq, {})
+    return config
+
+
+def version_config(function: dict, version: str) -> dict:
+    """The configuration a published version froze: the function's plus its overrides."""
+    if version == "$LATEST":
+        return function
+    merged = dict(function)
+    for key, value in function["versions"].get(version, {}).items():
+        merged[key] = value
+    merged["environment"] = {str(k): str(v) for k, v in (merged.get("environment") or {}).items()}
+    return merged

@@ -1,0 +1,137 @@
+"""The transition function and the driver that runs it on the virtual clock.
+
+``handle(state, event)`` is the core: it takes the state and one due event and returns
+effects: ``run`` (run a handler in an environment), ``create`` (initialise a
+provisioned environment) and ``destroy``. It never runs code or reads a clock. The
+state is updated in place and stays plain JSON, so a caller that wants the old state
+keeps a copy (``state_to_json``).
+
+``advance(state, executor, until_s)`` is the driver: it pops due events in time order,
+calls ``handle``, performs the effects through an ``Executor`` and feeds the results
+back (``runs.complete_run``), until nothing is due before ``until_s``. Runs that
+become due at the same instant are performed concurrently (they are independent:
+each already has its own environment), which keeps bursts fast in real time.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+
+from . import asynchronous, environments, invoke, runs, sqs, steps, streams
+from .executor import Executor
+from .state import PRIORITY_STEP, pop_event, peek_time, schedule
+
+DEFAULT_PARALLELISM = 8
+
+
+def start(state: dict) -> list[dict]:
+    """Schedule the scenario's steps and initialise provisioned concurrency (time 0)."""
+    effects: list[dict] = []
+    for index, step in enumerate(state["config"]["steps"]):
+        schedule(state, float(step.get("at_s", 0) or 0), "step", {"index": index}, PRIORITY_STEP)
+    for name in state["config"]["functions"]:
+        environments.function_runtime(state, name)
+        if int(state["config"]["functions"][name].get("provisioned_concurrency") or 0) > 0:
+            effects.extend(steps.sync_provisioned(state, name, 0.0))
+    for mapping in state["config"]["event_source_mappings"]:
+        if mapping["kind"] == "stream":
+            streams.poke_mapping(state, mapping["index"], 0.0)
+    return effects
+
+
+def handle(state: dict, event: list) -> list[dict]:
+    now, _priority, _seq, kind, data = event
+    state["now"] = now
+    effects = environments.reclaim_idle(state, now)
+    if kind == "step":
+        effects.extend(steps.run_step(state, data, now))
+    elif kind == "invoke_call":
+        effects.extend(invoke.call_once(state, data["step"], data["k"], now))
+    elif kind == "async_attempt":
+        effects.extend(asynchronous.attempt(state, data, now))
+    elif kind == "sqs_poll":
+        effects.extend(sqs.poll(state, data, now))
+    elif kind == "stream_poll":
+        effects.extend(streams.poll(state, data, now))
+    elif kind == "attempt_end":
+        effects.extend(runs.end_attempt(state, data, now))
+        owner = data["ctx"]["owner"]
+        if owner == "sync":
+            effects.extend(invoke.end_sync(state, data, now))
+        elif owner == "async":
+            effects.extend(asynchronous.end(state, data, now))
+        elif owner == "sqs":
+            effects.extend(sqs.end(state, data, now))
+        elif owner == "stream":
+            effects.extend(streams.end(state, data, now))
+    else:
+        raise ValueError(f"unknown event kind {kind!r}")
+    return effects
+
+
+def _perform_run(executor: Executor, effect: dict):
+    init = None
+    if effect["spec"] is not None:
+        init = executor.create(effect["env"], effect["spec"])
+        if not init.ok and init.status != "timeout":
+            return init, None
+    return init, executor.invoke(effect["env"], effect["request"])
+
+
+def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None:
+    runs_due = [e for e in effects if e["kind"] == "run"]
+    creates = [e for e in effects if e["kind"] == "create"]
+    for effect in effects:
+        if effect["kind"] == "destroy":
+            executor.destroy(effect["env"])
+    for effect, init in zip(creates, _map(pool, lambda e: executor.create(e["env"], e["spec"]), creates)):
+        env = state["environments"].get(effect["env"])
+        if env is None:
+            continue
+        if init.ok:
+            env["created"] = True
+        else:
+            del state["environments"][effect["env"]]
+            executor.destroy(effect["env"])
+    for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due)):
+        runs.complete_run(state, effect, init, result)
+
+
+def _map(pool, function, items: list) -> list:
+    if pool is None or len(items) < 2:
+        return [function(item) for item in items]
+    return list(pool.map(function, items))
+
+
+def advance(state: dict, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM) -> dict:
+    """Run due events until none is left at or before ``until_s`` (or the safety limit)."""
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=parallelism) if parallelism > 1 else None
+    limit = int(state["config"]["account"].get("max_attempts") or 0)
+    try:
+        if not state["counters"].get("started"):
+            state["counters"]["started"] = 1
+            _perform(state, executor, start(state), pool)
+        while state["events"]:
+            due = peek_time(state)
+            if until_s is not None and due > until_s:
+                break
+            if limit and state.get("attempt_count", 0) >= limit:
+                state["stopped"] = f"stopped after {limit} attempts (account.max_attempts)"
+                break
+            effects: list[dict] = []
+            while state["events"] and peek_time(state) == due:
+                effects.extend(handle(state, pop_event(state)))
+            _perform(state, executor, effects, pool)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True)
+    if until_s is not None and (not state["events"] or peek_time(state) > until_s):
+        state["now"] = max(state["now"], float(until_s))
+    return state
+
+
+def shutdown(state: dict, executor: Executor) -> None:
+    """Destroy every environment the state still holds."""
+    for env_id in list(state["environments"]):
+        executor.destroy(env_id)
+        del state["environments"][env_id]

@@ -1,0 +1,185 @@
+"""The Invoke API: invocation types, status codes, payload limits and service errors.
+
+A step ``invoke`` makes ``repeat`` calls, all at once (``parallel: true``) or one
+after the other (each starts when the previous response came back).
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import asynchronous, ids, logs, runs
+from .state import metrics_for, schedule
+
+SYNC_REQUEST_LIMIT = 6_291_456
+ASYNC_REQUEST_LIMIT = 1_048_576
+INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
+
+
+def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
+    """Find the function, qualifier and version a caller named.
+
+    Returns ``{"name", "qualifier", "version"}`` or ``{"error": response fields}``.
+    """
+    name = reference
+    if reference.startswith("arn:"):
+        parts = reference.split(":")
+        name = parts[6] if len(parts) > 6 else ""
+        if len(parts) > 7 and qualifier is None:
+            qualifier = parts[7]
+    elif ":" in reference:
+        name, _, given = reference.partition(":")
+        qualifier = qualifier or given
+    functions = state["config"]["functions"]
+    if name not in functions:
+        return {"error": _not_found(state, name, None)}
+    fn = functions[name]
+    if qualifier in (None, "", "$LATEST"):
+        return {"name": name, "qualifier": qualifier or None, "version": "$LATEST"}
+    if qualifier in fn["versions"]:
+        return {"name": name, "qualifier": qualifier, "version": qualifier}
+    alias = fn["aliases"].get(qualifier)
+    if alias is None:
+        return {"error": _not_found(state, name, qualifier)}
+    version = alias["version"]
+    for extra, weight in sorted(alias["weights"].items()):
+        if ids.uniform(state, "alias") < weight:
+            version = extra
+            break
+    return {"name": name, "qualifier": qualifier, "version": version}
+
+
+def _not_found(state: dict, name: str, qualifier: str | None) -> dict:
+    arn = runs.function_arn(state, name, qualifier)
+    return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+
+
+def service_error(status: int, error_type: str, message: str, reason: str | None = None) -> dict:
+    body = {"Type": "User", "message": message}
+    if reason:
+        body = {"Reason": reason, "Type": "User", "message": message}
+    return {"status_code": status, "error_type": error_type, "reason": reason, "payload": body}
+
+
+def payload_text(call: dict) -> tuple[str | None, dict | None]:
+    """The request body as JSON text, or a 400 when it is not JSON."""
+    if call.get("payload_bytes") is not None:
+        size = max(2, int(call["payload_bytes"]))
+        return '"' + "x" * (size - 2) + '"', None
+    if call.get("raw_payload") is not None:
+        text = str(call["raw_payload"])
+        try:
+            json.loads(text)
+        except ValueError as error:
+            return None, service_error(
+                400, "InvalidRequestContentException", f"Could not parse request body into json: {error}"
+            )
+        return text, None
+    return json.dumps(call.get("payload", {}), separators=(",", ":")), None
+
+
+def start_step(state: dict, step_index: int, now: float) -> list[dict]:
+    call = state["config"]["steps"][step_index]["invoke"]
+    repeat = int(call.get("repeat", 1) or 1)
+    if call.get("parallel"):
+        effects = []
+        for k in range(repeat):
+            effects.extend(call_once(state, step_index, k, now))
+        return effects
+    return call_once(state, step_index, 0, now)
+
+
+def _response(state: dict, step_index: int, k: int, function: str, invocation_type: str, **fields) -> int:
+    record = {
+        "step": step_index,
+        "request_id": fields.get("request_id"),
+        "function": function,
+        "invocation_type": invocation_type,
+        "status_code": fields.get("status_code"),
+        "function_error": fields.get("function_error"),
+        "payload": fields.get("payload"),
+        "error_type": fields.get("error_type"),
+        "reason": fields.get("reason"),
+        "log_result": None,
+        "executed_version": fields.get("executed_version"),
+        "at_s": fields.get("at_s"),
+        "_order": [step_index, k],
+    }
+    state["trace"]["responses"].append(record)
+    return len(state["trace"]["responses"]) - 1
+
+
+def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
+    call = state["config"]["steps"][step_index]["invoke"]
+    invocation_type = call.get("type", "RequestResponse")
+    reference = str(call.get("function", ""))
+    request_id = ids.uuid(state, "request")
+    effects: list[dict] = []
+    resolved = resolve(state, reference, call.get("qualifier"))
+    name = resolved.get("name", reference.split(":")[0])
+    sequential_next = not call.get("parallel") and k + 1 < int(call.get("repeat", 1) or 1)
+
+    def done_now(**fields) -> list[dict]:
+        _response(state, step_index, k, name, invocation_type, request_id=request_id, at_s=now, **fields)
+        if sequential_next:
+            schedule(state, now, "invoke_call", {"step": step_index, "k": k + 1})
+        return effects
+
+    if "error" in resolved:
+        return done_now(**resolved["error"])
+    version = resolved["version"]
+    text, bad = payload_text(call)
+    if bad:
+        return done_now(**bad)
+    fn = state["config"]["functions"][name]
+    if fn.get("vpc") and now < float(state["config"]["account"].get("vpc_eni_delay_s") or 0):
+        return done_now(**service_error(
+            409, "ResourceConflictException",
+            "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+        ))
+    size = len(text.encode())
+    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
+        return done_now(**service_error(413, "RequestTooLargeException",
+                        f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)"))
+    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
+        return done_now(**service_error(413, "RequestTooLargeException",
+                        f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)"))
+    if invocation_type == "DryRun":
+        return done_now(status_code=204, payload=None, executed_version=version)
+    if invocation_type == "Event":
+        asynchronous.enqueue(state, function=name, qualifier=resolved["qualifier"], payload=text,
+                             trigger="async", now=now, request_id=request_id)
+        return done_now(status_code=202, payload=None, executed_version=version)
+
+    ctx = {"owner": "sync", "step": step_index, "k": k, "log_tail": call.get("log_type") == "Tail",
+           "next": sequential_next}
+    planned = runs.plan_run(
+        state, function=name, version=version, qualifier=resolved["qualifier"], payload=text,
+        request_id=request_id, trigger="invoke", attempt=1, ctx=ctx, now=now, sync=True,
+        client_context=call.get("client_context"),
+    )
+    if "throttle" in planned:
+        metrics_for(state, name)["throttles"] += 1
+        return done_now(**service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"]))
+    ctx["response_index"] = _response(state, step_index, k, name, invocation_type, request_id=request_id,
+                                      executed_version=version, at_s=now)
+    effects.append(planned)
+    return effects
+
+
+def end_sync(state: dict, data: dict, now: float) -> list[dict]:
+    ctx = data["ctx"]
+    attempt = state["trace"]["attempts"][data["attempt_index"]]
+    record = state["trace"]["responses"][ctx["response_index"]]
+    record["status_code"] = 200
+    record["at_s"] = now
+    if data["outcome"] == "success":
+        record["payload"] = attempt["response"]
+    else:
+        record["function_error"] = "Unhandled"
+        record["payload"] = data["error"]
+    if ctx.get("log_tail"):
+        record["log_result"] = logs.tail(attempt["logs"])
+    if ctx.get("next"):
+        schedule(state, now, "invoke_call", {"step": ctx["step"], "k": ctx["k"] + 1})
+    return []

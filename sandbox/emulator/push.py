@@ -1,0 +1,187 @@
+"""Push sources with async semantics (SNS, EventBridge, S3) and delivery to targets.
+
+A target is a ``KIND:NAME`` reference. Functions reached this way are invoked
+asynchronously, through the same internal queue as an ``Event`` invoke: retries,
+maximum event age, DLQ and destinations all apply.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.parse
+
+from . import asynchronous, ids, logs, patterns, queues
+
+SNS_MESSAGE_LIMIT = 262_144
+
+
+def _arn(state: dict, service: str, name: str) -> str:
+    account = state["config"]["account"]
+    if service == "s3":
+        return f"arn:aws:s3:::{name}"
+    if service == "events":
+        return f"arn:aws:events:{account['region']}:{account['account_id']}:event-bus/{name}"
+    return f"arn:aws:{service}:{account['region']}:{account['account_id']}:{name}"
+
+
+def split_target(target: str) -> tuple[str, str]:
+    kind, _, name = str(target).partition(":")
+    return kind, name
+
+
+def deliver(state: dict, target: str, message: str, now: float, *, chain: int = 0, trigger: str = "async") -> bool:
+    """Hand a text message to a target; False when the target can't take it."""
+    kind, name = split_target(target)
+    if kind == "queue" and name in state["config"]["queues"]:
+        queues.send(state, name, message, now, chain=chain)
+        return True
+    if kind == "topic" and name in state["config"]["topics"]:
+        if len(message.encode()) > SNS_MESSAGE_LIMIT:
+            return False
+        publish(state, name, message, now, chain=chain)
+        return True
+    if kind == "function" and name in state["config"]["functions"]:
+        asynchronous.enqueue(state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain)
+        return True
+    if kind == "bus" and name in state["config"]["buses"]:
+        try:
+            detail = json.loads(message)
+        except ValueError:
+            detail = {"message": message}
+        put_event(state, name, {"source": "custom", "detail_type": "Message", "detail": detail}, now, chain=chain)
+        return True
+    if kind == "bucket" and name in state["config"]["buckets"]:
+        put_object(state, name, f"message-{ids.hex_id(state, 'object', 12)}", now, body=message, chain=chain)
+        return True
+    return False
+
+
+# --- SNS -------------------------------------------------------------------------
+
+
+def publish(state: dict, topic: str, message: str, now: float, *, subject: str | None = None,
+            attributes: dict | None = None, chain: int = 0) -> str:
+    message_id = ids.uuid(state, "sns")
+    topic_arn = _arn(state, "sns", topic)
+    state["trace"]["topics"].setdefault(topic, []).append(
+        {"message_id": message_id, "message": message, "subject": subject, "at_s": now}
+    )
+    notification = {
+        "Type": "Notification",
+        "MessageId": message_id,
+        "TopicArn": topic_arn,
+        "Subject": subject,
+        "Message": message,
+        "Timestamp": logs.iso(now),
+        "SignatureVersion": "1",
+        "Signature": "EXAMPLE",
+        "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
+        "UnsubscribeUrl": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic_arn}",
+        "MessageAttributes": {k: {"Type": "String", "Value": str(v)} for k, v in (attributes or {}).items()},
+    }
+    for subscription in state["config"]["topics"][topic].get("subscriptions") or []:
+        if isinstance(subscription, str):
+            subscription = {"target": subscription}
+        policy = subscription.get("filter_policy")
+        if policy and not patterns.matches(policy, {k: v for k, v in (attributes or {}).items()}):
+            continue
+        kind, name = split_target(subscription.get("target", ""))
+        if kind == "function" and name in state["config"]["functions"]:
+            event = {
+                "Records": [
+                    {
+                        "EventVersion": "1.0",
+                        "EventSubscriptionArn": f"{topic_arn}:{ids.uuid(state, 'subscription')}",
+                        "EventSource": "aws:sns",
+                        "Sns": notification,
+                    }
+                ]
+            }
+            asynchronous.enqueue(state, function=name, qualifier=None, payload=json.dumps(event), trigger="sns",
+                                 now=now, chain=chain)
+        elif kind == "queue" and name in state["config"]["queues"]:
+            body = message if subscription.get("raw_message_delivery") else json.dumps(notification)
+            queues.send(state, name, body, now, chain=chain)
+    return message_id
+
+
+# --- EventBridge -----------------------------------------------------------------
+
+
+def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: int = 0) -> dict:
+    account = state["config"]["account"]
+    event = {
+        "version": "0",
+        "id": ids.uuid(state, "event"),
+        "detail-type": entry.get("detail_type", entry.get("detail-type", "")),
+        "source": entry.get("source", ""),
+        "account": account["account_id"],
+        "time": logs.iso(now, millis=False),
+        "region": account["region"],
+        "resources": list(entry.get("resources") or []),
+        "detail": entry.get("detail") if entry.get("detail") is not None else {},
+    }
+    state["trace"]["buses"].setdefault(bus, []).append(
+        {"id": event["id"], "source": event["source"], "detail_type": event["detail-type"], "detail": event["detail"],
+         "at_s": now}
+    )
+    for rule in state["config"]["buses"][bus].get("rules") or []:
+        if rule.get("enabled", True) is False or not patterns.matches(rule.get("pattern") or {}, event):
+            continue
+        for target in rule.get("targets") or []:
+            kind, name = split_target(target)
+            text = json.dumps(event)
+            if kind == "function" and name in state["config"]["functions"]:
+                asynchronous.enqueue(state, function=name, qualifier=None, payload=text, trigger="eventbridge",
+                                     now=now, chain=chain)
+            else:
+                deliver(state, target, text, now, chain=chain)
+    return event
+
+
+# --- S3 ----------------------------------------------------------------------------
+
+
+def _event_matches(wanted: str, event_name: str) -> bool:
+    wanted = wanted[3:] if wanted.startswith("s3:") else wanted
+    if wanted.endswith("*"):
+        return event_name.startswith(wanted[:-1])
+    return wanted == event_name
+
+
+def put_object(state: dict, bucket: str, key: str, now: float, *, size: int | None = None, body: str = "",
+               event_name: str = "ObjectCreated:Put", chain: int = 0) -> None:
+    size = len(body.encode()) if size is None else int(size)
+    state["trace"]["buckets"].setdefault(bucket, []).append({"key": key, "size": size, "body": body, "at_s": now})
+    account = state["config"]["account"]
+    for notification in state["config"]["buckets"][bucket].get("notifications") or []:
+        events = notification.get("events") or ["s3:ObjectCreated:*"]
+        if not any(_event_matches(wanted, event_name) for wanted in events):
+            continue
+        if not key.startswith(notification.get("prefix", "")) or not key.endswith(notification.get("suffix", "")):
+            continue
+        record = {
+            "eventVersion": "2.1",
+            "eventSource": "aws:s3",
+            "awsRegion": account["region"],
+            "eventTime": logs.iso(now),
+            "eventName": event_name,
+            "userIdentity": {"principalId": "AWS:AIDAEXAMPRPEMULATOR01"},
+            "requestParameters": {"sourceIPAddress": "203.0.113.10"},
+            "responseElements": {"x-amz-request-id": ids.hex_id(state, "s3req", 16).upper(),
+                                 "x-amz-id-2": ids.hex_id(state, "s3id2", 40)},
+            "s3": {
+                "s3SchemaVersion": "1.0",
+                "configurationId": notification.get("id", "notification-1"),
+                "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3EXAMPRPOWNER"}, "arn": _arn(state, "s3", bucket)},
+                "object": {"key": urllib.parse.quote_plus(key, safe="/"), "size": size,
+                           "eTag": ids.hex_id(state, "etag", 32), "sequencer": ids.hex_id(state, "sequencer", 18).upper()},
+            },
+        }
+        event = {"Records": [record]}
+        kind, name = split_target(notification.get("target", ""))
+        if kind == "function" and name in state["config"]["functions"]:
+            asynchronous.enqueue(state, function=name, qualifier=None, payload=json.dumps(event), trigger="s3",
+                                 now=now, chain=chain)
+        else:
+            deliver(state, notification.get("target", ""), json.dumps(event), now, chain=chain)

@@ -1,0 +1,303 @@
+"""One handler run ("attempt"): plan it, then turn the executor's result into a trace entry.
+
+``plan_run`` picks the environment (or reports a throttle) and returns a ``run``
+effect for the driver. When the driver has the executor's answer it calls
+``complete_run``, which writes the attempt with its START/END/REPORT lines, records
+connections and schedules ``attempt_end`` at the virtual end time. The owner of the
+run (a sync invoke, the async queue, a mapping) reacts when that event fires.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import environments, logs
+from .executor import InitResult, InvokeRequest, InvokeResult
+from .state import PRIORITY_END, metrics_for, schedule
+
+SYNC_RESPONSE_LIMIT = 6_291_556
+FAILED = ("error", "timeout", "oom", "runtime_exit")
+
+
+def function_arn(state: dict, name: str, qualifier: str | None = None) -> str:
+    account = state["config"]["account"]
+    arn = f"arn:aws:lambda:{account['region']}:{account['account_id']}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
+
+
+def network_for(state: dict, name: str):
+    from . import vpc  # helper B's module; imported late so a missing network block costs nothing
+
+    return vpc.network_table(state["config"], name)
+
+
+def plan_run(
+    state: dict,
+    *,
+    function: str,
+    version: str,
+    qualifier: str | None,
+    payload: str,
+    request_id: str,
+    trigger: str,
+    attempt: int,
+    ctx: dict,
+    now: float,
+    sync: bool,
+    batch: list | None = None,
+    client_context: dict | None = None,
+) -> dict:
+    """Returns ``{"throttle": reason}`` or a ``run`` effect."""
+    claimed = environments.acquire(state, function, version, qualifier, now)
+    if "throttle" in claimed:
+        return claimed
+    env = state["environments"][claimed["env"]]
+    spec = None
+    if claimed["create"]:
+        spec = environments.build_spec(state, function, version, env, network_for(state, function), provisioned=False)
+    fn_timeout = float(state["config"]["functions"][function]["timeout_s"])
+    request = InvokeRequest(
+        request_id=request_id,
+        payload=payload,
+        clock_start_s=logs.epoch(now),
+        invoked_function_arn=function_arn(state, function, qualifier),
+        client_context=client_context if sync else None,
+    )
+    return {
+        "kind": "run",
+        "env": env["id"],
+        "spec": spec,
+        "request": request,
+        "meta": {
+            "function": function,
+            "version": version,
+            "request_id": request_id,
+            "trigger": trigger,
+            "attempt": attempt,
+            "ctx": ctx,
+            "start": now,
+            "sync": sync,
+            "batch": batch,
+            "timeout_s": fn_timeout,
+            "provisioned": env["provisioned"],
+        },
+    }
+
+
+def throttled_attempt(state: dict, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None) -> None:
+    """An async or mapping throttle: an attempt with no environment."""
+    metrics_for(state, function)["throttles"] += 1
+    state["trace"]["attempts"].append(
+        {
+            "request_id": request_id,
+            "function": function,
+            "trigger": trigger,
+            "attempt": attempt,
+            "start_s": now,
+            "end_s": now,
+            "environment_id": None,
+            "cold_start": False,
+            "init_duration_ms": None,
+            "duration_ms": 0.0,
+            "billed_duration_ms": 0,
+            "max_memory_used_mb": 0,
+            "outcome": "throttled",
+            "error_type": "TooManyRequestsException",
+            "error_message": reason,
+            "response": None,
+            "batch": batch,
+            "logs": [],
+        }
+    )
+
+
+def _ordered_error(error: dict, request_id: str) -> dict:
+    body = {"errorMessage": str(error.get("errorMessage", "")), "errorType": str(error.get("errorType", "Exception"))}
+    body["requestId"] = error.get("requestId", request_id) if error.get("requestId") is not None else request_id
+    body["stackTrace"] = list(error.get("stackTrace") or [])
+    for key, value in error.items():
+        body.setdefault(key, value)
+    return body
+
+
+def _error_lines(body: dict) -> list[str]:
+    lines = [f"[ERROR] {body.get('errorType')}: {body.get('errorMessage')}"]
+    frames = body.get("stackTrace") or []
+    if frames:
+        lines.append("Traceback (most recent call last):")
+        for frame in frames:
+            lines.extend("\t" + part if part.strip() else part for part in str(frame).rstrip("\n").split("\n"))
+    return lines
+
+
+def complete_run(state: dict, effect: dict, init: InitResult | None, result: InvokeResult | None) -> None:
+    """Record the attempt the executor ran and schedule its end."""
+    meta = effect["meta"]
+    env = state["environments"][effect["env"]]
+    fn = state["config"]["functions"][meta["function"]]
+    account = state["config"]["account"]
+    rid = meta["request_id"]
+    start = meta["start"]
+    memory = int(fn["memory_mb"])
+    timeout = meta["timeout_s"]
+    lines: list[str] = []
+    init_ms = None
+    cold = init is not None
+    destroy = False
+    error_body = None
+    response = None
+    status = None
+    env["reset"] = False
+
+    if init is not None:
+        env["created"] = True
+        init_lines = logs.split_output(init.logs)
+        if not init.ok and init.status != "timeout":
+            # The runtime posts an init error and exits; the next invoke runs Init again.
+            body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
+            body.setdefault("requestId", "")
+            error_body = _ordered_error(body, "")
+            error_body["requestId"] = ""
+            lines.extend(init_lines)
+            if not any(line.startswith("[ERROR]") for line in init_lines):
+                lines.extend(_error_lines(error_body))
+            lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
+            lines.append(logs.start_line(rid, meta["version"]))
+            lines.append(logs.end_line(rid))
+            duration = float(init.init_duration_ms)
+            billed = logs.billed_ms(duration, None, True)
+            lines.append(
+                logs.report_line(rid, duration, billed, memory, init.max_memory_used_mb, None, f"Status: error\tError Type: {error_body['errorType']}")
+            )
+            return _finish(state, effect, env, lines, outcome="error", error_body=error_body, response=None,
+                           duration=duration, init_ms=None, billed=billed, used=init.max_memory_used_mb,
+                           cold=True, destroy=True, connections=(), span_ms=duration, init_for_trace=init.init_duration_ms)
+        if init.status == "timeout":
+            lines.extend(init_lines)
+            lines.append(logs.init_report_line(init.init_duration_ms, "timeout"))
+        else:
+            lines.extend(init_lines)
+            init_ms = float(init.init_duration_ms)
+
+    assert result is not None
+    duration = float(result.duration_ms)
+    outcome = result.outcome
+    used = int(result.max_memory_used_mb)
+    connections = result.connections
+    handler_lines = logs.split_output(result.logs)
+    if outcome == "success":
+        response = result.response
+        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_LIMIT:
+            outcome = "error"
+            error_body = {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_LIMIT} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            response = None
+    elif outcome == "error":
+        error_body = _ordered_error(result.error or {}, rid)
+        if not any(line.startswith("[ERROR]") for line in handler_lines):
+            handler_lines.extend(_error_lines(error_body))
+    elif outcome == "timeout":
+        duration = timeout * 1000.0
+        error_body = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds"}
+        handler_lines.append(f"{logs.iso(start + (init_ms or 0) / 1000 + timeout)} {rid} Task timed out after {timeout:.2f} seconds")
+        status = "Status: timeout"
+    elif outcome == "oom":
+        used = memory
+        error_body = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
+        handler_lines.append(f"RequestId: {rid} Error: Runtime exited with error: signal: killed")
+        status = "Status: error\tError Type: Runtime.OutOfMemory"
+    else:  # runtime_exit
+        detail = (result.error or {}).get("errorMessage") or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
+        error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
+        handler_lines.append(detail)
+        status = "Status: error\tError Type: Runtime.ExitError"
+
+    show_init = init_ms if (cold and not meta["provisioned"]) else None
+    init_span = float(init.init_duration_ms) if init is not None else 0.0
+    billed = logs.billed_ms(duration, show_init, bool(account["init_billing"]))
+    if init is not None and init.status == "timeout" and account["init_billing"]:
+        billed = logs.billed_ms(duration + init_span, None, False)
+    lines.append(logs.start_line(rid, meta["version"]))
+    lines.extend(handler_lines)
+    lines.append(logs.end_line(rid))
+    lines.append(logs.report_line(rid, duration, billed, memory, used, show_init, status))
+    return _finish(state, effect, env, lines, outcome=outcome, error_body=error_body, response=response,
+                   duration=duration, init_ms=show_init, billed=billed, used=used, cold=cold, destroy=destroy,
+                   connections=connections, span_ms=init_span + duration,
+                   init_for_trace=init_span if init is not None else None)
+
+
+def _finish(state, effect, env, lines, *, outcome, error_body, response, duration, init_ms, billed, used, cold,
+            destroy, connections, span_ms, init_for_trace) -> None:
+    meta = effect["meta"]
+    start = meta["start"]
+    end = start + span_ms / 1000.0
+    metrics = metrics_for(state, meta["function"])
+    metrics["invocations"] += 1
+    if outcome != "success":
+        metrics["errors"] += 1
+    state["attempt_count"] = state.get("attempt_count", 0) + 1
+    parsed = None
+    if response is not None:
+        try:
+            parsed = json.loads(response)
+        except ValueError:
+            parsed = response
+    index = len(state["trace"]["attempts"])
+    state["trace"]["attempts"].append(
+        {
+            "request_id": meta["request_id"],
+            "function": meta["function"],
+            "version": meta["version"],
+            "trigger": meta["trigger"],
+            "attempt": meta["attempt"],
+            "start_s": start,
+            "end_s": end,
+            "environment_id": env["id"],
+            "cold_start": cold,
+            "init_duration_ms": init_for_trace,
+            "duration_ms": round(duration, 2),
+            "billed_duration_ms": billed,
+            "max_memory_used_mb": used,
+            "outcome": outcome,
+            "error_type": error_body.get("errorType") if error_body else None,
+            "error_message": error_body.get("errorMessage") if error_body else None,
+            "response": parsed,
+            "batch": meta["batch"],
+            "logs": lines,
+        }
+    )
+    for connection in connections:
+        state["trace"]["connections"].append(
+            {
+                "request_id": meta["request_id"],
+                "function": meta["function"],
+                "host": connection.host,
+                "port": connection.port,
+                "outcome": connection.outcome,
+                "reason": connection.reason,
+                "at_s": start + connection.at_ms / 1000.0,
+            }
+        )
+    schedule(
+        state,
+        end,
+        "attempt_end",
+        {
+            "attempt_index": index,
+            "env": env["id"],
+            "outcome": outcome,
+            "destroy": destroy,
+            "ctx": meta["ctx"],
+            "error": error_body,
+            "response": response,
+        },
+        PRIORITY_END,
+    )
+
+
+def end_attempt(state: dict, data: dict, now: float) -> list[dict]:
+    """Free the environment when an attempt ends; returns destroy effects."""
+    return environments.release(state, data["env"], now, data["outcome"], data["destroy"])

@@ -1,0 +1,197 @@
+"""The SQS event source mapping: polling, batching, visibility, partial batch responses.
+
+The mapping calls the function synchronously, one batch at a time per poller. A
+successful batch is deleted; a failed one stays hidden until its visibility timeout
+ends and then comes back (``ApproximateReceiveCount`` goes up), until SQS moves it to
+the queue's own DLQ after ``max_receive_count`` receives. Filters delete the messages
+they don't match. FIFO queues keep order per message group: a group with messages in
+flight waits.
+"""
+
+from __future__ import annotations
+
+import json
+
+from . import ids, patterns, queues, runs
+from .state import schedule
+
+SYNC_LIMIT = 6_291_456
+START_CONCURRENCY = 5
+SCALE_PER_MINUTE = 300
+MAX_CONCURRENCY = 1000
+
+
+def _runtime(state: dict, index: int) -> dict:
+    while len(state["mappings"]) <= index:
+        state["mappings"].append({"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None,
+                                  "lanes": {}})
+    return state["mappings"][index]
+
+
+def poke(state: dict, index: int, at: float) -> None:
+    runtime = _runtime(state, index)
+    if runtime["poll_at"] is None or at < runtime["poll_at"]:
+        runtime["poll_at"] = at
+        schedule(state, at, "sqs_poll", {"mapping": index, "at": at})
+
+
+def poke_queue(state: dict, queue: str, now: float) -> None:
+    for mapping in state["config"]["event_source_mappings"]:
+        if mapping["kind"] == "sqs" and mapping["source_name"] == queue:
+            poke(state, mapping["index"], now)
+
+
+def _allowed(mapping: dict, runtime: dict, now: float) -> int:
+    since = runtime["active_since"] if runtime["active_since"] is not None else now
+    allowed = min(MAX_CONCURRENCY, START_CONCURRENCY + int(SCALE_PER_MINUTE * (now - since) / 60.0))
+    if mapping.get("maximum_concurrency"):
+        allowed = min(allowed, int(mapping["maximum_concurrency"]))
+    return allowed
+
+
+def _function_ref(mapping: dict) -> tuple[str, str | None]:
+    name, _, qualifier = str(mapping["function"]).partition(":")
+    return name, qualifier or None
+
+
+def poll(state: dict, data: dict, now: float) -> list[dict]:
+    index = data["mapping"]
+    runtime = _runtime(state, index)
+    if runtime["poll_at"] != data["at"]:
+        return []  # superseded by an earlier poll
+    runtime["poll_at"] = None
+    mapping = state["config"]["event_source_mappings"][index]
+    if not mapping.get("enabled", True):
+        return []
+    name = mapping["source_name"]
+    queue_config = state["config"]["queues"][name]
+    queues.expire(state, name, now)
+    messages = state["queues"][name]
+    fifo = bool(queue_config.get("fifo"))
+    blocked = queues.in_flight_groups(messages, now) if fifo else set()
+    visible = [m for m in messages if m["visible_at"] <= now and (not fifo or m["group_id"] not in blocked)]
+    if not visible:
+        later = [m["visible_at"] for m in messages if m["visible_at"] > now]
+        if later:
+            poke(state, index, min(later))
+        return []
+    if runtime["in_flight"] >= _allowed(mapping, runtime, now):
+        return []  # a finishing batch pokes again
+    window = float(mapping.get("maximum_batching_window_s") or 0)
+    batch_size = int(mapping.get("batch_size") or 10)
+    if window > 0:
+        if runtime["window_start"] is None:
+            runtime["window_start"] = now
+        if len(visible) < batch_size and now < runtime["window_start"] + window:
+            poke(state, index, runtime["window_start"] + window)
+            return []
+    runtime["window_start"] = None
+
+    fn_name, qualifier = _function_ref(mapping)
+    timeout = float(state["config"]["functions"][fn_name]["timeout_s"])
+    visibility = float(queue_config["visibility_timeout_s"])
+    if window + timeout > visibility:
+        visibility = window + timeout + 30.0
+    redrive = queue_config.get("redrive") or {}
+    max_receive = redrive.get("max_receive_count")
+    batch, records, size = [], [], 0
+    for message in visible:
+        if len(batch) >= batch_size:
+            break
+        if fifo and message["group_id"] in blocked:
+            continue
+        if max_receive and message["receive_count"] >= int(max_receive) and redrive.get("dead_letter_queue"):
+            queues.move_to_dead_letter(state, name, message)
+            continue
+        queues.receive(message, now, visibility)
+        record = queues.sqs_record(state, name, message)
+        if not patterns.passes_filters(mapping.get("filter_patterns") or [], "sqs", record):
+            queues.delete(state, name, [message["message_id"]])
+            state["trace"]["dropped"].append({"request_id": None, "function": fn_name, "message_id": message["message_id"],
+                                              "reason": "FilteredOut", "at_s": now})
+            continue
+        record_size = len(json.dumps(record).encode())
+        if batch and size + record_size > SYNC_LIMIT:
+            message["visible_at"] = now  # didn't fit; next batch
+            message["receive_count"] -= 1
+            message["attributes"]["ApproximateReceiveCount"] = str(message["receive_count"])
+            break
+        size += record_size
+        batch.append(message)
+        records.append(record)
+    if not batch:
+        remaining = [m for m in state["queues"][name] if m["visible_at"] <= now]
+        if remaining:
+            poke(state, index, now)
+        else:
+            later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
+            if later:
+                poke(state, index, min(later))
+        return []
+
+    request_id = ids.uuid(state, "request")
+    message_ids = [m["message_id"] for m in batch]
+    attempt = max(m["receive_count"] for m in batch)
+    version = _version(state, fn_name, qualifier)
+    planned = runs.plan_run(
+        state, function=fn_name, version=version, qualifier=qualifier, payload=json.dumps({"Records": records}),
+        request_id=request_id, trigger="sqs", attempt=attempt,
+        ctx={"owner": "sqs", "mapping": index, "message_ids": message_ids}, now=now, sync=True, batch=message_ids,
+    )
+    if "throttle" in planned:
+        runs.throttled_attempt(state, function=fn_name, request_id=request_id, trigger="sqs", attempt=attempt, now=now,
+                               reason=planned["throttle"], batch=message_ids)
+        poke(state, index, min(m["visible_at"] for m in batch))
+        return []
+    if runtime["active_since"] is None:
+        runtime["active_since"] = now
+    runtime["in_flight"] += 1
+    poke(state, index, now)  # more batches may start at once
+    return [planned]
+
+
+def _version(state: dict, name: str, qualifier: str | None) -> str:
+    from .invoke import resolve
+
+    return resolve(state, name, qualifier).get("version", "$LATEST")
+
+
+def failed_items(response, message_ids: list) -> list | None:
+    """Message ids a partial batch response reports; None means the whole batch failed."""
+    if response is None or response == "" or response == {}:
+        return []
+    if not isinstance(response, dict):
+        return []
+    failures = response.get("batchItemFailures")
+    if failures is None or failures == []:
+        return []
+    if not isinstance(failures, list):
+        return None
+    wanted = []
+    for item in failures:
+        if not isinstance(item, dict):
+            return None
+        identifier = item.get("itemIdentifier")
+        if not identifier or identifier not in message_ids:
+            return None
+        wanted.append(identifier)
+    return wanted
+
+
+def end(state: dict, data: dict, now: float) -> list[dict]:
+    ctx = data["ctx"]
+    index = ctx["mapping"]
+    runtime = _runtime(state, index)
+    runtime["in_flight"] = max(0, runtime["in_flight"] - 1)
+    mapping = state["config"]["event_source_mappings"][index]
+    name = mapping["source_name"]
+    message_ids = ctx["message_ids"]
+    if data["outcome"] == "success":
+        keep: list | None = []
+        if mapping.get("report_batch_item_failures"):
+            response = state["trace"]["attempts"][data["attempt_index"]]["response"]
+            keep = failed_items(response, message_ids)
+        if keep is not None:
+            queues.delete(state, name, [m for m in message_ids if m not in set(keep)])
+    poke(state, index, now)
+    return []

@@ -1,0 +1,135 @@
+"""Scenario steps that are not invokes: send, publish, put_records, put_events,
+put_object, update_function and update_mapping."""
+
+from __future__ import annotations
+
+import json
+
+from . import environments, invoke, push, queues, sqs, streams
+from .config import SPEC_FIELDS
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def run_step(state: dict, data: dict, now: float) -> list[dict]:
+    step = state["config"]["steps"][data["index"]]
+    if "invoke" in step:
+        return invoke.start_step(state, data["index"], now)
+    if "send" in step:
+        action = step["send"]
+        for message in action.get("messages") or []:
+            if not isinstance(message, dict):
+                message = {"body": message}
+            queues.send(
+                state, action["queue"], _text(message.get("body", "")), now,
+                message_attributes=message.get("attributes") or message.get("message_attributes"),
+                group_id=message.get("group_id"), dedup_id=message.get("dedup_id"),
+                delay_s=float(message.get("delay_s") or 0),
+            )
+        return []
+    if "publish" in step:
+        action = step["publish"]
+        push.publish(state, action["topic"], _text(action.get("message", "")), now,
+                     subject=action.get("subject"), attributes=action.get("attributes"))
+        return []
+    if "put_records" in step:
+        action = step["put_records"]
+        streams.put_records(state, action["stream"], action.get("records") or [], now)
+        return []
+    if "put_events" in step:
+        action = step["put_events"]
+        for entry in action.get("entries") or []:
+            push.put_event(state, action.get("bus", "default"), entry, now)
+        return []
+    if "put_object" in step:
+        action = step["put_object"]
+        push.put_object(state, action["bucket"], str(action["key"]), now, size=action.get("size"),
+                        body=_text(action.get("body", "")))
+        return []
+    if "update_function" in step:
+        return update_function(state, dict(step["update_function"]), now)
+    if "update_mapping" in step:
+        return update_mapping(state, dict(step["update_mapping"]), now)
+    return []
+
+
+def update_function(state: dict, changes: dict, now: float) -> list[dict]:
+    name = changes.pop("function")
+    fn = state["config"]["functions"][name]
+    new_spec = False
+    for key, value in changes.items():
+        if key == "async":
+            fn["async"].update(value or {})
+            continue
+        if key == "environment":
+            value = {str(k): str(v) for k, v in (value or {}).items()}
+        if key in SPEC_FIELDS and fn.get(key) != value:
+            new_spec = True
+        fn[key] = value
+    effects: list[dict] = []
+    if new_spec:
+        # New code or configuration: later invocations get new environments.
+        environments.function_runtime(state, name)["generation"] += 1
+    if "provisioned_concurrency" in changes or new_spec:
+        effects.extend(sync_provisioned(state, name, now))
+    effects.extend(environments.reclaim_idle(state, now))
+    return effects
+
+
+def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
+    mappings = state["config"]["event_source_mappings"]
+    if "index" in changes:
+        chosen = [mappings[int(changes.pop("index"))]]
+    else:
+        function = changes.pop("function", None)
+        source = changes.pop("source", None)
+        chosen = [m for m in mappings if (function is None or m["function"] == function)
+                  and (source is None or m["source"] == source)]
+    for mapping in chosen:
+        mapping.update(changes)
+        if mapping["kind"] == "sqs":
+            sqs.poke(state, mapping["index"], now)
+        else:
+            streams.poke_mapping(state, mapping["index"], now)
+    return []
+
+
+def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
+    """Bring the provisioned environments of a function to the configured number."""
+    from .invoke import resolve
+
+    fn = state["config"]["functions"][name]
+    wanted = int(fn.get("provisioned_concurrency") or 0)
+    runtime = environments.function_runtime(state, name)
+    effects = []
+    current = []
+    for env_id, env in list(state["environments"].items()):
+        if env["function"] != name or not env["provisioned"]:
+            continue
+        if env["generation"] != runtime["generation"] and not env["busy"]:
+            del state["environments"][env_id]
+            effects.append({"kind": "destroy", "env": env_id})
+        else:
+            current.append(env_id)
+    for env_id in current[wanted:]:
+        env = state["environments"][env_id]
+        if not env["busy"]:
+            del state["environments"][env_id]
+            effects.append({"kind": "destroy", "env": env_id})
+    missing = wanted - len(current)
+    if missing > 0:
+        qualifier = fn.get("provisioned_qualifier")
+        version = resolve(state, name, qualifier).get("version", "$LATEST") if qualifier else "$LATEST"
+        for env_id in environments.add_provisioned(state, name, version, missing, now):
+            env = state["environments"][env_id]
+            spec = environments.build_spec(state, name, version, env, _network(state, name), provisioned=True)
+            effects.append({"kind": "create", "env": env_id, "spec": spec})
+    return effects
+
+
+def _network(state: dict, name: str):
+    from .runs import network_for
+
+    return network_for(state, name)

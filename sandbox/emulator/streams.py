@@ -1,0 +1,356 @@
+"""Kinesis and DynamoDB Streams, and their event source mappings.
+
+Each batch comes from one shard (with ``parallelization_factor`` > 1, from one lane of
+a shard: records are spread over lanes by partition key, so order holds per key).
+A failing batch blocks its lane and is retried whole until it succeeds, runs out of
+``maximum_retry_attempts``, or its oldest record passes ``maximum_record_age_s`` or
+the stream's retention. ``bisect_batch_on_function_error`` splits a failed batch in
+two without using up retries. A discarded batch sends a metadata-only record to the
+mapping's on-failure destination; then the lane moves on.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from . import ids, logs, patterns, push, runs
+from .state import schedule
+
+RETRY_BACKOFF_MAX_S = 60.0
+THROTTLE_BACKOFF_MAX_S = 60.0
+SYNC_LIMIT = 6_291_456
+
+
+def _stream(state: dict, name: str) -> dict:
+    streams = state["streams"]
+    if name not in streams:
+        config = state["config"]["streams"][name]
+        kind = config.get("type", "kinesis")
+        shards = []
+        for number in range(int(config.get("shards") or 1)):
+            if kind == "dynamodb":
+                shard_id = f"shardId-{int(logs.EPOCH_START * 1000):020d}-{ids.hex_id(state, 'shard', 8)}"
+            else:
+                shard_id = f"shardId-{number:012d}"
+            shards.append({"id": shard_id, "records": []})
+        streams[name] = {"type": kind, "shards": shards}
+    return streams[name]
+
+
+def stream_arn(state: dict, name: str) -> str:
+    account = state["config"]["account"]
+    if state["config"]["streams"][name].get("type") == "dynamodb":
+        return (f"arn:aws:dynamodb:{account['region']}:{account['account_id']}:table/{name}/stream/"
+                f"{logs.iso(0.0)[:-1]}")
+    return f"arn:aws:kinesis:{account['region']}:{account['account_id']}:stream/{name}"
+
+
+def _typed(value):
+    """A plain value as a DynamoDB attribute value."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS"):
+        return value
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float)):
+        return {"N": str(value)}
+    if isinstance(value, dict):
+        return {"M": {k: _typed(v) for k, v in value.items()}}
+    if isinstance(value, list):
+        return {"L": [_typed(v) for v in value]}
+    return {"S": str(value)}
+
+
+def put_records(state: dict, name: str, records: list, now: float) -> None:
+    stream = _stream(state, name)
+    shard_count = len(stream["shards"])
+    for given in records:
+        if not isinstance(given, dict):
+            given = {"data": given}
+        if stream["type"] == "dynamodb":
+            keys = given.get("keys") or {"id": ids.next_counter(state, f"ddbkey:{name}")}
+            partition_key = json.dumps(keys, sort_keys=True)
+        else:
+            partition_key = str(given.get("partition_key", "pk"))
+        shard = stream["shards"][ids.stable_hash(partition_key) % shard_count]
+        data = given.get("data", "")
+        record = {
+            "seq": ids.sequence_number(state, name),
+            "partition_key": partition_key,
+            "arrival": now,
+            "data": data if isinstance(data, str) else json.dumps(data),
+        }
+        if stream["type"] == "dynamodb":
+            record["event_name"] = given.get("event_name", "INSERT")
+            record["keys"] = {k: _typed(v) for k, v in keys.items()}
+            record["new_image"] = {k: _typed(v) for k, v in (given.get("new_image") or {}).items()} or None
+            record["old_image"] = {k: _typed(v) for k, v in (given.get("old_image") or {}).items()} or None
+        shard["records"].append(record)
+    for mapping in state["config"]["event_source_mappings"]:
+        if mapping["kind"] == "stream" and mapping["source_name"] == name:
+            poke_mapping(state, mapping["index"], now)
+
+
+def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
+    account = state["config"]["account"]
+    if state["config"]["streams"][name].get("type") == "dynamodb":
+        body = {"Keys": record["keys"], "SequenceNumber": record["seq"], "SizeBytes": len(json.dumps(record["keys"])),
+                "StreamViewType": "NEW_AND_OLD_IMAGES", "ApproximateCreationDateTime": int(logs.epoch(record["arrival"]))}
+        if record.get("new_image"):
+            body["NewImage"] = record["new_image"]
+        if record.get("old_image"):
+            body["OldImage"] = record["old_image"]
+        return {"eventID": record["seq"][-32:], "eventName": record["event_name"], "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": account["region"], "dynamodb": body,
+                "eventSourceARN": stream_arn(state, name)}
+    return {
+        "kinesis": {
+            "kinesisSchemaVersion": "1.0",
+            "partitionKey": record["partition_key"],
+            "sequenceNumber": record["seq"],
+            "data": base64.b64encode(record["data"].encode()).decode(),
+            "approximateArrivalTimestamp": round(logs.epoch(record["arrival"]), 3),
+        },
+        "eventSource": "aws:kinesis",
+        "eventVersion": "1.0",
+        "eventID": f"{shard['id']}:{record['seq']}",
+        "eventName": "aws:kinesis:record",
+        "invokeIdentityArn": f"arn:aws:iam::{account['account_id']}:role/lambda-role",
+        "awsRegion": account["region"],
+        "eventSourceARN": stream_arn(state, name),
+    }
+
+
+def _lanes(state: dict, index: int) -> dict:
+    from .sqs import _runtime
+
+    return _runtime(state, index)["lanes"]
+
+
+def _lane(state: dict, index: int, key: str) -> dict:
+    lanes = _lanes(state, index)
+    if key not in lanes:
+        lanes[key] = {"next": 0, "in_flight": False, "current": None, "pending": [], "retries": 0, "attempts": 0,
+                      "throttles": 0, "window_start": None, "poll_at": None}
+    return lanes[key]
+
+
+def poke_mapping(state: dict, index: int, now: float) -> None:
+    mapping = state["config"]["event_source_mappings"][index]
+    stream = _stream(state, mapping["source_name"])
+    factor = int(mapping.get("parallelization_factor") or 1)
+    for shard_number in range(len(stream["shards"])):
+        for lane in range(factor):
+            _poke_lane(state, index, f"{shard_number}:{lane}", now)
+
+
+def _poke_lane(state: dict, index: int, key: str, at: float) -> None:
+    lane = _lane(state, index, key)
+    if lane["poll_at"] is None or at < lane["poll_at"]:
+        lane["poll_at"] = at
+        schedule(state, at, "stream_poll", {"mapping": index, "lane": key, "at": at})
+
+
+def poll(state: dict, data: dict, now: float) -> list[dict]:
+    index, key = data["mapping"], data["lane"]
+    lane = _lane(state, index, key)
+    if lane["poll_at"] != data["at"]:
+        return []
+    lane["poll_at"] = None
+    mapping = state["config"]["event_source_mappings"][index]
+    if not mapping.get("enabled", True) or lane["in_flight"]:
+        return []
+    name = mapping["source_name"]
+    stream = _stream(state, name)
+    shard_number, lane_number = (int(part) for part in key.split(":"))
+    shard = stream["shards"][shard_number]
+    records = shard["records"]
+    factor = int(mapping.get("parallelization_factor") or 1)
+    retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
+    kind = stream["type"]
+
+    if lane["current"] is None and lane["pending"]:
+        lane["current"] = lane["pending"].pop(0)
+        lane["attempts"] = 0
+    if lane["current"] is None:
+        batch_size = int(mapping.get("batch_size") or 100)
+        chosen, position, size = [], lane["next"], 0
+        while position < len(records) and len(chosen) < batch_size:
+            record = records[position]
+            if factor > 1 and ids.stable_hash(record["partition_key"]) % factor != lane_number:
+                position += 1
+                continue
+            if now - record["arrival"] >= retention:
+                position += 1
+                continue
+            event_record = _event_record(state, name, shard, record)
+            if not patterns.passes_filters(mapping.get("filter_patterns") or [], kind, event_record):
+                position += 1
+                continue
+            record_size = len(json.dumps(event_record))
+            if chosen and size + record_size > SYNC_LIMIT:
+                break
+            size += record_size
+            chosen.append(position)
+            position += 1
+        window = float(mapping.get("maximum_batching_window_s") or 0)
+        if chosen and window > 0 and len(chosen) < batch_size:
+            if lane["window_start"] is None:
+                lane["window_start"] = now
+            if now < lane["window_start"] + window:
+                _poke_lane(state, index, key, lane["window_start"] + window)
+                return []
+        lane["window_start"] = None
+        lane["next"] = position
+        if not chosen:
+            return []
+        lane["current"] = chosen
+        lane["attempts"] = 0
+        lane["retries"] = 0
+
+    batch = [records[i] for i in lane["current"]]
+    max_age = int(mapping.get("maximum_record_age_s", -1))
+    oldest = min(r["arrival"] for r in batch)
+    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
+        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
+
+    fn_name, _, qualifier = str(mapping["function"]).partition(":")
+    from .invoke import resolve
+
+    version = resolve(state, fn_name, qualifier or None).get("version", "$LATEST")
+    request_id = ids.uuid(state, "request")
+    sequence_numbers = [r["seq"] for r in batch]
+    payload = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
+    trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
+    planned = runs.plan_run(
+        state, function=fn_name, version=version, qualifier=qualifier or None, payload=payload,
+        request_id=request_id, trigger=trigger, attempt=lane["attempts"] + 1,
+        ctx={"owner": "stream", "mapping": index, "lane": key}, now=now, sync=True, batch=sequence_numbers,
+    )
+    if "throttle" in planned:
+        runs.throttled_attempt(state, function=fn_name, request_id=request_id, trigger=trigger,
+                               attempt=lane["attempts"] + 1, now=now, reason=planned["throttle"], batch=sequence_numbers)
+        lane["throttles"] += 1
+        _poke_lane(state, index, key, now + min(THROTTLE_BACKOFF_MAX_S, 2.0 ** (lane["throttles"] - 1)))
+        return []
+    lane["throttles"] = 0
+    lane["in_flight"] = True
+    lane["attempts"] += 1
+    lane["last_request_id"] = request_id
+    lane["last_version"] = version
+    return [planned]
+
+
+def _failed_sequence(response, sequence_numbers: list) -> str | None | bool:
+    """The lowest failed sequence number; "" for none; False when the response is invalid."""
+    if response is None or response == {} or not isinstance(response, dict):
+        return ""
+    failures = response.get("batchItemFailures")
+    if not failures:
+        return ""
+    if not isinstance(failures, list):
+        return False
+    found = []
+    for item in failures:
+        identifier = item.get("itemIdentifier") if isinstance(item, dict) else None
+        if not identifier or identifier not in sequence_numbers:
+            return False
+        found.append(identifier)
+    return min(found, key=int)
+
+
+def end(state: dict, data: dict, now: float) -> list[dict]:
+    ctx = data["ctx"]
+    index, key = ctx["mapping"], ctx["lane"]
+    lane = _lane(state, index, key)
+    lane["in_flight"] = False
+    mapping = state["config"]["event_source_mappings"][index]
+    name = mapping["source_name"]
+    stream = _stream(state, name)
+    shard = stream["shards"][int(key.split(":")[0])]
+    batch = [shard["records"][i] for i in lane["current"]]
+    sequence_numbers = [r["seq"] for r in batch]
+    failed = data["outcome"] != "success"
+    restart_at = 0
+    if not failed and mapping.get("report_batch_item_failures"):
+        response = state["trace"]["attempts"][data["attempt_index"]]["response"]
+        lowest = _failed_sequence(response, sequence_numbers)
+        if lowest is False:
+            failed = True
+        elif lowest:
+            failed = True
+            restart_at = sequence_numbers.index(lowest)
+    if not failed:
+        lane["current"] = None
+        lane["retries"] = 0
+        _poke_lane(state, index, key, now)
+        return []
+    if restart_at:
+        lane["current"] = lane["current"][restart_at:]
+        batch = batch[restart_at:]
+    if mapping.get("bisect_batch_on_function_error") and len(lane["current"]) > 1 and not restart_at:
+        half = len(lane["current"]) // 2
+        lane["pending"].insert(0, lane["current"][half:])
+        lane["current"] = lane["current"][:half]
+        lane["attempts"] = 0
+        _poke_lane(state, index, key, now)
+        return []
+    lane["retries"] += 1
+    limit = int(mapping.get("maximum_retry_attempts", -1))
+    if limit != -1 and lane["retries"] > limit:
+        return _discard(state, index, key, shard, batch, "RetryAttemptsExhausted", now, data)
+    delay = min(RETRY_BACKOFF_MAX_S, 2.0 ** (lane["retries"] - 1))
+    _poke_lane(state, index, key, now + delay)
+    return []
+
+
+def _discard(state: dict, index: int, key: str, shard: dict, batch: list, condition: str, now: float,
+             data: dict | None) -> list[dict]:
+    lane = _lane(state, index, key)
+    mapping = state["config"]["event_source_mappings"][index]
+    name = mapping["source_name"]
+    fn_name, _, qualifier = str(mapping["function"]).partition(":")
+    kind = state["config"]["streams"][name].get("type", "kinesis")
+    info_key = "DDBStreamBatchInfo" if kind == "dynamodb" else "KinesisBatchInfo"
+    request_id = lane.get("last_request_id") or ids.uuid(state, "request")
+    record = {
+        "requestContext": {
+            "requestId": request_id,
+            "functionArn": runs.function_arn(state, fn_name, qualifier or None),
+            "condition": condition,
+            "approximateInvokeCount": lane["attempts"],
+        },
+        "responseContext": {"statusCode": 200, "executedVersion": lane.get("last_version") or "$LATEST",
+                            "functionError": "Unhandled"},
+        "version": "1.0",
+        "timestamp": logs.iso(now),
+        info_key: {
+            "shardId": shard["id"],
+            "startSequenceNumber": batch[0]["seq"],
+            "endSequenceNumber": batch[-1]["seq"],
+            "approximateArrivalOfFirstRecord": logs.iso(batch[0]["arrival"], millis=False),
+            "approximateArrivalOfLastRecord": logs.iso(batch[-1]["arrival"], millis=False),
+            "batchSize": len(batch),
+            "streamArn": stream_arn(state, name),
+        },
+    }
+    target = mapping.get("on_failure")
+    delivered = False
+    if target:
+        kind_name = push.split_target(target)
+        if kind_name[0] == "bucket":
+            record["payload"] = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
+        delivered = push.deliver(state, target, json.dumps(record), now)
+        if delivered:
+            state["trace"]["deliveries"].append({"kind": "destination", "condition": condition, "target": target,
+                                                 "request_id": request_id, "record": record, "at_s": now})
+    if not delivered:
+        state["trace"]["dropped"].append({"request_id": request_id, "function": fn_name, "reason": condition,
+                                          "batch": [r["seq"] for r in batch], "at_s": now})
+    lane["current"] = None
+    lane["retries"] = 0
+    lane["attempts"] = 0
+    _poke_lane(state, index, key, now)
+    return []

@@ -1,0 +1,341 @@
+"""The local executor: one plain child process per execution environment. Development only.
+
+It gives Lambda's behaviour (warm globals and /tmp, timeouts enforced from outside with SIGKILL, a runtime
+reset after a timeout or crash that keeps /tmp, suppressed Init on the next invoke, Max Memory Used from
+``VmHWM``) but **isolates nothing**: the handler runs as the calling user, with the caller's network and files.
+Use it only on a single-user laptop (``EXAMPREP_UNSAFE_LOCAL_SANDBOX=1``) or in tests of the pure core.
+
+Limits of this mode: /tmp is private only when the kernel allows a mount namespace (root, or unprivileged user
+namespaces), otherwise only ``TMPDIR`` points to the environment's directory; memory is capped per process by
+``RLIMIT_AS`` (so a handler sees ``MemoryError``, reported as out of memory) and not for child processes; the code
+lives in a temporary directory, not ``/var/task``; nothing is frozen between invokes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import math
+import os
+import selectors
+import shutil
+import signal
+import socketserver
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
+from sandbox.runtime import outcomes, standin
+from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decode, encode
+from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
+
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+BOOT = (
+    "import sys; sys.path.insert(0, {root!r}); "
+    "from sandbox.runtime import localsetup; localsetup.apply(sys.argv[3], int(sys.argv[4]), int(sys.argv[5])); "
+    "from sandbox.runtime.shim import main; main()"
+)
+
+
+class _StandInHandler(socketserver.BaseRequestHandler):
+    def handle(self) -> None:
+        sock = self.request
+        header = _recv_exactly(sock, 4)
+        if header is None:
+            return
+        body = _recv_exactly(sock, int.from_bytes(header, "big")) if int.from_bytes(header, "big") < 4096 else None
+        if body is None:
+            return
+        target = decode(body)
+        host, port = str(target.get("host")), int(target.get("port", 0))
+        sock.sendall(b"+")
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                return
+            reply, close = standin.answer(host, port, data)
+            sock.sendall(reply)
+            if close:
+                return
+
+
+def _recv_exactly(sock, size: int) -> bytes | None:
+    data = b""
+    while len(data) < size:
+        chunk = sock.recv(size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return data
+
+
+class _StandInServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+
+def _status_vm_hwm_mb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return math.ceil(int(line.split()[1]) / 1024)
+    except OSError:
+        pass
+    return 0
+
+
+def _clear_refs(pid: int) -> None:
+    try:
+        with open(f"/proc/{pid}/clear_refs", "w") as handle:
+            handle.write("5")
+    except OSError:
+        pass
+
+
+class _Environment:
+    def __init__(self, spec: dict, directory: Path) -> None:
+        self.spec = spec
+        self.directory = directory
+        self.process: subprocess.Popen | None = None
+        self.to_child = -1
+        self.from_child = -1
+        self.log_fd = -1
+        self.reader = FrameReader()
+        self.logs = LogBuffer()
+        self.lock = threading.Lock()
+        self.log_stream = spec["log_stream_name"] or outcomes.log_stream_name(spec["version"])
+
+
+class LocalExecutor:
+    """Implements the executor contract with plain child processes. Not a security boundary."""
+
+    def __init__(self, base_dir: str | None = None, python: str | None = None) -> None:
+        # Not under /tmp: each runtime sees its own directory mounted over /tmp, which would hide the code.
+        parent = "/var/tmp" if os.access("/var/tmp", os.W_OK) else None
+        self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="examprep-local-", dir=parent))
+        self.base_dir.mkdir(parents=True, exist_ok=True)
+        self.python = python or sys.executable
+        self.environments: dict[str, _Environment] = {}
+        self.lock = threading.Lock()
+        self.net_socket = str(self.base_dir / "net.sock")
+        self.stand_in = _StandInServer(self.net_socket, _StandInHandler)
+        threading.Thread(target=self.stand_in.serve_forever, name="stand-in", daemon=True).start()
+
+    # --- the contract --------------------------------------------------------------------------------------------
+
+    def create(self, environment_id: str, spec: EnvironmentSpec) -> InitResult:
+        data = spec_to_data(spec)
+        directory = self.base_dir / f"env-{len(self.environments)}-{os.urandom(4).hex()}"
+        (directory / "task").mkdir(parents=True)
+        (directory / "tmp").mkdir()
+        os.chmod(directory / "tmp", 0o1777)
+        for name, text in outcomes.code_files(data["code"]):
+            path = directory / "task" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+        env = _Environment(data, directory)
+        with self.lock:
+            if environment_id in self.environments:
+                raise ValueError(f"environment {environment_id!r} already exists")
+            self.environments[environment_id] = env
+        with env.lock:
+            started = time.perf_counter()
+            kind, value = self._start(env, time.time(), data["init_limit_s"])
+            real_ms = (time.perf_counter() - started) * 1000
+            memory = _status_vm_hwm_mb(env.process.pid) if env.process else 0
+            logs = env.logs.take()
+            if kind == "frame" and value.get("type") == "ready":
+                init_ms = real_ms + outcomes.number(value.get("slept_ms"))
+                return init_result_from(outcomes.init_result(True, init_ms, memory, logs))
+            self._stop(env)
+            if kind == "frame" and value.get("type") == "init_error":
+                status = "timeout" if value.get("status") == "timeout" else "error"
+                elapsed = data["init_limit_s"] * 1000 if status == "timeout" else real_ms
+                error = outcomes.clean_error(value.get("error"))
+                return init_result_from(outcomes.init_result(False, elapsed, memory, logs, error, status))
+            if kind == "deadline":
+                error = outcomes.init_timeout_error(data["init_limit_s"])
+                return init_result_from(
+                    outcomes.init_result(False, data["init_limit_s"] * 1000, memory, logs, error, "timeout"))
+            error = outcomes.init_exit_error(value) if kind == "exit" else {
+                "errorType": "Runtime.ExitError", "errorMessage": f"Runtime broke the runtime protocol: {value}"}
+            return init_result_from(outcomes.init_result(False, real_ms, memory, logs, error, "error"))
+
+    def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
+        env = self.environments[environment_id]
+        with env.lock:
+            return invoke_result_from(self._invoke(env, request_to_data(request)))
+
+    def destroy(self, environment_id: str) -> None:
+        with self.lock:
+            env = self.environments.pop(environment_id, None)
+        if env is not None:
+            with env.lock:
+                self._stop(env)
+                shutil.rmtree(env.directory, ignore_errors=True)
+
+    def close(self) -> None:
+        for environment_id in list(self.environments):
+            self.destroy(environment_id)
+        self.stand_in.shutdown()
+        self.stand_in.server_close()
+        shutil.rmtree(self.base_dir, ignore_errors=True)
+
+    # --- one invoke ----------------------------------------------------------------------------------------------
+
+    def _invoke(self, env: _Environment, request: dict) -> dict:
+        spec = env.spec
+        timeout_s, memory_size = spec["timeout_s"], spec["memory_mb"]
+        request_id = request["request_id"]
+        suppressed, init_ms = False, 0.0
+        if env.process is None:
+            suppressed = True
+            kind, value = self._start(env, request["clock_start_s"], timeout_s)
+            if kind != "frame" or value.get("type") != "ready":
+                memory = _status_vm_hwm_mb(env.process.pid) if env.process else 0
+                logs = env.logs.take()
+                self._stop(env)
+                if kind == "frame" and value.get("type") == "init_error":
+                    return outcomes.init_failure_in_invoke(value, request_id, timeout_s, memory, logs)
+                if kind == "deadline":
+                    return outcomes.timed_out(request_id, timeout_s, memory, logs, True)
+                return outcomes.exited(request_id, value if kind == "exit" else 0, 0.0, timeout_s, memory,
+                                       memory_size, logs, True)
+            init_ms = min(outcomes.number(value.get("elapsed_ms")), timeout_s * 1000)
+        budget_s = max(timeout_s - init_ms / 1000, 0.0)
+        pid = env.process.pid
+        _clear_refs(pid)
+        frame = outcomes.invoke_frame(request, request["clock_start_s"] + init_ms / 1000, budget_s, timeout_s)
+        started = time.perf_counter()
+        kind, value = self._wait(env, time.monotonic() + budget_s, encode(frame))
+        real_ms = (time.perf_counter() - started) * 1000
+        memory = _status_vm_hwm_mb(pid)
+        logs = env.logs.take()
+        if kind == "frame" and value.get("type") == "result" and value.get("request_id") == request_id:
+            result = outcomes.from_result_frame(value, request_id, timeout_s, init_ms, memory, memory_size, logs,
+                                                suppressed)
+            if result["outcome"] in ("timeout", "oom"):
+                self._stop(env)
+            return result
+        self._stop(env)
+        if kind == "deadline":
+            return outcomes.timed_out(request_id, timeout_s, memory, logs, suppressed)
+        if kind == "exit":
+            return outcomes.exited(request_id, value, init_ms + real_ms, timeout_s, memory, memory_size, logs,
+                                   suppressed)
+        reason = value if kind == "violation" else "unexpected frame"
+        return outcomes.violated(request_id, str(reason), init_ms + real_ms, memory, logs, suppressed)
+
+    # --- the child process ---------------------------------------------------------------------------------------
+
+    def _start(self, env: _Environment, clock_start_s: float, init_budget_s: float) -> tuple[str, object]:
+        spec = env.spec
+        to_child_r, to_child_w = os.pipe()
+        from_child_r, from_child_w = os.pipe()
+        log_r, log_w = os.pipe()
+        config = outcomes.shim_config(
+            spec, task_root=str(env.directory / "task"), net_socket=self.net_socket,
+            tmp_dir=str(env.directory / "tmp"), clock_start_s=clock_start_s, init_budget_s=init_budget_s,
+            log_stream=env.log_stream,
+        )
+        argv = [self.python, "-I", "-S", "-c", BOOT.format(root=PROJECT_ROOT), str(to_child_r), str(from_child_w),
+                str(env.directory / "tmp"), str(spec["memory_mb"]), str(spec["ephemeral_storage_mb"])]
+        try:
+            env.process = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w, pass_fds=(to_child_r, from_child_w),
+                cwd=str(env.directory / "task"), env={}, start_new_session=True,
+            )
+        finally:
+            for fd in (to_child_r, from_child_w, log_w):
+                os.close(fd)
+        env.to_child, env.from_child, env.log_fd = to_child_w, from_child_r, log_r
+        env.reader = FrameReader()
+        for fd in (to_child_w, from_child_r, log_r):
+            fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+        # Real time for Init: the budget plus the interpreter's start-up, which Lambda does not count.
+        return self._wait(env, time.monotonic() + init_budget_s + 1.0, encode({"type": "start", "config": config}))
+
+    def _wait(self, env: _Environment, deadline: float, outgoing: bytes = b"") -> tuple[str, object]:
+        """Send ``outgoing`` and wait for one frame: ("frame", f), ("exit", status), ("deadline", None) or
+        ("violation", reason)."""
+        pending = memoryview(outgoing)
+        with selectors.DefaultSelector() as selector:
+            selector.register(env.from_child, selectors.EVENT_READ, "frames")
+            selector.register(env.log_fd, selectors.EVENT_READ, "logs")
+            if pending:
+                selector.register(env.to_child, selectors.EVENT_WRITE, "input")
+            while True:
+                now = time.monotonic()
+                if now >= deadline:
+                    return "deadline", None
+                for key, _ in selector.select(min(deadline - now, 0.05)):
+                    if key.data == "input":
+                        try:
+                            pending = pending[os.write(env.to_child, pending):]
+                        except BlockingIOError:
+                            continue
+                        except BrokenPipeError:
+                            pending = memoryview(b"")
+                        if not pending:
+                            selector.unregister(env.to_child)
+                    elif key.data == "logs":
+                        self._drain_logs(env)
+                    else:
+                        outcome = self._read_frames(env)
+                        if outcome is not None:
+                            return outcome
+                status = env.process.poll()
+                if status is not None:
+                    outcome = self._read_frames(env)
+                    if outcome is not None:
+                        return outcome
+                    self._drain_logs(env)
+                    return "exit", self._wait_status(env)
+
+    def _read_frames(self, env: _Environment) -> tuple[str, object] | None:
+        while True:
+            try:
+                chunk = os.read(env.from_child, 1 << 20)
+            except BlockingIOError:
+                chunk = None
+            try:
+                frames = env.reader.feed(chunk or b"")
+            except ProtocolError as error:
+                return "violation", str(error)
+            if frames:
+                self._drain_logs(env)
+                return "frame", frames[0]
+            if not chunk:
+                return None
+
+    def _drain_logs(self, env: _Environment) -> None:
+        while True:
+            try:
+                chunk = os.read(env.log_fd, 1 << 20)
+            except BlockingIOError:
+                return
+            if not chunk:
+                return
+            env.logs.add(chunk)
+
+    def _wait_status(self, env: _Environment) -> int:
+        returncode = env.process.wait()
+        # Popen gives -N for a signal; turn it back into a wait status for exit_words().
+        return (-returncode) & 0x7F if returncode < 0 else (returncode & 0xFF) << 8
+
+    def _stop(self, env: _Environment) -> None:
+        """Kill the runtime and everything it started (its session); keep the environment's directory."""
+        if env.process is not None:
+            try:
+                os.killpg(env.process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            env.process.wait()
+            env.process = None
+        for fd in (env.to_child, env.from_child, env.log_fd):
+            if fd >= 0:
+                os.close(fd)
+        env.to_child = env.from_child = env.log_fd = -1

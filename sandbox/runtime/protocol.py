@@ -1,0 +1,175 @@
+"""Framing shared by the shim, the executors and the daemon: a 4-byte big-endian length, then UTF-8 JSON.
+
+Standard library only: the runtime shim imports this inside the execution environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+# The biggest frame anyone may send: a 6 MB response plus room for the error body and metadata.
+MAX_FRAME = 8 * 1024 * 1024
+HEADER = struct.Struct(">I")
+
+
+class ProtocolError(Exception):
+    """A frame that is too big, not JSON, or cut off."""
+
+
+def encode(message: dict) -> bytes:
+    body = json.dumps(message, separators=(",", ":")).encode()
+    if len(body) > MAX_FRAME:
+        raise ProtocolError(f"frame of {len(body)} bytes is over the {MAX_FRAME}-byte limit")
+    return HEADER.pack(len(body)) + body
+
+
+def decode(body: bytes) -> dict:
+    try:
+        message = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"frame is not JSON: {error}") from None
+    if not isinstance(message, dict):
+        raise ProtocolError("frame is not a JSON object")
+    return message
+
+
+def write_frame(fd: int, message: dict) -> None:
+    """Write one whole frame to a blocking file descriptor."""
+    data = memoryview(encode(message))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            return None
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> dict | None:
+    """Read one frame from a blocking file descriptor; None at a clean end of file."""
+    header = _read_exactly(fd, HEADER.size)
+    if header is None:
+        return None
+    (size,) = HEADER.unpack(header)
+    if size > MAX_FRAME:
+        raise ProtocolError(f"frame of {size} bytes is over the {MAX_FRAME}-byte limit")
+    body = _read_exactly(fd, size)
+    if body is None:
+        raise ProtocolError("frame cut off by end of file")
+    return decode(body)
+
+
+class FrameReader:
+    """Collects frames from bytes that arrive in pieces (non-blocking pipes and sockets)."""
+
+    def __init__(self, limit: int = MAX_FRAME) -> None:
+        self.buffer = bytearray()
+        self.limit = limit
+
+    def feed(self, data: bytes) -> list[dict]:
+        self.buffer += data
+        frames = []
+        while len(self.buffer) >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer)
+            if size > self.limit:
+                raise ProtocolError(f"frame of {size} bytes is over the {self.limit}-byte limit")
+            if len(self.buffer) < HEADER.size + size:
+                break
+            body = bytes(self.buffer[HEADER.size : HEADER.size + size])
+            del self.buffer[: HEADER.size + size]
+            frames.append(decode(body))
+        return frames
+
+
+class LogBuffer:
+    """Keeps the last ``limit`` bytes of a log stream and counts everything that went through."""
+
+    def __init__(self, limit: int = 256 * 1024) -> None:
+        self.limit = limit
+        self.data = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.data += chunk
+        if len(self.data) > 2 * self.limit:
+            del self.data[: len(self.data) - self.limit]
+
+    def take(self) -> str:
+        kept = bytes(self.data[-self.limit :])
+        dropped = self.total - len(kept)
+        self.data.clear()
+        self.total = 0
+        text = kept.decode("utf-8", errors="replace")
+        if dropped > 0:
+            text = f"[{dropped} earlier bytes of log output were dropped]\n" + text
+        return text
+
+
+SIGNAL_WORDS = {
+    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
+    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 10: "user defined signal 1",
+    11: "segmentation fault", 12: "user defined signal 2", 13: "broken pipe", 14: "alarm clock",
+    15: "terminated", 24: "CPU time limit exceeded", 25: "file size limit exceeded", 31: "bad system call",
+}
+
+
+def exit_words(status: int) -> str:
+    """Describe a wait status the way Lambda's Go runtime manager does: 'exit status 3', 'signal: killed'."""
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        return f"signal: {SIGNAL_WORDS.get(number, f'signal {number}')}"
+    return f"exit status {os.WEXITSTATUS(status)}"
+
+
+def runtime_exit_error(request_id: str, status: int) -> dict:
+    return {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {exit_words(status)}",
+    }
+
+
+def timeout_error(request_id: str, timeout_s: float) -> dict:
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {request_id} Error: Task timed out after {timeout_s:.2f} seconds",
+    }
+
+
+def out_of_memory_error(request_id: str) -> dict:
+    return {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: signal: killed",
+    }
+
+
+def decide(network: dict, host: str, port: int) -> tuple[str, str]:
+    """Look a connection up in a NetworkTable given as plain data (see ``network_to_data``)."""
+    ports = network.get("hosts", {}).get(str(host).lower().rstrip("."))
+    default = tuple(network.get("default", ("dns_failure", "the name does not resolve")))
+    if ports is None:
+        return default
+    verdict = ports.get(str(port)) or ports.get("*")
+    return tuple(verdict) if verdict else default
+
+
+def network_to_data(table) -> dict:
+    """A NetworkTable (or None) as plain data: {"hosts": {host: {port: [outcome, reason]}}, "default": [...]}."""
+    if table is None:
+        return {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]}
+    return {
+        "hosts": {
+            host.lower().rstrip("."): {str(port): [v.outcome, v.reason] for port, v in ports.items()}
+            for host, ports in table.hosts.items()
+        },
+        "default": [table.default.outcome, table.default.reason],
+    }
