@@ -27,7 +27,7 @@ migrate: install
 
 content: migrate
 	$(PY) manage.py import_lessons
-	@if $(PY) manage.py help import_questions >/dev/null 2>&1; then $(PY) manage.py import_questions; fi
+	$(PY) manage.py import_questions
 
 run: content
 	@$(PY) manage.py show_setup --port $(PORT)
@@ -40,7 +40,7 @@ lint: install-dev
 test: install-dev lint
 	@$(PY) -m examprep.embedded_redis --ensure
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
-	@if $(PY) manage.py help validate_questions >/dev/null 2>&1; then $(PY) manage.py validate_questions; fi
+	$(PY) manage.py validate_questions
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest
 
 sandbox-check: install

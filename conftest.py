@@ -44,15 +44,18 @@ def celery_worker(redis_url, django_db_blocker):
     from examprep.celery import app
 
     app.loader.import_default_modules()
-    with django_db_blocker.unblock(), start_worker(
-        app,
-        pool="threads",
-        concurrency=2,
-        queues=["default", "sandbox"],
-        perform_ping_check=False,
-        loglevel="WARNING",
-        shutdown_timeout=30,
-    ) as worker:
+    with (
+        django_db_blocker.unblock(),
+        start_worker(
+            app,
+            pool="threads",
+            concurrency=2,
+            queues=["default", "sandbox"],
+            perform_ping_check=False,
+            loglevel="WARNING",
+            shutdown_timeout=30,
+        ) as worker,
+    ):
         yield worker
 
 

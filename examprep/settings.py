@@ -76,6 +76,8 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("DB_PATH", str(BASE_DIR / "db.sqlite3")),
+            # A file, not memory, so test threads (live server, Celery worker) share it without table locks.
+            "TEST": {"NAME": env_str("TEST_DB_PATH", str(BASE_DIR / "test-db.sqlite3"))},
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

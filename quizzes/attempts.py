@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404
 
 from quizzes import review, scoring, selection, timer
 from quizzes.models import Attempt, AttemptItem, Question, QuizPreference, ReviewCard
 
+logger = logging.getLogger(__name__)
 MAX_OPTIONS = 6
 MAX_SECONDS_PER_VISIT = 30 * 60  # a question left open while away counts at most this long for pacing
 
@@ -76,8 +78,13 @@ def start_test(user, mode: str, now: datetime, rng: random.Random | None = None)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
-                user=user, mode=mode, started_at=now, position_since=now, accommodation=accommodation,
-                time_limit_minutes=limit, deadline_at=timer.deadline_for(now, limit),
+                user=user,
+                mode=mode,
+                started_at=now,
+                position_since=now,
+                accommodation=accommodation,
+                time_limit_minutes=limit,
+                deadline_at=timer.deadline_for(now, limit),
             )
             create_items(attempt, ids)
             if attempt.deadline_at:
@@ -88,9 +95,14 @@ def start_test(user, mode: str, now: datetime, rng: random.Random | None = None)
 
 
 def schedule_submit(attempt: Attempt) -> None:
+    """Ask a Celery worker to submit the attempt at its deadline. If the broker is down, the deadline still
+    holds: every request for the attempt makes the same check (close_if_expired)."""
     from quizzes.tasks import submit_attempt
 
-    submit_attempt.apply_async(args=[str(attempt.uuid)], eta=attempt.deadline_at)
+    try:
+        submit_attempt.apply_async(args=[str(attempt.uuid)], eta=attempt.deadline_at)
+    except Exception:  # a broker outage must not stop a student from starting a test
+        logger.exception("could not schedule the auto-submit of attempt %s", attempt.uuid)
 
 
 def start_review(user, now: datetime) -> Attempt | None:
@@ -128,29 +140,34 @@ def close_if_expired(attempt: Attempt, now: datetime) -> Attempt:
     return attempt
 
 
-def save_answer(user, uuid, position: int, selected: list[int], now: datetime) -> Saved:
-    """Save one question's answer, only while the attempt is open and before its deadline."""
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().filter(uuid=uuid, user_id=user.pk).first()
-        if attempt is None:
-            raise Http404("No such attempt.")
-        if timer.is_expired(attempt.deadline_at, now):
-            refused = "late"
-        elif not timer.accepts_answers(attempt.status == Attempt.ACTIVE, attempt.deadline_at, now):
-            refused = "closed"
-        else:
-            refused = ""
-            changed = AttemptItem.objects.filter(attempt=attempt, position=position, checked_at__isnull=True).update(
-                selected=selected, answered_at=now if selected else None
-            )
-            if not changed:
-                if not AttemptItem.objects.filter(attempt=attempt, position=position).exists():
-                    raise Http404("No such question in this attempt.")
-                return Saved(saved=False, refused="final")
-    if refused:
-        close_if_expired(attempt, now)
-        return Saved(saved=False, refused=refused)
-    return Saved(saved=True)
+def save_answer(user, uuid, position: int, selected: list[int], now: datetime) -> tuple[Saved, Attempt | None]:
+    """Save one question's answer, only while the attempt is open and before its deadline.
+
+    The common case is one UPDATE statement. It touches the item only if the attempt is the user's, open and
+    before its deadline, and only if the item is not marked yet (``correct IS NULL``, ``checked_at IS NULL``).
+    finalize() locks the items (FOR UPDATE) before marking them and sets ``correct`` on every item, so a save
+    racing the deadline either lands before the marking or matches no row: never after it.
+    """
+    open_attempt = (
+        Attempt.objects.filter(uuid=uuid, user_id=user.pk, status=Attempt.ACTIVE)
+        .filter(Q(deadline_at__isnull=True) | Q(deadline_at__gt=now))
+        .values("pk")
+    )
+    changed = AttemptItem.objects.filter(
+        attempt__in=open_attempt, position=position, checked_at__isnull=True, correct__isnull=True
+    ).update(selected=selected, answered_at=now if selected else None)
+    if changed:
+        return Saved(saved=True), None
+    attempt = owned(user, uuid)
+    if not attempt.items.filter(position=position).exists():
+        raise Http404("No such question in this attempt.")
+    if timer.is_expired(attempt.deadline_at, now):
+        refused = "late"
+    elif attempt.status != Attempt.ACTIVE:
+        refused = "closed"
+    else:
+        refused = "final"
+    return Saved(saved=False, refused=refused), close_if_expired(attempt, now)
 
 
 def toggle_flag(attempt: Attempt, position: int) -> bool:
@@ -193,7 +210,9 @@ def check_item(attempt: Attempt, position: int, selected: list[int], now: dateti
 
 
 def update_cards(user_id: int, answers: list[tuple[int, bool]], session: str, now: datetime) -> None:
-    cards = {c.question_id: c for c in ReviewCard.objects.filter(user_id=user_id, question_id__in=[q for q, _ in answers])}
+    cards = {
+        c.question_id: c for c in ReviewCard.objects.filter(user_id=user_id, question_id__in=[q for q, _ in answers])
+    }
     for question_id, right in answers:
         card = cards.get(question_id)
         if not review.starts_card(card is not None, right):
@@ -215,7 +234,7 @@ def finalize(attempt_pk: int, reason: str, now: datetime) -> bool:
         attempt = Attempt.objects.select_for_update().filter(pk=attempt_pk, status=Attempt.ACTIVE).first()
         if attempt is None:
             return False
-        items = list(attempt.items.all())
+        items = list(attempt.items.select_for_update())  # waits for a save in flight, then reads it
         spent = min(MAX_SECONDS_PER_VISIT, timer.elapsed_seconds(attempt.position_since, now, attempt.deadline_at))
         for item in items:
             if item.position == attempt.position:

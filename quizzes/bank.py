@@ -67,9 +67,7 @@ class Question:
             "type": self.kind,
             "section": self.section,
             "stem": self.stem,
-            "options": [
-                {"text": o.text, "correct": o.correct, "explanation": o.explanation} for o in self.options
-            ],
+            "options": [{"text": o.text, "correct": o.correct, "explanation": o.explanation} for o in self.options],
         }
 
 
@@ -215,7 +213,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
     options = [read_option(item, number, problem) for number, item in enumerate(raw_options)]
     if any(option is None for option in options):
         return None, problems
-    texts = [normalised(option.text) for option in options]
+    texts = [" ".join(option.text.split()) for option in options]  # case kept: record["body"] != record["Body"]
     if len(set(texts)) != len(texts):
         problem("two options have the same text")
     if kind in ("single", "multiple"):
@@ -223,8 +221,15 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
     if problems:
         return None, problems
     question = Question(
-        key=key, topic=topic, skill=skill, kind=kind, section=section, stem=stem.strip(),
-        options=tuple(options), source=file_name, position=position,
+        key=key,
+        topic=topic,
+        skill=skill,
+        kind=kind,
+        section=section,
+        stem=stem.strip(),
+        options=tuple(options),
+        source=file_name,
+        position=position,
     )
     return question, problems
 
@@ -246,7 +251,9 @@ def read_file(text: str, file_name: str, topics: dict) -> tuple[list[Question], 
     if topic != match.group(2):
         problems.append(Problem(file_name, "-", f"topic {topic!r} does not match the file name ({match.group(2)!r})"))
     if topic not in topics:
-        problems.append(Problem(file_name, "-", f"topic {topic!r} is not a lesson slug (no lessons/content/NN-{topic}.md)"))
+        problems.append(
+            Problem(file_name, "-", f"topic {topic!r} is not a lesson slug (no lessons/content/NN-{topic}.md)")
+        )
     questions = []
     for position, raw in enumerate(data["questions"], start=1):
         question, found = read_question(raw, file_name, str(topic), topics, position)
@@ -316,8 +323,13 @@ def health(
     single = sum(c["single"] for c in per_topic.values())
     multiple = sum(c["multiple"] for c in per_topic.values())
     report = Health(
-        total=len(questions), per_topic=per_topic, letters=dict(letters), single=single, multiple=multiple,
-        longest_correct=longest, longest_correct_multiple=longest_multiple,
+        total=len(questions),
+        per_topic=per_topic,
+        letters=dict(letters),
+        single=single,
+        multiple=multiple,
+        longest_correct=longest,
+        longest_correct_multiple=longest_multiple,
     )
     failures = []
     for letter in LETTERS[:4]:

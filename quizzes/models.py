@@ -53,6 +53,9 @@ class QuizPreference(models.Model):
     accommodation = models.CharField(max_length=10, choices=ACCOMMODATIONS, default=NONE)
     shortcuts = models.BooleanField(default=True)
 
+    def __str__(self) -> str:
+        return f"{self.user}: {self.accommodation}"
+
     @classmethod
     def for_user(cls, user) -> "QuizPreference":
         return cls.objects.filter(user=user).first() or cls(user=user)
@@ -96,6 +99,9 @@ class Attempt(models.Model):
     def __str__(self) -> str:
         return f"{self.get_mode_display()} {self.uuid}"
 
+    def get_absolute_url(self) -> str:
+        return reverse("quizzes:attempt-resume", args=[self.uuid])
+
     @property
     def timed(self) -> bool:
         return self.mode in self.TIMED
@@ -113,9 +119,6 @@ class Attempt(models.Model):
         if self.correct_count is None or not self.total_count:
             return None
         return round(100 * self.correct_count / self.total_count)
-
-    def get_absolute_url(self) -> str:
-        return reverse("quizzes:attempt-resume", args=[self.uuid])
 
 
 class AttemptItem(models.Model):
@@ -135,6 +138,9 @@ class AttemptItem(models.Model):
     class Meta:
         ordering = ["position"]
         constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="one_item_per_position")]
+
+    def __str__(self) -> str:
+        return f"{self.attempt_id}#{self.position}"
 
     @property
     def answered(self) -> bool:
@@ -169,6 +175,9 @@ class ReviewCard(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "question"], name="one_card_per_question")]
         indexes = [models.Index(fields=["user", "due"])]
 
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.question_id} due {self.due:%Y-%m-%d %H:%M}"
+
 
 class ProblemReport(models.Model):
     """A student's report that a question is wrong, ambiguous or outdated."""
@@ -190,3 +199,6 @@ class ProblemReport(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}: {self.reason}"

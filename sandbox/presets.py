@@ -1,9 +1,15 @@
-"""Sandbox presets: the scenario files under sandbox/scenarios/, one per lesson."""
+"""Sandbox presets: the scenario files under sandbox/scenarios/, one per lesson.
+
+A preset is a scenario (scenario-format.md). ``Preset.world`` is the part a workspace keeps (everything but
+the steps and the run settings); ``Preset.steps`` are the events the preset fires, which the workspace page
+offers to run. The folder can be moved with the ``SANDBOX_SCENARIO_DIR`` setting (tests use that).
+"""
 
 from __future__ import annotations
 
+import copy
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,6 +20,7 @@ from pygments.lexers import YamlLexer
 
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NOT_WORLD = ("steps", "name", "description", "seed", "run_until_s", "checks", "goal", "title", "hints")
 
 
 @dataclass(frozen=True)
@@ -23,10 +30,24 @@ class Preset:
     description: str
     source: str
     functions: tuple[str, ...]
+    data: dict = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def source_html(self) -> str:
         return highlight(self.source, YamlLexer(), HtmlFormatter(cssclass="highlight"))
+
+    @property
+    def world(self) -> dict:
+        """A fresh copy of the scenario without its steps: what a workspace starts from."""
+        return world_of(self.data)
+
+    @property
+    def steps(self) -> list:
+        return copy.deepcopy(list(self.data.get("steps") or []))
+
+
+def world_of(scenario: dict) -> dict:
+    return {key: copy.deepcopy(value) for key, value in scenario.items() if key not in NOT_WORLD}
 
 
 def read_preset(path: Path) -> Preset:
@@ -34,16 +55,27 @@ def read_preset(path: Path) -> Preset:
     data = yaml.safe_load(source) or {}
     return Preset(
         name=path.stem,
-        title=str(data.get("name") or path.stem).replace("-", " "),
+        title=str(data.get("title") or data.get("name") or path.stem).replace("-", " "),
         description=str(data.get("description") or "").strip(),
         source=source,
         functions=tuple((data.get("functions") or {}).keys()),
+        data=data,
     )
 
 
-@lru_cache(maxsize=1)
+def scenario_dir() -> Path:
+    from django.conf import settings
+
+    return Path(getattr(settings, "SANDBOX_SCENARIO_DIR", SCENARIO_DIR))
+
+
+@lru_cache(maxsize=4)
+def _presets_in(directory: str) -> tuple[Preset, ...]:
+    return tuple(read_preset(path) for path in sorted(Path(directory).glob("*.yaml")))
+
+
 def all_presets() -> tuple[Preset, ...]:
-    return tuple(read_preset(path) for path in sorted(SCENARIO_DIR.glob("*.yaml")))
+    return _presets_in(str(scenario_dir()))
 
 
 def find_preset(name: str) -> Preset | None:

@@ -1,13 +1,73 @@
-from django.http import Http404
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.running``; they never run
+user code and never wait on it. Per-user objects are found by UUID and owner: anyone else gets 404."""
 
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import json
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
+
+from sandbox import diagram, event_templates, metrics_chart, running, timeline
+from sandbox import forms as sandbox_forms
+from sandbox.challenges import all_challenges, find_challenge
+from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.presets import all_presets, find_preset
+
+STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
+
+
+# --- lookups ----------------------------------------------------------------------------------------------------
+
+
+def owned_workspace(request, workspace_id: UUID) -> Workspace:
+    if not request.user.is_authenticated:
+        raise Http404("No such workspace.")
+    return get_object_or_404(Workspace, pk=workspace_id, owner=request.user)
+
+
+def owned_run(request, run_id: UUID) -> Run:
+    if not request.user.is_authenticated:
+        raise Http404("No such run.")
+    return get_object_or_404(Run.objects.select_related("workspace"), pk=run_id, workspace__owner=request.user)
+
+
+def login_redirect(next_path: str):
+    return redirect(f"/accounts/login/?next={next_path}")
+
+
+def workspace_url(workspace: Workspace, tail: str = "") -> str:
+    return f"/sandbox/workspaces/{workspace.pk}/{tail}"
+
+
+def run_url(run: Run) -> str:
+    return f"/sandbox/runs/{run.pk}/"
+
+
+def challenges():
+    return all_challenges()
+
+
+# --- home, presets, challenges ------------------------------------------------------------------------------------
 
 
 @require_GET
 def sandbox_home(request):
-    return render(request, "sandbox/sandbox_home.html", {"presets": all_presets()})
+    context = {"presets": all_presets(), "challenges": challenges(), "workspaces": [], "passed": set()}
+    if request.user.is_authenticated:
+        context["workspaces"] = list(Workspace.objects.filter(owner=request.user)[:50])
+        context["passed"] = set(
+            ChallengeAttempt.objects.filter(user=request.user, passed=True).values_list("challenge", flat=True)
+        )
+    return render(request, "sandbox/sandbox_home.html", context)
 
 
 @require_GET
@@ -15,4 +75,520 @@ def preset_detail(request, name: str):
     preset = find_preset(name)
     if preset is None:
         raise Http404("No preset with that name.")
-    return render(request, "sandbox/preset_detail.html", {"preset": preset})
+    workspace = None
+    if request.user.is_authenticated:
+        workspace = Workspace.objects.filter(owner=request.user, preset=name).first()
+    return render(request, "sandbox/preset_detail.html", {"preset": preset, "workspace": workspace})
+
+
+@require_POST
+def preset_try(request, name: str):
+    """Open the student's workspace for this preset, creating it from the preset the first time."""
+    preset = find_preset(name)
+    if preset is None:
+        raise Http404("No preset with that name.")
+    if not request.user.is_authenticated:
+        return login_redirect(f"/sandbox/presets/{name}/")
+    workspace = Workspace.objects.filter(owner=request.user, preset=name).first()
+    if workspace is None:
+        try:
+            workspace = running.create_workspace(
+                request.user, name=preset.title.capitalize(), world=preset.world, preset=name
+            )
+        except (running.SandboxLimitError, running.InvalidWorld) as error:
+            messages.error(request, _error_text(error))
+            return redirect(f"/sandbox/presets/{name}/")
+    return redirect(workspace_url(workspace))
+
+
+@require_GET
+def challenge_list(request):
+    passed = set()
+    if request.user.is_authenticated:
+        passed = set(
+            ChallengeAttempt.objects.filter(user=request.user, passed=True).values_list("challenge", flat=True)
+        )
+    return render(request, "sandbox/challenge_list.html", {"challenges": challenges(), "passed": passed})
+
+
+@require_GET
+def challenge_detail(request, slug: str):
+    challenge = find_challenge(slug)
+    if challenge is None:
+        raise Http404("No challenge with that name.")
+    context = {"challenge": challenge, "workspace": None, "attempts": []}
+    if request.user.is_authenticated:
+        context["workspace"] = Workspace.objects.filter(owner=request.user, challenge=slug).first()
+        context["attempts"] = list(ChallengeAttempt.objects.filter(user=request.user, challenge=slug)[:10])
+    return render(request, "sandbox/challenge_detail.html", context)
+
+
+@require_POST
+def challenge_start(request, slug: str):
+    challenge = find_challenge(slug)
+    if challenge is None:
+        raise Http404("No challenge with that name.")
+    if not request.user.is_authenticated:
+        return login_redirect(f"/sandbox/challenges/{slug}/")
+    workspace = Workspace.objects.filter(owner=request.user, challenge=slug).first()
+    if workspace is None:
+        try:
+            workspace = running.create_workspace(
+                request.user, name=challenge.title, world=challenge.world, challenge=slug
+            )
+        except (running.SandboxLimitError, running.InvalidWorld) as error:
+            messages.error(request, _error_text(error))
+            return redirect(f"/sandbox/challenges/{slug}/")
+    return redirect(workspace_url(workspace))
+
+
+@require_POST
+def workspace_grade(request, workspace_id: UUID):
+    """Submit the workspace as the answer to its challenge: run the challenge's steps on it and grade them."""
+    workspace = owned_workspace(request, workspace_id)
+    challenge = find_challenge(workspace.challenge) if workspace.challenge else None
+    if challenge is None:
+        raise Http404("This workspace is not a challenge.")
+    return _start(request, workspace, "challenge", copy.deepcopy(challenge.steps), challenge=challenge.slug)
+
+
+# --- workspace ----------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def workspace_detail(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    runs = list(workspace.runs.all()[:10])
+    preset = find_preset(workspace.preset) if workspace.preset else None
+    challenge = find_challenge(workspace.challenge) if workspace.challenge else None
+    return render(
+        request,
+        "sandbox/workspace_detail.html",
+        {
+            "workspace": workspace,
+            "runs": runs,
+            "preset": preset,
+            "challenge": challenge,
+            "tab": "overview",
+            "summary": world_summary(workspace.world),
+            "latest": runs[0] if runs else None,
+        },
+    )
+
+
+@require_POST
+def workspace_replay(request, workspace_id: UUID):
+    """Fire the preset's own events again, from a fresh emulator (every environment cold, queues empty)."""
+    workspace = owned_workspace(request, workspace_id)
+    preset = find_preset(workspace.preset) if workspace.preset else None
+    if preset is None:
+        raise Http404("This workspace has no preset.")
+    return _start(request, workspace, "preset", preset.steps)
+
+
+@require_POST
+def workspace_reset(request, workspace_id: UUID):
+    """Put the preset's (or challenge's) world back, undoing the student's changes."""
+    workspace = owned_workspace(request, workspace_id)
+    source = find_preset(workspace.preset) if workspace.preset else find_challenge(workspace.challenge)
+    if source is None:
+        raise Http404("This workspace has nothing to reset to.")
+    try:
+        running.update_world(workspace, source.world)
+        running.start_run(workspace, "reset", [])
+    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "The workspace is back to where it started; every environment is cold again.")
+    return redirect(workspace_url(workspace))
+
+
+@require_http_methods(["GET", "POST"])
+def workspace_world(request, workspace_id: UUID):
+    """The whole workspace as YAML: the builder for anything the forms don't cover."""
+    workspace = owned_workspace(request, workspace_id)
+    form = sandbox_forms.YamlSectionForm(request.POST or None, initial={"text": sandbox_forms.to_yaml(workspace.world)})
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and _save_world(request, workspace, form, form.cleaned_data["text"])
+    ):
+        messages.success(request, "Workspace saved.")
+        return redirect(workspace_url(workspace))
+    return render(request, "sandbox/workspace_world.html", {"workspace": workspace, "form": form, "tab": "world"})
+
+
+# --- functions ----------------------------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def function_create(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    form = sandbox_forms.NewFunctionForm(request.POST or None, existing=workspace.functions)
+    if request.method == "POST" and form.is_valid():
+        name = form.cleaned_data["name"]
+        world = copy.deepcopy(workspace.world)
+        world.setdefault("functions", {})[name] = {"code": sandbox_forms.NEW_HANDLER}
+        if _save_world(request, workspace, form, world):
+            return redirect(workspace_url(workspace, f"functions/{name}/"))
+    return render(request, "sandbox/function_create.html", {"workspace": workspace, "form": form, "tab": "functions"})
+
+
+@require_http_methods(["GET", "POST"])
+def function_detail(request, workspace_id: UUID, name: str):
+    workspace = owned_workspace(request, workspace_id)
+    spec = workspace.functions.get(name)
+    if spec is None:
+        raise Http404("No function with that name in this workspace.")
+    form = sandbox_forms.FunctionForm(
+        request.POST or None, function_name=name, initial=sandbox_forms.FunctionForm.initial_from(spec)
+    )
+    saved = False
+    if request.method == "POST" and form.is_valid():
+        world = copy.deepcopy(workspace.world)
+        world["functions"][name] = form.apply(spec)
+        saved = _save_world(request, workspace, form, world, quiet=True)
+    template = "sandbox/function_detail.html#function-form" if request.htmx else "sandbox/function_detail.html"
+    if saved and not request.htmx:
+        messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
+        return redirect(workspace_url(workspace, f"functions/{name}/"))
+    return render(
+        request, template, {"workspace": workspace, "name": name, "form": form, "saved": saved, "tab": "functions"}
+    )
+
+
+# --- events and runs --------------------------------------------------------------------------------------------
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def workspace_events(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    template = event_templates.find_template(request.GET.get("template", "")) or event_templates.all_templates()[0]
+    initial = {"payload": template.text}
+    if request.GET.get("function") in workspace.functions:
+        initial["function"] = request.GET["function"]
+    form = sandbox_forms.InvokeForm(initial=initial, functions=list(workspace.functions))
+    context = {
+        "workspace": workspace,
+        "form": form,
+        "templates": event_templates.all_templates(),
+        "chosen": template,
+        "tab": "events",
+    }
+    if request.htmx and request.GET.get("template"):
+        return render(request, "sandbox/workspace_events.html#payload-field", context)
+    return render(request, "sandbox/workspace_events.html", context)
+
+
+@require_POST
+def workspace_invoke(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    form = sandbox_forms.InvokeForm(request.POST, functions=list(workspace.functions))
+    if not form.is_valid():
+        context = {
+            "workspace": workspace,
+            "form": form,
+            "templates": event_templates.all_templates(),
+            "chosen": event_templates.all_templates()[0],
+            "tab": "events",
+        }
+        if not request.htmx:
+            return render(request, "sandbox/workspace_events.html", context)
+        response = render(request, "sandbox/workspace_events.html#invoke-form", context)
+        return reswap(retarget(response, "#invoke-form"), "outerHTML")
+    return _start(request, workspace, "invoke", [form.step()])
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def run_detail(request, run_id: UUID):
+    run = owned_run(request, run_id)
+    context = {
+        "run": run,
+        "workspace": run.workspace,
+        "tab": "runs",
+        **run_context(run, request.GET.get("step"), request.GET.get("play")),
+    }
+    if request.htmx and "step" in request.GET:
+        return render(request, "sandbox/_timeline.html", context)
+    return render(request, "sandbox/run_detail.html", context)
+
+
+@require_GET
+def run_status(request, run_id: UUID):
+    """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished."""
+    run = owned_run(request, run_id)
+    status = running.run_status(run)
+    context = {"run": run, "workspace": run.workspace, "status": status, **run_context(run, None, None)}
+    response = render(request, "sandbox/run_detail.html#run-status", context)
+    if status.finished:
+        response.status_code = STOP_POLLING
+    return response
+
+
+def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str = "") -> HttpResponse:
+    """Accept a run and answer with its polling status partial (htmx) or its page."""
+    try:
+        run = running.start_run(workspace, kind, steps, challenge=challenge)
+    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        if request.htmx:
+            return render(request, "sandbox/_run_refused.html", {"message": _error_text(error)})
+        messages.error(request, _error_text(error))
+        return redirect(request.META.get("HTTP_REFERER") or workspace_url(workspace))
+    if request.htmx:
+        status = running.RunStatus(run.status, False, "Queued: waiting for a sandbox worker.", None)
+        return render(
+            request, "sandbox/run_detail.html#run-status", {"run": run, "workspace": workspace, "status": status}
+        )
+    return redirect(run_url(run))
+
+
+# --- resources ------------------------------------------------------------------------------------------------
+
+
+RESOURCE_FORMS = {
+    "send": (sandbox_forms.SendForm, "queues", "send"),
+    "purge": (sandbox_forms.PurgeForm, "queues", "purge"),
+    "publish": (sandbox_forms.PublishForm, "topics", "publish"),
+    "put-records": (sandbox_forms.PutRecordsForm, "streams", "put_records"),
+    "put-events": (sandbox_forms.PutEventsForm, "buses", "put_events"),
+    "put-object": (sandbox_forms.PutObjectForm, "buckets", "put_object"),
+}
+
+
+@require_GET
+def workspace_resources(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    return render(request, "sandbox/workspace_resources.html", resources_context(workspace))
+
+
+@require_POST
+def resource_action(request, workspace_id: UUID, action: str):
+    """Data-plane actions (send, purge, publish, put...) start a run; control-plane ones change the world."""
+    workspace = owned_workspace(request, workspace_id)
+    world = workspace.world
+    if action in RESOURCE_FORMS:
+        form_class, section, kind = RESOURCE_FORMS[action]
+        form = form_class(request.POST, names=list(world.get(section) or {}))
+        if form.is_valid():
+            return _start(request, workspace, kind, [form.step()])
+    elif action in ("add-queue", "add-topic", "add-mapping", "toggle-mapping"):
+        form = _control_form(action, request.POST, world)
+        if form.is_valid() and _save_world(request, workspace, form, form.apply(world)):
+            messages.success(request, "Saved.")
+            return redirect(workspace_url(workspace, "resources/"))
+    else:
+        raise Http404("No such action.")
+    context = resources_context(workspace)
+    context["forms"][action.replace("-", "_")] = form
+    return render(request, "sandbox/workspace_resources.html", context)
+
+
+def _control_form(action: str, data, world: dict):
+    if action == "add-queue":
+        return sandbox_forms.QueueForm(data)
+    if action == "add-topic":
+        return sandbox_forms.TopicForm(data)
+    if action == "add-mapping":
+        return sandbox_forms.MappingForm(
+            data, functions=list(world.get("functions") or {}), sources=mapping_sources(world)
+        )
+    return sandbox_forms.MappingToggleForm(data)
+
+
+def mapping_sources(world: dict) -> list[str]:
+    return [f"queue:{name}" for name in world.get("queues") or {}] + [
+        f"stream:{name}" for name in world.get("streams") or {}
+    ]
+
+
+def resources_context(workspace: Workspace) -> dict:
+    world = workspace.world
+    latest = workspace.runs.filter(status=Run.DONE).exclude(trace=None).first()
+    contents = (latest.trace or {}).get("queues", {}) if latest else {}
+    queues = [(name, spec or {}, contents.get(name)) for name, spec in (world.get("queues") or {}).items()]
+    names = {section: list(world.get(section) or {}) for section in ("queues", "topics", "streams", "buses", "buckets")}
+    forms = {
+        action.replace("-", "_"): form_class(names=names[section])
+        for action, (form_class, section, _kind) in RESOURCE_FORMS.items()
+    }
+    forms["add_queue"] = sandbox_forms.QueueForm()
+    forms["add_topic"] = sandbox_forms.TopicForm()
+    forms["add_mapping"] = sandbox_forms.MappingForm(
+        functions=list(world.get("functions") or {}), sources=mapping_sources(world)
+    )
+    actions = [*RESOURCE_FORMS, "add-queue", "add-topic", "add-mapping", "toggle-mapping"]
+    urls = {action.replace("-", "_"): workspace_url(workspace, f"resources/{action}/") for action in actions}
+    return {
+        "workspace": workspace,
+        "world": world,
+        "queues": queues,
+        "forms": forms,
+        "urls": urls,
+        "latest": latest,
+        "mappings": list(enumerate(world.get("event_source_mappings") or [])),
+        "names": names,
+        "tab": "resources",
+    }
+
+
+# --- network ------------------------------------------------------------------------------------------------------
+
+
+@require_GET
+def workspace_network(request, workspace_id: UUID):
+    workspace = owned_workspace(request, workspace_id)
+    return render(request, "sandbox/workspace_network.html", network_context(workspace))
+
+
+@require_POST
+def network_action(request, workspace_id: UUID, action: str):
+    workspace = owned_workspace(request, workspace_id)
+    network = workspace.world.get("network") or {}
+    if action == "add-nat":
+        form = sandbox_forms.NatGatewayForm(
+            request.POST,
+            subnets=list(network.get("subnets") or {}),
+            route_tables=list(network.get("route_tables") or {}),
+        )
+    elif action == "set-route":
+        form = sandbox_forms.RouteForm(request.POST, route_tables=list(network.get("route_tables") or {}))
+    elif action == "edit":
+        form = sandbox_forms.YamlSectionForm(request.POST)
+    else:
+        raise Http404("No such action.")
+    if form.is_valid():
+        if action == "edit":
+            world = {**copy.deepcopy(workspace.world), "network": form.cleaned_data["text"]}
+        else:
+            world = form.apply(workspace.world)
+        if _save_world(request, workspace, form, world):
+            messages.success(request, "Network saved. Invoke the function again to see the new verdicts.")
+            return redirect(workspace_url(workspace, "network/"))
+    context = network_context(workspace)
+    context["forms"][action.replace("-", "_")] = form
+    return render(request, "sandbox/workspace_network.html", context)
+
+
+def network_context(workspace: Workspace) -> dict:
+    network = workspace.world.get("network") or {}
+    picture = diagram.build(network, workspace.functions)
+    latest = workspace.runs.filter(status=Run.DONE).exclude(trace__connections=[]).exclude(trace=None).first()
+    forms = {
+        "add_nat": sandbox_forms.NatGatewayForm(
+            subnets=list(network.get("subnets") or {}), route_tables=list(network.get("route_tables") or {})
+        ),
+        "set_route": sandbox_forms.RouteForm(route_tables=list(network.get("route_tables") or {})),
+        "edit": sandbox_forms.YamlSectionForm(initial={"text": sandbox_forms.to_yaml(network)}),
+    }
+    urls = {name: workspace_url(workspace, f"network/{name.replace('_', '-')}/") for name in forms}
+    return {
+        "workspace": workspace,
+        "network": network,
+        "diagram": picture,
+        "diagram_svg": diagram.render_svg(picture) if not picture.empty else "",
+        "connections": (latest.trace or {}).get("connections", []) if latest else [],
+        "latest": latest,
+        "security_groups": sorted((network.get("security_groups") or {}).items()),
+        "forms": forms,
+        "urls": urls,
+        "tab": "network",
+    }
+
+
+# --- helpers --------------------------------------------------------------------------------------------------
+
+
+def _save_world(request, workspace: Workspace, form, world: dict, quiet: bool = False) -> bool:
+    """Save a changed world; problems go next to the form's fields (or above the form)."""
+    try:
+        running.update_world(workspace, world)
+    except running.SandboxLimitError as error:
+        form.add_error(None, error.message)
+        return False
+    except running.InvalidWorld as error:
+        if hasattr(form, "add_problems"):
+            form.add_problems(error.problems)
+        else:
+            for problem in error.problems:
+                form.add_error(None, f"{problem.field}: {problem.message}")
+        return False
+    return True
+
+
+def _error_text(error: Exception) -> str:
+    if isinstance(error, running.SandboxLimitError):
+        return error.message
+    problems = getattr(error, "problems", None) or []
+    return " ".join(f"{problem.field}: {problem.message}" for problem in problems) or str(error)
+
+
+def world_summary(world: dict) -> list[tuple[str, int]]:
+    counts = [
+        (label, len(world.get(key) or {}))
+        for key, label in (
+            ("functions", "functions"),
+            ("queues", "queues"),
+            ("topics", "topics"),
+            ("streams", "streams"),
+            ("buses", "event buses"),
+            ("buckets", "buckets"),
+            ("event_source_mappings", "event source mappings"),
+        )
+    ]
+    counts.append(("subnets", len((world.get("network") or {}).get("subnets") or {})))
+    return [(label, count) for label, count in counts if count]
+
+
+def decode_log(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return base64.b64decode(text).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return text
+
+
+def run_context(run: Run, step: str | None, play: str | None) -> dict:
+    """Everything the results show: responses, logs, timeline (at a replay step), metrics, verdicts."""
+    trace = run.trace or {}
+    if not trace:
+        return {"trace": None}
+    picture = timeline.build(trace)
+    total = len(picture.steps)
+    try:
+        upto = timeline.clamp_step(picture, int(step)) if step not in (None, "") else None
+    except ValueError:
+        upto = None
+    shown = total if upto is None else upto
+    chart = metrics_chart.build(trace)
+    responses = [
+        {
+            **response,
+            "payload_json": json.dumps(response.get("payload"), indent=2),
+            "log": decode_log(response.get("log_result")),
+        }
+        for response in trace.get("responses") or []
+    ]
+    return {
+        "trace": trace,
+        "responses": responses,
+        "attempts": trace.get("attempts") or [],
+        "timeline": picture,
+        "timeline_svg": timeline.render_svg(picture, upto),
+        "upto": upto,
+        "shown": shown,
+        "total_steps": total,
+        "previous_step": max(shown - 1, 0),
+        "next_step": min(shown + 1, total),
+        "playing": bool(play) and upto is not None and shown < total,
+        "chart": chart,
+        "chart_svg": metrics_chart.render_svg(chart) if not chart.empty else "",
+        "queue_contents": sorted((trace.get("queues") or {}).items()),
+        "connections": trace.get("connections") or [],
+        "deliveries": trace.get("deliveries") or [],
+        "dropped": trace.get("dropped") or [],
+        "metrics": sorted((trace.get("metrics") or {}).items()),
+        "attempt": getattr(run, "challenge_attempt", None),
+    }

@@ -10,18 +10,29 @@ Every event ends exactly once: success, failure delivery, or a drop.
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 from . import ids, logs, push, runs
 from .state import metrics_for, schedule
+from .validation.rules import SEND_ACTIONS, role_allows
 
 RETRY_DELAYS_S = (60.0, 120.0)
 THROTTLE_BACKOFF_MAX_S = 300.0
 RECURSION_LIMIT = 16
 
 
-def enqueue(state: dict, *, function: str, qualifier: str | None, payload: str, trigger: str, now: float,
-            request_id: str | None = None, chain: int = 0) -> str:
+def enqueue(
+    state: dict,
+    *,
+    function: str,
+    qualifier: str | None,
+    payload: str,
+    trigger: str,
+    now: float,
+    request_id: str | None = None,
+    chain: dict | None = None,
+) -> str:
     request_id = request_id or ids.uuid(state, "request")
     event_id = f"evt-{ids.next_counter(state, 'async')}"
     state["async_events"][event_id] = {
@@ -37,7 +48,7 @@ def enqueue(state: dict, *, function: str, qualifier: str | None, payload: str, 
         "last_error": None,
         "last_status": None,
         "version": None,
-        "chain": chain,
+        "chain": dict(chain or {}),  # invocations per function so far in this request chain
         "done": None,
     }
     metrics_for(state, function)["async_events_received"] += 1
@@ -48,6 +59,13 @@ def enqueue(state: dict, *, function: str, qualifier: str | None, payload: str, 
         state["async_events"][twin["id"]] = twin
         schedule(state, now + 1.0, "async_attempt", {"event": twin["id"]})
     return event_id
+
+
+def _next_chain(event: dict) -> dict:
+    """The chain for work this event causes: one more invocation of its function."""
+    chain = dict(event["chain"])
+    chain[event["function"]] = chain.get(event["function"], 0) + 1
+    return chain
 
 
 def _config(state: dict, event: dict) -> dict:
@@ -66,26 +84,51 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
         return _fail(state, event, "EventAgeExceeded", now)
     reserved = fn.get("reserved_concurrency")
     if reserved is not None and int(reserved) == 0:
-        runs.throttled_attempt(state, function=event["function"], request_id=event["request_id"], trigger=event["trigger"],
-                               attempt=event["runs"] + 1, now=now, reason=runs.environments.RESERVED_REASON)
+        runs.throttled_attempt(
+            state,
+            function=event["function"],
+            request_id=event["request_id"],
+            trigger=event["trigger"],
+            attempt=event["runs"] + 1,
+            now=now,
+            reason=runs.environments.RESERVED_REASON,
+        )
         event["last_status"] = 429
         return _fail(state, event, "ZeroReservedConcurrency", now)
-    if event["chain"] > RECURSION_LIMIT and fn.get("recursive_loop", "Terminate") != "Allow":
+    if event["chain"].get(event["function"], 0) >= RECURSION_LIMIT and fn.get("recursive_loop", "Terminate") != "Allow":
         metrics_for(state, event["function"])["recursive_invocations_dropped"] += 1
         event["last_status"] = 400
-        event["last_error"] = {"errorMessage": "Recursive invocation loop detected", "errorType": "RecursiveInvocationException"}
+        event["last_error"] = {
+            "errorMessage": "Recursive invocation loop detected",
+            "errorType": "RecursiveInvocationException",
+        }
         return _fail(state, event, "RecursiveInvocationDropped", now)
     if event["version"] is None:
         resolved = resolve(state, event["function"], event["qualifier"])
         event["version"] = resolved.get("version", "$LATEST")
     planned = runs.plan_run(
-        state, function=event["function"], version=event["version"], qualifier=event["qualifier"],
-        payload=event["payload"], request_id=event["request_id"], trigger=event["trigger"],
-        attempt=event["runs"] + 1, ctx={"owner": "async", "event": event["id"]}, now=now, sync=False,
+        state,
+        function=event["function"],
+        version=event["version"],
+        qualifier=event["qualifier"],
+        payload=event["payload"],
+        request_id=event["request_id"],
+        trigger=event["trigger"],
+        attempt=event["runs"] + 1,
+        ctx={"owner": "async", "event": event["id"]},
+        now=now,
+        sync=False,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(state, function=event["function"], request_id=event["request_id"], trigger=event["trigger"],
-                               attempt=event["runs"] + 1, now=now, reason=planned["throttle"])
+        runs.throttled_attempt(
+            state,
+            function=event["function"],
+            request_id=event["request_id"],
+            trigger=event["trigger"],
+            attempt=event["runs"] + 1,
+            now=now,
+            reason=planned["throttle"],
+        )
         event["throttles"] += 1
         event["last_status"] = 429
         delay = min(THROTTLE_BACKOFF_MAX_S, 2.0 ** (event["throttles"] - 1))
@@ -137,30 +180,60 @@ def record(state: dict, event: dict, condition: str, now: float, response=None, 
     return body
 
 
+def role_can_send(state: dict, function: str, target: str) -> bool:
+    """Whether the execution role allows delivering to ``target`` (sqs:SendMessage, sns:Publish...)."""
+    role = state["config"]["functions"][function].get("role")
+    kind, _ = push.split_target(target)
+    return role is None or all(role_allows(role, action) for action in SEND_ACTIONS.get(kind, ()))
+
+
 def _deliver_record(state: dict, event: dict, target: str, body: dict, condition: str, now: float) -> None:
     kind, name = push.split_target(target)
+    if not role_can_send(state, event["function"], target):
+        metrics_for(state, event["function"])["destination_delivery_failures"] += 1
+        return
     if kind == "bus" and name in state["config"]["buses"]:
         outcome = "Success" if condition == "Success" else "Failure"
-        push.put_event(state, name, {
-            "source": "aws.lambda",
-            "detail_type": f"Lambda Function Invocation Result - {outcome}",
-            "detail": body,
-            "resources": [runs.function_arn(state, event["function"], event["qualifier"] or "$LATEST"), push._arn(state, "events", name)],
-        }, now, chain=event["chain"] + 1)
+        push.put_event(
+            state,
+            name,
+            {
+                "source": "aws.lambda",
+                "detail_type": f"Lambda Function Invocation Result - {outcome}",
+                "detail": body,
+                "resources": [
+                    runs.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
+                    push._arn(state, "events", name),
+                ],
+            },
+            now,
+            chain=_next_chain(event),
+        )
         ok = True
     elif kind == "bucket" and name in state["config"]["buckets"] and condition != "Success":
-        key = (f"aws/lambda/async/{event['function']}/" + logs.iso(now, millis=False)[:10].replace("-", "/") + "/"
-               + logs.iso(now, millis=False)[:19].replace(":", ".") + f"-{ids.uuid(state, 'object')}")
-        push.put_object(state, name, key, now, body=json.dumps(body), chain=event["chain"] + 1)
+        key = (
+            f"aws/lambda/async/{event['function']}/"
+            + logs.iso(now, millis=False)[:10].replace("-", "/")
+            + "/"
+            + logs.iso(now, millis=False)[:19].replace(":", ".")
+            + f"-{ids.uuid(state, 'object')}"
+        )
+        push.put_object(state, name, key, now, body=json.dumps(body), chain=_next_chain(event))
         ok = True
     else:
-        ok = push.deliver(state, target, json.dumps(body), now, chain=event["chain"] + 1)
+        ok = push.deliver(state, target, json.dumps(body), now, chain=_next_chain(event))
     if not ok:
         metrics_for(state, event["function"])["destination_delivery_failures"] += 1
         return
     state["trace"]["deliveries"].append(
-        {"kind": "destination", "condition": condition, "target": target, "request_id": event["request_id"],
-         "record": body, "at_s": now}
+        {
+            "kind": "destination",
+            "condition": condition,
+            "target": target,
+            "request_id": event["request_id"],
+            "record": body,
+            "at_s": now,
+        }
     )
 
 
@@ -169,10 +242,8 @@ def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
     target = _config(state, event).get("on_success")
     if target:
         response = data.get("response")
-        try:
+        with contextlib.suppress(ValueError):
             response = json.loads(response) if response is not None else None
-        except ValueError:
-            pass
         _deliver_record(state, event, target, record(state, event, "Success", now, response=response), "Success", now)
     return []
 
@@ -198,29 +269,45 @@ def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
             "ErrorMessage": {"DataType": "String", "StringValue": message.encode()[:1024].decode(errors="ignore")},
         }
         kind, name = push.split_target(dead_letter)
-        if kind == "queue" and name in state["config"]["queues"]:
+        if not role_can_send(state, event["function"], dead_letter):
+            ok = False
+        elif kind == "queue" and name in state["config"]["queues"]:
             from . import queues
 
-            queues.send(state, name, event["payload"], now, message_attributes=attributes, chain=event["chain"] + 1)
+            queues.send(state, name, event["payload"], now, message_attributes=attributes, chain=_next_chain(event))
             ok = True
         elif kind == "topic" and name in state["config"]["topics"]:
-            push.publish(state, name, event["payload"], now,
-                         attributes={k: v["StringValue"] for k, v in attributes.items()}, chain=event["chain"] + 1)
+            push.publish(
+                state,
+                name,
+                event["payload"],
+                now,
+                attributes={k: v["StringValue"] for k, v in attributes.items()},
+                chain=_next_chain(event),
+            )
             ok = True
         else:
             ok = False
         if ok:
             delivered = True
             state["trace"]["deliveries"].append(
-                {"kind": "dlq", "condition": condition, "target": dead_letter, "request_id": event["request_id"],
-                 "record": {"body": event["payload"], "message_attributes": attributes}, "at_s": now}
+                {
+                    "kind": "dlq",
+                    "condition": condition,
+                    "target": dead_letter,
+                    "request_id": event["request_id"],
+                    "record": {"body": event["payload"], "message_attributes": attributes},
+                    "at_s": now,
+                }
             )
         else:
             metrics["dead_letter_errors"] += 1
     target = _config(state, event).get("on_failure")
     if target:
         before = len(state["trace"]["deliveries"])
-        _deliver_record(state, event, target, record(state, event, condition, now, error=event["last_error"]), condition, now)
+        _deliver_record(
+            state, event, target, record(state, event, condition, now, error=event["last_error"]), condition, now
+        )
         delivered = delivered or len(state["trace"]["deliveries"]) > before
     if not delivered:
         state["trace"]["dropped"].append(

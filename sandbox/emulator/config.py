@@ -19,6 +19,7 @@ DEFAULT_ACCOUNT = {
     "duplicate_delivery": False,  # S26: deliver each async event twice when on
     "max_attempts": 20000,  # safety net: stop a runaway scenario
     "vpc_eni_delay_s": 0,  # Pending state after creation for VPC functions
+    "scaling_limit": 1000,  # new environments per function per 10 s (a test override, like concurrency_limit)
 }
 
 DEFAULT_ASYNC = {
@@ -41,7 +42,7 @@ DEFAULT_FUNCTION = {
     "provisioned_qualifier": None,
     "dead_letter": None,
     "vpc": None,
-    "role": {"policies": ["AWSLambdaBasicExecutionRole"], "actions": []},
+    "role": None,  # None: the role allows everything the scenario needs
     "runtime": "python3.12",
     "recursive_loop": "Terminate",
     "versions": {},
@@ -49,13 +50,25 @@ DEFAULT_FUNCTION = {
 }
 
 # Fields whose change makes new execution environments (code or configuration).
-SPEC_FIELDS = ("code", "files", "handler", "memory_mb", "timeout_s", "ephemeral_storage_mb", "environment", "vpc", "runtime")
+SPEC_FIELDS = (
+    "code",
+    "files",
+    "handler",
+    "memory_mb",
+    "timeout_s",
+    "ephemeral_storage_mb",
+    "environment",
+    "vpc",
+    "runtime",
+)
 
 DEFAULT_QUEUE = {
     "visibility_timeout_s": 30,
     "fifo": False,
     "redrive": None,
-    "retention_s": 345600,
+    "message_retention_s": 345600,
+    "delay_s": 0,
+    "content_based_deduplication": False,
 }
 
 DEFAULT_SQS_MAPPING = {
@@ -94,7 +107,6 @@ def function_config(given: dict | None) -> dict:
     fn["async"] = _merged(DEFAULT_ASYNC, (given or {}).get("async"))
     fn["environment"] = {str(k): str(v) for k, v in (fn.get("environment") or {}).items()}
     fn["files"] = dict(fn.get("files") or {})
-    fn["role"] = _merged(DEFAULT_FUNCTION["role"], fn.get("role"))
     fn["versions"] = {str(k): dict(v or {}) for k, v in (fn.get("versions") or {}).items()}
     fn["aliases"] = {str(k): _alias(v) for k, v in (fn.get("aliases") or {}).items()}
     fn["provisioned_concurrency"] = int(fn.get("provisioned_concurrency") or 0)
@@ -104,7 +116,10 @@ def function_config(given: dict | None) -> dict:
 def _alias(given) -> dict:
     if isinstance(given, (str, int)):
         return {"version": str(given), "weights": {}}
-    return {"version": str(given.get("version")), "weights": {str(k): float(v) for k, v in (given.get("weights") or {}).items()}}
+    return {
+        "version": str(given.get("version")),
+        "weights": {str(k): float(v) for k, v in (given.get("weights") or {}).items()},
+    }
 
 
 def queue_config(name: str, given: dict | None) -> dict:
@@ -134,8 +149,13 @@ def normalise(raw: dict) -> dict:
         "account": _merged(DEFAULT_ACCOUNT, raw.get("account")),
         "functions": {name: function_config(fn) for name, fn in (raw.get("functions") or {}).items()},
         "queues": {name: queue_config(name, q) for name, q in (raw.get("queues") or {}).items()},
-        "topics": {name: _merged({"subscriptions": [], "fifo": False}, t) for name, t in (raw.get("topics") or {}).items()},
-        "streams": {name: _merged({"type": "kinesis", "shards": 1, "retention_s": 86400}, s) for name, s in (raw.get("streams") or {}).items()},
+        "topics": {
+            name: _merged({"subscriptions": [], "fifo": False}, t) for name, t in (raw.get("topics") or {}).items()
+        },
+        "streams": {
+            name: _merged({"type": "kinesis", "shards": 1, "retention_s": 86400}, s)
+            for name, s in (raw.get("streams") or {}).items()
+        },
         "buses": {name: _merged({"rules": []}, b) for name, b in (raw.get("buses") or {}).items()},
         "buckets": {name: _merged({"notifications": []}, b) for name, b in (raw.get("buckets") or {}).items()},
         "event_source_mappings": [mapping_config(m, i) for i, m in enumerate(raw.get("event_source_mappings") or [])],

@@ -19,7 +19,7 @@ import concurrent.futures
 
 from . import asynchronous, environments, invoke, runs, sqs, steps, streams
 from .executor import Executor
-from .state import PRIORITY_STEP, pop_event, peek_time, schedule
+from .state import PRIORITY_STEP, peek_time, pop_event, schedule
 
 DEFAULT_PARALLELISM = 8
 
@@ -84,7 +84,7 @@ def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None
     for effect in effects:
         if effect["kind"] == "destroy":
             executor.destroy(effect["env"])
-    for effect, init in zip(creates, _map(pool, lambda e: executor.create(e["env"], e["spec"]), creates)):
+    for effect, init in zip(creates, _map(pool, lambda e: executor.create(e["env"], e["spec"]), creates), strict=True):
         env = state["environments"].get(effect["env"])
         if env is None:
             continue
@@ -93,7 +93,7 @@ def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None
         else:
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
-    for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due)):
+    for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due), strict=True):
         runs.complete_run(state, effect, init, result)
 
 
@@ -103,7 +103,9 @@ def _map(pool, function, items: list) -> list:
     return list(pool.map(function, items))
 
 
-def advance(state: dict, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM) -> dict:
+def advance(
+    state: dict, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM
+) -> dict:
     """Run due events until none is left at or before ``until_s`` (or the safety limit)."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=parallelism) if parallelism > 1 else None
     limit = int(state["config"]["account"].get("max_attempts") or 0)

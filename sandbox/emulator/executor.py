@@ -2,7 +2,7 @@
 
 The core never runs user code itself. It asks an executor to create an execution
 environment, to invoke it, and to reset or destroy it. Two executors implement this
-contract: ``sandbox.emulator.local`` (plain child processes, development only) and
+contract: ``sandbox.runtime.local`` (plain child processes, development only) and
 ``sandbox.runtime.client`` (the isolation daemon, the default).
 
 Everything crossing this boundary is plain data (JSON-compatible), so the daemon can

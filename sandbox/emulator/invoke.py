@@ -133,36 +133,71 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
         return done_now(**bad)
     fn = state["config"]["functions"][name]
     if fn.get("vpc") and now < float(state["config"]["account"].get("vpc_eni_delay_s") or 0):
-        return done_now(**service_error(
-            409, "ResourceConflictException",
-            "The operation cannot be performed at this time. The function is currently in the following state: Pending",
-        ))
+        return done_now(
+            **service_error(
+                409,
+                "ResourceConflictException",
+                "The operation cannot be performed at this time. The function is currently in the following state: Pending",
+            )
+        )
     size = len(text.encode())
     if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
-        return done_now(**service_error(413, "RequestTooLargeException",
-                        f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)"))
+        return done_now(
+            **service_error(
+                413,
+                "RequestTooLargeException",
+                f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)",
+            )
+        )
     if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
-        return done_now(**service_error(413, "RequestTooLargeException",
-                        f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)"))
+        return done_now(
+            **service_error(
+                413,
+                "RequestTooLargeException",
+                f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)",
+            )
+        )
     if invocation_type == "DryRun":
         return done_now(status_code=204, payload=None, executed_version=version)
     if invocation_type == "Event":
-        asynchronous.enqueue(state, function=name, qualifier=resolved["qualifier"], payload=text,
-                             trigger="async", now=now, request_id=request_id)
+        asynchronous.enqueue(
+            state,
+            function=name,
+            qualifier=resolved["qualifier"],
+            payload=text,
+            trigger="async",
+            now=now,
+            request_id=request_id,
+        )
         return done_now(status_code=202, payload=None, executed_version=version)
 
-    ctx = {"owner": "sync", "step": step_index, "k": k, "log_tail": call.get("log_type") == "Tail",
-           "next": sequential_next}
+    ctx = {
+        "owner": "sync",
+        "step": step_index,
+        "k": k,
+        "log_tail": call.get("log_type") == "Tail",
+        "next": sequential_next,
+    }
     planned = runs.plan_run(
-        state, function=name, version=version, qualifier=resolved["qualifier"], payload=text,
-        request_id=request_id, trigger="invoke", attempt=1, ctx=ctx, now=now, sync=True,
+        state,
+        function=name,
+        version=version,
+        qualifier=resolved["qualifier"],
+        payload=text,
+        request_id=request_id,
+        trigger="invoke",
+        attempt=1,
+        ctx=ctx,
+        now=now,
+        sync=True,
         client_context=call.get("client_context"),
     )
     if "throttle" in planned:
         metrics_for(state, name)["throttles"] += 1
         return done_now(**service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"]))
-    ctx["response_index"] = _response(state, step_index, k, name, invocation_type, request_id=request_id,
-                                      executed_version=version, at_s=now)
+    ctx["response_index"] = _response(
+        state, step_index, k, name, invocation_type, request_id=request_id, executed_version=version, at_s=now
+    )
     effects.append(planned)
     return effects
 

@@ -86,6 +86,7 @@ def _json_lines(text: str) -> dict[str, int]:
         return {}
     lines: dict[str, int] = {}
     if node is not None:
+        _check_size(node)
         _walk(node, "", lines, set())
     return lines
 
@@ -104,9 +105,9 @@ def _parse_yaml(text: str) -> tuple[object, dict[str, int]]:
         node = loader.get_single_node()
         if node is None:
             raise ScenarioError("", None, "the scenario file is empty")
+        _check_size(node)
         lines: dict[str, int] = {}
         _walk(node, "", lines, set())
-        _check_size(node)
         raw = loader.construct_document(node)
     except yaml.MarkedYAMLError as error:
         raise ScenarioError("", _mark_line(error), _yaml_message(error)) from None
@@ -161,8 +162,11 @@ def _check_size(root) -> None:
 
     def size(node) -> int:
         known = sizes.get(id(node))
+        if known == -1:
+            raise ScenarioError("", node.start_mark.line + 1, "a YAML alias refers to itself")
         if known is not None:
             return known
+        sizes[id(node)] = -1
         if isinstance(node, yaml.MappingNode):
             total = 1 + sum(size(k) + size(v) for k, v in node.value)
         elif isinstance(node, yaml.SequenceNode):

@@ -16,7 +16,7 @@ def epoch(now_s: float) -> float:
 
 
 def iso(now_s: float, millis: bool = True) -> str:
-    moment = datetime.datetime.fromtimestamp(epoch(now_s), tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(epoch(now_s), tz=datetime.UTC)
     if millis:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -27,7 +27,7 @@ def epoch_ms(now_s: float) -> int:
 
 
 def log_stream_name(now_s: float, version: str, suffix: str) -> str:
-    moment = datetime.datetime.fromtimestamp(epoch(now_s), tz=datetime.timezone.utc)
+    moment = datetime.datetime.fromtimestamp(epoch(now_s), tz=datetime.UTC)
     return moment.strftime("%Y/%m/%d/") + f"[{version}]{suffix}"
 
 

@@ -106,7 +106,7 @@ def _is_exists(matcher, flag: bool) -> bool:
 def _match_value(matcher, value) -> bool:
     if not isinstance(matcher, dict):
         return _equal(matcher, value)
-    (op, arg), = matcher.items()
+    ((op, arg),) = matcher.items()
     if op == "prefix":
         return isinstance(value, str) and _affix(arg, value, str.startswith)
     if op == "suffix":
@@ -231,9 +231,7 @@ def _check_object(pattern: dict, path: str, problems: list[str]) -> None:
             for matcher in sub:
                 _check_matcher(matcher, where, problems)
         else:
-            problems.append(
-                f"{where}: values in a pattern go in a list, e.g. [{json.dumps(sub)}], not a single value"
-            )
+            problems.append(f"{where}: values in a pattern go in a list, e.g. [{json.dumps(sub)}], not a single value")
 
 
 def _check_matcher(matcher, where: str, problems: list[str]) -> None:
@@ -244,12 +242,12 @@ def _check_matcher(matcher, where: str, problems: list[str]) -> None:
     if len(matcher) != 1:
         problems.append(f"{where}: an operator mapping has exactly one key, one of {', '.join(OPERATORS)}")
         return
-    (op, arg), = matcher.items()
+    ((op, arg),) = matcher.items()
     if op not in OPERATORS:
         problems.append(f"{where}: unknown operator '{op}'; use one of {', '.join(OPERATORS)}")
     elif op in ("prefix", "suffix"):
         if not (isinstance(arg, str) or _is_ignore_case(arg)):
-            problems.append(f"{where}: {op} takes a string or {{\"equals-ignore-case\": string}}")
+            problems.append(f'{where}: {op} takes a string or {{"equals-ignore-case": string}}')
     elif op in ("equals-ignore-case", "wildcard"):
         if not all(isinstance(a, str) for a in _as_list(arg)) or arg == []:
             problems.append(f"{where}: {op} takes a string or a list of strings")
@@ -274,12 +272,13 @@ def _is_ignore_case(arg) -> bool:
 def _check_anything_but(arg, where: str, problems: list[str]) -> None:
     if isinstance(arg, dict):
         if len(arg) != 1 or next(iter(arg)) not in ("prefix", "suffix", "equals-ignore-case", "wildcard"):
-            problems.append(f"{where}: anything-but takes values or one of prefix, suffix, equals-ignore-case, wildcard")
+            problems.append(
+                f"{where}: anything-but takes values or one of prefix, suffix, equals-ignore-case, wildcard"
+            )
         else:
             _check_matcher(arg, where, problems)
-    elif isinstance(arg, list):
-        if not arg or any(isinstance(a, (dict, list)) for a in arg):
-            problems.append(f"{where}: anything-but takes a non-empty list of plain values")
+    elif isinstance(arg, list) and (not arg or any(isinstance(a, (dict, list)) for a in arg)):
+        problems.append(f"{where}: anything-but takes a non-empty list of plain values")
 
 
 def _numeric_problems(arg) -> list[str]:

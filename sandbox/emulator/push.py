@@ -13,6 +13,7 @@ import urllib.parse
 from . import asynchronous, ids, logs, patterns, queues
 
 SNS_MESSAGE_LIMIT = 262_144
+ASYNC_PAYLOAD_LIMIT = 1_048_576
 
 
 def _arn(state: dict, service: str, name: str) -> str:
@@ -29,7 +30,9 @@ def split_target(target: str) -> tuple[str, str]:
     return kind, name
 
 
-def deliver(state: dict, target: str, message: str, now: float, *, chain: int = 0, trigger: str = "async") -> bool:
+def deliver(
+    state: dict, target: str, message: str, now: float, *, chain: dict | None = None, trigger: str = "async"
+) -> bool:
     """Hand a text message to a target; False when the target can't take it."""
     kind, name = split_target(target)
     if kind == "queue" and name in state["config"]["queues"]:
@@ -41,7 +44,11 @@ def deliver(state: dict, target: str, message: str, now: float, *, chain: int = 
         publish(state, name, message, now, chain=chain)
         return True
     if kind == "function" and name in state["config"]["functions"]:
-        asynchronous.enqueue(state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain)
+        if len(message.encode()) > ASYNC_PAYLOAD_LIMIT:
+            return False
+        asynchronous.enqueue(
+            state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain
+        )
         return True
     if kind == "bus" and name in state["config"]["buses"]:
         try:
@@ -59,8 +66,16 @@ def deliver(state: dict, target: str, message: str, now: float, *, chain: int = 
 # --- SNS -------------------------------------------------------------------------
 
 
-def publish(state: dict, topic: str, message: str, now: float, *, subject: str | None = None,
-            attributes: dict | None = None, chain: int = 0) -> str:
+def publish(
+    state: dict,
+    topic: str,
+    message: str,
+    now: float,
+    *,
+    subject: str | None = None,
+    attributes: dict | None = None,
+    chain: dict | None = None,
+) -> str:
     message_id = ids.uuid(state, "sns")
     topic_arn = _arn(state, "sns", topic)
     state["trace"]["topics"].setdefault(topic, []).append(
@@ -97,8 +112,9 @@ def publish(state: dict, topic: str, message: str, now: float, *, subject: str |
                     }
                 ]
             }
-            asynchronous.enqueue(state, function=name, qualifier=None, payload=json.dumps(event), trigger="sns",
-                                 now=now, chain=chain)
+            asynchronous.enqueue(
+                state, function=name, qualifier=None, payload=json.dumps(event), trigger="sns", now=now, chain=chain
+            )
         elif kind == "queue" and name in state["config"]["queues"]:
             body = message if subscription.get("raw_message_delivery") else json.dumps(notification)
             queues.send(state, name, body, now, chain=chain)
@@ -108,7 +124,7 @@ def publish(state: dict, topic: str, message: str, now: float, *, subject: str |
 # --- EventBridge -----------------------------------------------------------------
 
 
-def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: int = 0) -> dict:
+def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | None = None) -> dict:
     account = state["config"]["account"]
     event = {
         "version": "0",
@@ -122,8 +138,13 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: int = 0)
         "detail": entry.get("detail") if entry.get("detail") is not None else {},
     }
     state["trace"]["buses"].setdefault(bus, []).append(
-        {"id": event["id"], "source": event["source"], "detail_type": event["detail-type"], "detail": event["detail"],
-         "at_s": now}
+        {
+            "id": event["id"],
+            "source": event["source"],
+            "detail_type": event["detail-type"],
+            "detail": event["detail"],
+            "at_s": now,
+        }
     )
     for rule in state["config"]["buses"][bus].get("rules") or []:
         if rule.get("enabled", True) is False or not patterns.matches(rule.get("pattern") or {}, event):
@@ -132,8 +153,9 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: int = 0)
             kind, name = split_target(target)
             text = json.dumps(event)
             if kind == "function" and name in state["config"]["functions"]:
-                asynchronous.enqueue(state, function=name, qualifier=None, payload=text, trigger="eventbridge",
-                                     now=now, chain=chain)
+                asynchronous.enqueue(
+                    state, function=name, qualifier=None, payload=text, trigger="eventbridge", now=now, chain=chain
+                )
             else:
                 deliver(state, target, text, now, chain=chain)
     return event
@@ -149,8 +171,17 @@ def _event_matches(wanted: str, event_name: str) -> bool:
     return wanted == event_name
 
 
-def put_object(state: dict, bucket: str, key: str, now: float, *, size: int | None = None, body: str = "",
-               event_name: str = "ObjectCreated:Put", chain: int = 0) -> None:
+def put_object(
+    state: dict,
+    bucket: str,
+    key: str,
+    now: float,
+    *,
+    size: int | None = None,
+    body: str = "",
+    event_name: str = "ObjectCreated:Put",
+    chain: dict | None = None,
+) -> None:
     size = len(body.encode()) if size is None else int(size)
     state["trace"]["buckets"].setdefault(bucket, []).append({"key": key, "size": size, "body": body, "at_s": now})
     account = state["config"]["account"]
@@ -168,20 +199,31 @@ def put_object(state: dict, bucket: str, key: str, now: float, *, size: int | No
             "eventName": event_name,
             "userIdentity": {"principalId": "AWS:AIDAEXAMPRPEMULATOR01"},
             "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-            "responseElements": {"x-amz-request-id": ids.hex_id(state, "s3req", 16).upper(),
-                                 "x-amz-id-2": ids.hex_id(state, "s3id2", 40)},
+            "responseElements": {
+                "x-amz-request-id": ids.hex_id(state, "s3req", 16).upper(),
+                "x-amz-id-2": ids.hex_id(state, "s3id2", 40),
+            },
             "s3": {
                 "s3SchemaVersion": "1.0",
                 "configurationId": notification.get("id", "notification-1"),
-                "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3EXAMPRPOWNER"}, "arn": _arn(state, "s3", bucket)},
-                "object": {"key": urllib.parse.quote_plus(key, safe="/"), "size": size,
-                           "eTag": ids.hex_id(state, "etag", 32), "sequencer": ids.hex_id(state, "sequencer", 18).upper()},
+                "bucket": {
+                    "name": bucket,
+                    "ownerIdentity": {"principalId": "A3EXAMPRPOWNER"},
+                    "arn": _arn(state, "s3", bucket),
+                },
+                "object": {
+                    "key": urllib.parse.quote_plus(key, safe="/"),
+                    "size": size,
+                    "eTag": ids.hex_id(state, "etag", 32),
+                    "sequencer": ids.hex_id(state, "sequencer", 18).upper(),
+                },
             },
         }
         event = {"Records": [record]}
         kind, name = split_target(notification.get("target", ""))
         if kind == "function" and name in state["config"]["functions"]:
-            asynchronous.enqueue(state, function=name, qualifier=None, payload=json.dumps(event), trigger="s3",
-                                 now=now, chain=chain)
+            asynchronous.enqueue(
+                state, function=name, qualifier=None, payload=json.dumps(event), trigger="s3", now=now, chain=chain
+            )
         else:
             deliver(state, notification.get("target", ""), json.dumps(event), now, chain=chain)

@@ -24,13 +24,15 @@ def send(
     message_attributes: dict | None = None,
     group_id: str | None = None,
     dedup_id: str | None = None,
-    delay_s: float = 0.0,
-    chain: int = 0,
+    delay_s: float | None = None,
+    chain: dict | None = None,
 ) -> str | None:
     """Put a message on a queue; returns its id (None when FIFO deduplication drops it)."""
     queue_config = state["config"]["queues"][name]
     messages = state["queues"].setdefault(name, [])
     fifo = bool(queue_config.get("fifo"))
+    if delay_s is None:
+        delay_s = float(queue_config.get("delay_s") or 0)
     if fifo:
         dedup_id = dedup_id or hashlib.sha256(body.encode()).hexdigest()
         recent = state.setdefault("dedup", {}).setdefault(name, {})
@@ -56,7 +58,7 @@ def send(
             "group_id": str(group_id or "default") if fifo else group_id,
             "first_receive_at": None,
             "md5": hashlib.md5(body.encode()).hexdigest(),
-            "chain": chain,
+            "chain": dict(chain or {}),
         }
     )
     from . import sqs  # the mappings reading this queue wake up
@@ -66,7 +68,7 @@ def send(
 
 
 def expire(state: dict, name: str, now: float) -> None:
-    retention = float(state["config"]["queues"][name].get("retention_s", 345600))
+    retention = float(state["config"]["queues"][name].get("message_retention_s") or 345600)
     state["queues"][name] = [m for m in state["queues"][name] if now - m["sent_at"] < retention]
 
 

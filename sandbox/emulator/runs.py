@@ -26,7 +26,7 @@ def function_arn(state: dict, name: str, qualifier: str | None = None) -> str:
 
 
 def network_for(state: dict, name: str):
-    from . import vpc  # helper B's module; imported late so a missing network block costs nothing
+    from . import vpc  # noqa: PLC0415 (section 8.2, helper B's module)
 
     return vpc.network_table(state["config"], name)
 
@@ -84,7 +84,9 @@ def plan_run(
     }
 
 
-def throttled_attempt(state: dict, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None) -> None:
+def throttled_attempt(
+    state: dict, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None
+) -> None:
     """An async or mapping throttle: an attempt with no environment."""
     metrics_for(state, function)["throttles"] += 1
     state["trace"]["attempts"].append(
@@ -167,11 +169,34 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
             duration = float(init.init_duration_ms)
             billed = logs.billed_ms(duration, None, True)
             lines.append(
-                logs.report_line(rid, duration, billed, memory, init.max_memory_used_mb, None, f"Status: error\tError Type: {error_body['errorType']}")
+                logs.report_line(
+                    rid,
+                    duration,
+                    billed,
+                    memory,
+                    init.max_memory_used_mb,
+                    None,
+                    f"Status: error\tError Type: {error_body['errorType']}",
+                )
             )
-            return _finish(state, effect, env, lines, outcome="error", error_body=error_body, response=None,
-                           duration=duration, init_ms=None, billed=billed, used=init.max_memory_used_mb,
-                           cold=True, destroy=True, connections=(), span_ms=duration, init_for_trace=init.init_duration_ms)
+            return _finish(
+                state,
+                effect,
+                env,
+                lines,
+                outcome="error",
+                error_body=error_body,
+                response=None,
+                duration=duration,
+                init_ms=None,
+                billed=billed,
+                used=init.max_memory_used_mb,
+                cold=True,
+                destroy=True,
+                connections=(),
+                span_ms=duration,
+                init_for_trace=init.init_duration_ms,
+            )
         if init.status == "timeout":
             lines.extend(init_lines)
             lines.append(logs.init_report_line(init.init_duration_ms, "timeout"))
@@ -200,16 +225,26 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
             handler_lines.extend(_error_lines(error_body))
     elif outcome == "timeout":
         duration = timeout * 1000.0
-        error_body = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds"}
-        handler_lines.append(f"{logs.iso(start + (init_ms or 0) / 1000 + timeout)} {rid} Task timed out after {timeout:.2f} seconds")
+        error_body = {
+            "errorType": "Sandbox.Timedout",
+            "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds",
+        }
+        handler_lines.append(
+            f"{logs.iso(start + (init_ms or 0) / 1000 + timeout)} {rid} Task timed out after {timeout:.2f} seconds"
+        )
         status = "Status: timeout"
     elif outcome == "oom":
         used = memory
-        error_body = {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed"}
+        error_body = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed",
+        }
         handler_lines.append(f"RequestId: {rid} Error: Runtime exited with error: signal: killed")
         status = "Status: error\tError Type: Runtime.OutOfMemory"
     else:  # runtime_exit
-        detail = (result.error or {}).get("errorMessage") or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
+        detail = (result.error or {}).get(
+            "errorMessage"
+        ) or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
         error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
         handler_lines.append(detail)
         status = "Status: error\tError Type: Runtime.ExitError"
@@ -223,14 +258,45 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
     lines.extend(handler_lines)
     lines.append(logs.end_line(rid))
     lines.append(logs.report_line(rid, duration, billed, memory, used, show_init, status))
-    return _finish(state, effect, env, lines, outcome=outcome, error_body=error_body, response=response,
-                   duration=duration, init_ms=show_init, billed=billed, used=used, cold=cold, destroy=destroy,
-                   connections=connections, span_ms=init_span + duration,
-                   init_for_trace=init_span if init is not None else None)
+    return _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome=outcome,
+        error_body=error_body,
+        response=response,
+        duration=duration,
+        init_ms=show_init,
+        billed=billed,
+        used=used,
+        cold=cold,
+        destroy=destroy,
+        connections=connections,
+        span_ms=init_span + duration,
+        init_for_trace=init_span if init is not None else None,
+    )
 
 
-def _finish(state, effect, env, lines, *, outcome, error_body, response, duration, init_ms, billed, used, cold,
-            destroy, connections, span_ms, init_for_trace) -> None:
+def _finish(
+    state,
+    effect,
+    env,
+    lines,
+    *,
+    outcome,
+    error_body,
+    response,
+    duration,
+    init_ms,
+    billed,
+    used,
+    cold,
+    destroy,
+    connections,
+    span_ms,
+    init_for_trace,
+) -> None:
     meta = effect["meta"]
     start = meta["start"]
     end = start + span_ms / 1000.0

@@ -23,8 +23,9 @@ MAX_CONCURRENCY = 1000
 
 def _runtime(state: dict, index: int) -> dict:
     while len(state["mappings"]) <= index:
-        state["mappings"].append({"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None,
-                                  "lanes": {}})
+        state["mappings"].append(
+            {"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None, "lanes": {}}
+        )
     return state["mappings"][index]
 
 
@@ -107,8 +108,15 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         record = queues.sqs_record(state, name, message)
         if not patterns.passes_filters(mapping.get("filter_patterns") or [], "sqs", record):
             queues.delete(state, name, [message["message_id"]])
-            state["trace"]["dropped"].append({"request_id": None, "function": fn_name, "message_id": message["message_id"],
-                                              "reason": "FilteredOut", "at_s": now})
+            state["trace"]["dropped"].append(
+                {
+                    "request_id": None,
+                    "function": fn_name,
+                    "message_id": message["message_id"],
+                    "reason": "FilteredOut",
+                    "at_s": now,
+                }
+            )
             continue
         record_size = len(json.dumps(record).encode())
         if batch and size + record_size > SYNC_LIMIT:
@@ -134,13 +142,30 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     attempt = max(m["receive_count"] for m in batch)
     version = _version(state, fn_name, qualifier)
     planned = runs.plan_run(
-        state, function=fn_name, version=version, qualifier=qualifier, payload=json.dumps({"Records": records}),
-        request_id=request_id, trigger="sqs", attempt=attempt,
-        ctx={"owner": "sqs", "mapping": index, "message_ids": message_ids}, now=now, sync=True, batch=message_ids,
+        state,
+        function=fn_name,
+        version=version,
+        qualifier=qualifier,
+        payload=json.dumps({"Records": records}),
+        request_id=request_id,
+        trigger="sqs",
+        attempt=attempt,
+        ctx={"owner": "sqs", "mapping": index, "message_ids": message_ids},
+        now=now,
+        sync=True,
+        batch=message_ids,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(state, function=fn_name, request_id=request_id, trigger="sqs", attempt=attempt, now=now,
-                               reason=planned["throttle"], batch=message_ids)
+        runs.throttled_attempt(
+            state,
+            function=fn_name,
+            request_id=request_id,
+            trigger="sqs",
+            attempt=attempt,
+            now=now,
+            reason=planned["throttle"],
+            batch=message_ids,
+        )
         poke(state, index, min(m["visible_at"] for m in batch))
         return []
     if runtime["active_since"] is None:

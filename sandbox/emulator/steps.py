@@ -23,16 +23,26 @@ def run_step(state: dict, data: dict, now: float) -> list[dict]:
             if not isinstance(message, dict):
                 message = {"body": message}
             queues.send(
-                state, action["queue"], _text(message.get("body", "")), now,
+                state,
+                action["queue"],
+                _text(message.get("body", "")),
+                now,
                 message_attributes=message.get("attributes") or message.get("message_attributes"),
-                group_id=message.get("group_id"), dedup_id=message.get("dedup_id"),
-                delay_s=float(message.get("delay_s") or 0),
+                group_id=message.get("group_id"),
+                dedup_id=message.get("deduplication_id"),
+                delay_s=message.get("delay_s"),
             )
         return []
     if "publish" in step:
         action = step["publish"]
-        push.publish(state, action["topic"], _text(action.get("message", "")), now,
-                     subject=action.get("subject"), attributes=action.get("attributes"))
+        push.publish(
+            state,
+            action["topic"],
+            _text(action.get("message", "")),
+            now,
+            subject=action.get("subject"),
+            attributes=action.get("attributes"),
+        )
         return []
     if "put_records" in step:
         action = step["put_records"]
@@ -45,8 +55,15 @@ def run_step(state: dict, data: dict, now: float) -> list[dict]:
         return []
     if "put_object" in step:
         action = step["put_object"]
-        push.put_object(state, action["bucket"], str(action["key"]), now, size=action.get("size"),
-                        body=_text(action.get("body", "")))
+        push.put_object(
+            state,
+            action["bucket"],
+            str(action["key"]),
+            now,
+            size=action.get("size_bytes"),
+            body=_text(action.get("body", "")),
+            event_name=action.get("event_name") or "ObjectCreated:Put",
+        )
         return []
     if "update_function" in step:
         return update_function(state, dict(step["update_function"]), now)
@@ -85,8 +102,11 @@ def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
     else:
         function = changes.pop("function", None)
         source = changes.pop("source", None)
-        chosen = [m for m in mappings if (function is None or m["function"] == function)
-                  and (source is None or m["source"] == source)]
+        chosen = [
+            m
+            for m in mappings
+            if (function is None or m["function"] == function) and (source is None or m["source"] == source)
+        ]
     for mapping in chosen:
         mapping.update(changes)
         if mapping["kind"] == "sqs":

@@ -41,14 +41,17 @@ def _stream(state: dict, name: str) -> dict:
 def stream_arn(state: dict, name: str) -> str:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        return (f"arn:aws:dynamodb:{account['region']}:{account['account_id']}:table/{name}/stream/"
-                f"{logs.iso(0.0)[:-1]}")
+        return f"arn:aws:dynamodb:{account['region']}:{account['account_id']}:table/{name}/stream/{logs.iso(0.0)[:-1]}"
     return f"arn:aws:kinesis:{account['region']}:{account['account_id']}:stream/{name}"
 
 
 def _typed(value):
     """A plain value as a DynamoDB attribute value."""
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS"):
+    if (
+        isinstance(value, dict)
+        and len(value) == 1
+        and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS")
+    ):
         return value
     if value is None:
         return {"NULL": True}
@@ -96,15 +99,26 @@ def put_records(state: dict, name: str, records: list, now: float) -> None:
 def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        body = {"Keys": record["keys"], "SequenceNumber": record["seq"], "SizeBytes": len(json.dumps(record["keys"])),
-                "StreamViewType": "NEW_AND_OLD_IMAGES", "ApproximateCreationDateTime": int(logs.epoch(record["arrival"]))}
+        body = {
+            "Keys": record["keys"],
+            "SequenceNumber": record["seq"],
+            "SizeBytes": len(json.dumps(record["keys"])),
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+            "ApproximateCreationDateTime": int(logs.epoch(record["arrival"])),
+        }
         if record.get("new_image"):
             body["NewImage"] = record["new_image"]
         if record.get("old_image"):
             body["OldImage"] = record["old_image"]
-        return {"eventID": record["seq"][-32:], "eventName": record["event_name"], "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb", "awsRegion": account["region"], "dynamodb": body,
-                "eventSourceARN": stream_arn(state, name)}
+        return {
+            "eventID": record["seq"][-32:],
+            "eventName": record["event_name"],
+            "eventVersion": "1.1",
+            "eventSource": "aws:dynamodb",
+            "awsRegion": account["region"],
+            "dynamodb": body,
+            "eventSourceARN": stream_arn(state, name),
+        }
     return {
         "kinesis": {
             "kinesisSchemaVersion": "1.0",
@@ -132,8 +146,17 @@ def _lanes(state: dict, index: int) -> dict:
 def _lane(state: dict, index: int, key: str) -> dict:
     lanes = _lanes(state, index)
     if key not in lanes:
-        lanes[key] = {"next": 0, "in_flight": False, "current": None, "pending": [], "retries": 0, "attempts": 0,
-                      "throttles": 0, "window_start": None, "poll_at": None}
+        lanes[key] = {
+            "next": 0,
+            "in_flight": False,
+            "current": None,
+            "pending": [],
+            "retries": 0,
+            "attempts": 0,
+            "throttles": 0,
+            "window_start": None,
+            "poll_at": None,
+        }
     return lanes[key]
 
 
@@ -225,13 +248,30 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     payload = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
     trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
     planned = runs.plan_run(
-        state, function=fn_name, version=version, qualifier=qualifier or None, payload=payload,
-        request_id=request_id, trigger=trigger, attempt=lane["attempts"] + 1,
-        ctx={"owner": "stream", "mapping": index, "lane": key}, now=now, sync=True, batch=sequence_numbers,
+        state,
+        function=fn_name,
+        version=version,
+        qualifier=qualifier or None,
+        payload=payload,
+        request_id=request_id,
+        trigger=trigger,
+        attempt=lane["attempts"] + 1,
+        ctx={"owner": "stream", "mapping": index, "lane": key},
+        now=now,
+        sync=True,
+        batch=sequence_numbers,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(state, function=fn_name, request_id=request_id, trigger=trigger,
-                               attempt=lane["attempts"] + 1, now=now, reason=planned["throttle"], batch=sequence_numbers)
+        runs.throttled_attempt(
+            state,
+            function=fn_name,
+            request_id=request_id,
+            trigger=trigger,
+            attempt=lane["attempts"] + 1,
+            now=now,
+            reason=planned["throttle"],
+            batch=sequence_numbers,
+        )
         lane["throttles"] += 1
         _poke_lane(state, index, key, now + min(THROTTLE_BACKOFF_MAX_S, 2.0 ** (lane["throttles"] - 1)))
         return []
@@ -306,8 +346,9 @@ def end(state: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def _discard(state: dict, index: int, key: str, shard: dict, batch: list, condition: str, now: float,
-             data: dict | None) -> list[dict]:
+def _discard(
+    state: dict, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
+) -> list[dict]:
     lane = _lane(state, index, key)
     mapping = state["config"]["event_source_mappings"][index]
     name = mapping["source_name"]
@@ -322,8 +363,11 @@ def _discard(state: dict, index: int, key: str, shard: dict, batch: list, condit
             "condition": condition,
             "approximateInvokeCount": lane["attempts"],
         },
-        "responseContext": {"statusCode": 200, "executedVersion": lane.get("last_version") or "$LATEST",
-                            "functionError": "Unhandled"},
+        "responseContext": {
+            "statusCode": 200,
+            "executedVersion": lane.get("last_version") or "$LATEST",
+            "functionError": "Unhandled",
+        },
         "version": "1.0",
         "timestamp": logs.iso(now),
         info_key: {
@@ -344,11 +388,26 @@ def _discard(state: dict, index: int, key: str, shard: dict, batch: list, condit
             record["payload"] = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
         delivered = push.deliver(state, target, json.dumps(record), now)
         if delivered:
-            state["trace"]["deliveries"].append({"kind": "destination", "condition": condition, "target": target,
-                                                 "request_id": request_id, "record": record, "at_s": now})
+            state["trace"]["deliveries"].append(
+                {
+                    "kind": "destination",
+                    "condition": condition,
+                    "target": target,
+                    "request_id": request_id,
+                    "record": record,
+                    "at_s": now,
+                }
+            )
     if not delivered:
-        state["trace"]["dropped"].append({"request_id": request_id, "function": fn_name, "reason": condition,
-                                          "batch": [r["seq"] for r in batch], "at_s": now})
+        state["trace"]["dropped"].append(
+            {
+                "request_id": request_id,
+                "function": fn_name,
+                "reason": condition,
+                "batch": [r["seq"] for r in batch],
+                "at_s": now,
+            }
+        )
     lane["current"] = None
     lane["retries"] = 0
     lane["attempts"] = 0

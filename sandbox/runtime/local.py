@@ -13,6 +13,7 @@ lives in a temporary directory, not ``/var/task``; nothing is frozen between inv
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import math
 import os
@@ -159,9 +160,13 @@ class LocalExecutor:
             if kind == "deadline":
                 error = outcomes.init_timeout_error(data["init_limit_s"])
                 return init_result_from(
-                    outcomes.init_result(False, data["init_limit_s"] * 1000, memory, logs, error, "timeout"))
-            error = outcomes.init_exit_error(value) if kind == "exit" else {
-                "errorType": "Runtime.ExitError", "errorMessage": f"Runtime broke the runtime protocol: {value}"}
+                    outcomes.init_result(False, data["init_limit_s"] * 1000, memory, logs, error, "timeout")
+                )
+            error = (
+                outcomes.init_exit_error(value)
+                if kind == "exit"
+                else {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime broke the runtime protocol: {value}"}
+            )
             return init_result_from(outcomes.init_result(False, real_ms, memory, logs, error, "error"))
 
     def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
@@ -202,8 +207,9 @@ class LocalExecutor:
                     return outcomes.init_failure_in_invoke(value, request_id, timeout_s, memory, logs)
                 if kind == "deadline":
                     return outcomes.timed_out(request_id, timeout_s, memory, logs, True)
-                return outcomes.exited(request_id, value if kind == "exit" else 0, 0.0, timeout_s, memory,
-                                       memory_size, logs, True)
+                return outcomes.exited(
+                    request_id, value if kind == "exit" else 0, 0.0, timeout_s, memory, memory_size, logs, True
+                )
             init_ms = min(outcomes.number(value.get("elapsed_ms")), timeout_s * 1000)
         budget_s = max(timeout_s - init_ms / 1000, 0.0)
         pid = env.process.pid
@@ -215,8 +221,9 @@ class LocalExecutor:
         memory = _status_vm_hwm_mb(pid)
         logs = env.logs.take()
         if kind == "frame" and value.get("type") == "result" and value.get("request_id") == request_id:
-            result = outcomes.from_result_frame(value, request_id, timeout_s, init_ms, memory, memory_size, logs,
-                                                suppressed)
+            result = outcomes.from_result_frame(
+                value, request_id, timeout_s, init_ms, memory, memory_size, logs, suppressed
+            )
             if result["outcome"] in ("timeout", "oom"):
                 self._stop(env)
             return result
@@ -224,8 +231,9 @@ class LocalExecutor:
         if kind == "deadline":
             return outcomes.timed_out(request_id, timeout_s, memory, logs, suppressed)
         if kind == "exit":
-            return outcomes.exited(request_id, value, init_ms + real_ms, timeout_s, memory, memory_size, logs,
-                                   suppressed)
+            return outcomes.exited(
+                request_id, value, init_ms + real_ms, timeout_s, memory, memory_size, logs, suppressed
+            )
         reason = value if kind == "violation" else "unexpected frame"
         return outcomes.violated(request_id, str(reason), init_ms + real_ms, memory, logs, suppressed)
 
@@ -237,16 +245,36 @@ class LocalExecutor:
         from_child_r, from_child_w = os.pipe()
         log_r, log_w = os.pipe()
         config = outcomes.shim_config(
-            spec, task_root=str(env.directory / "task"), net_socket=self.net_socket,
-            tmp_dir=str(env.directory / "tmp"), clock_start_s=clock_start_s, init_budget_s=init_budget_s,
+            spec,
+            task_root=str(env.directory / "task"),
+            net_socket=self.net_socket,
+            tmp_dir=str(env.directory / "tmp"),
+            clock_start_s=clock_start_s,
+            init_budget_s=init_budget_s,
             log_stream=env.log_stream,
         )
-        argv = [self.python, "-I", "-S", "-c", BOOT.format(root=PROJECT_ROOT), str(to_child_r), str(from_child_w),
-                str(env.directory / "tmp"), str(spec["memory_mb"]), str(spec["ephemeral_storage_mb"])]
+        argv = [
+            self.python,
+            "-I",
+            "-S",
+            "-c",
+            BOOT.format(root=PROJECT_ROOT),
+            str(to_child_r),
+            str(from_child_w),
+            str(env.directory / "tmp"),
+            str(spec["memory_mb"]),
+            str(spec["ephemeral_storage_mb"]),
+        ]
         try:
             env.process = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=log_w, stderr=log_w, pass_fds=(to_child_r, from_child_w),
-                cwd=str(env.directory / "task"), env={}, start_new_session=True,
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=log_w,
+                stderr=log_w,
+                pass_fds=(to_child_r, from_child_w),
+                cwd=str(env.directory / "task"),
+                env={},
+                start_new_session=True,
             )
         finally:
             for fd in (to_child_r, from_child_w, log_w):
@@ -274,7 +302,7 @@ class LocalExecutor:
                 for key, _ in selector.select(min(deadline - now, 0.05)):
                     if key.data == "input":
                         try:
-                            pending = pending[os.write(env.to_child, pending):]
+                            pending = pending[os.write(env.to_child, pending) :]
                         except BlockingIOError:
                             continue
                         except BrokenPipeError:
@@ -329,10 +357,8 @@ class LocalExecutor:
     def _stop(self, env: _Environment) -> None:
         """Kill the runtime and everything it started (its session); keep the environment's directory."""
         if env.process is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(env.process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             env.process.wait()
             env.process = None
         for fd in (env.to_child, env.from_child, env.log_fd):

@@ -16,6 +16,7 @@ from sandbox.runtime.protocol import (
     timeout_error,
 )
 
+RESPONSE_LIMIT = 6_291_556
 VERDICTS = ("connected", "timeout", "refused", "dns_failure")
 OUTCOMES = ("success", "error", "timeout", "oom", "runtime_exit")
 
@@ -34,13 +35,15 @@ def clean_connections(raw) -> list[dict]:
         if not isinstance(item, dict) or item.get("outcome") not in VERDICTS:
             continue
         port = item.get("port")
-        cleaned.append({
-            "host": str(item.get("host", ""))[:253],
-            "port": port if isinstance(port, int) and not isinstance(port, bool) else 0,
-            "outcome": item["outcome"],
-            "reason": str(item.get("reason", ""))[:500],
-            "at_ms": max(0.0, number(item.get("at_ms"))),
-        })
+        cleaned.append(
+            {
+                "host": str(item.get("host", ""))[:253],
+                "port": port if isinstance(port, int) and not isinstance(port, bool) else 0,
+                "outcome": item["outcome"],
+                "reason": str(item.get("reason", ""))[:500],
+                "at_ms": max(0.0, number(item.get("at_ms"))),
+            }
+        )
     return cleaned
 
 
@@ -77,8 +80,17 @@ def invoke_frame(request: dict, clock_start_s: float, budget_s: float, timeout_s
     }
 
 
-def result(outcome: str, duration_ms: float, memory_mb: int, logs: str, *, response=None, error=None,
-           connections=(), suppressed_init: bool = False) -> dict:
+def result(
+    outcome: str,
+    duration_ms: float,
+    memory_mb: int,
+    logs: str,
+    *,
+    response=None,
+    error=None,
+    connections=(),
+    suppressed_init: bool = False,
+) -> dict:
     """An InvokeResult as plain data."""
     return {
         "outcome": outcome,
@@ -92,8 +104,17 @@ def result(outcome: str, duration_ms: float, memory_mb: int, logs: str, *, respo
     }
 
 
-def from_result_frame(frame: dict, request_id: str, timeout_s: float, init_ms: float, memory_used_mb: int,
-                      memory_size_mb: int, logs: str, suppressed: bool, measured_ms: float | None = None) -> dict:
+def from_result_frame(
+    frame: dict,
+    request_id: str,
+    timeout_s: float,
+    init_ms: float,
+    memory_used_mb: int,
+    memory_size_mb: int,
+    logs: str,
+    suppressed: bool,
+    measured_ms: float | None = None,
+) -> dict:
     """Interpret a ``result`` frame. ``measured_ms`` is a duration measured outside the runtime, if any."""
     outcome = frame.get("outcome")
     if outcome not in ("success", "error", "timeout", "oom"):
@@ -103,42 +124,101 @@ def from_result_frame(frame: dict, request_id: str, timeout_s: float, init_ms: f
     duration = reported if measured_ms is None else max(init_ms + measured_ms, reported)
     connections = clean_connections(frame.get("connections"))
     if outcome == "timeout" or duration >= limit_ms:
-        return result("timeout", limit_ms, memory_used_mb, logs, error=timeout_error(request_id, timeout_s),
-                      connections=connections, suppressed_init=suppressed)
+        return result(
+            "timeout",
+            limit_ms,
+            memory_used_mb,
+            logs,
+            error=timeout_error(request_id, timeout_s),
+            connections=connections,
+            suppressed_init=suppressed,
+        )
     if outcome == "oom":
-        return result("oom", duration, memory_size_mb, logs, error=out_of_memory_error(request_id),
-                      connections=connections, suppressed_init=suppressed)
+        return result(
+            "oom",
+            duration,
+            memory_size_mb,
+            logs,
+            error=out_of_memory_error(request_id),
+            connections=connections,
+            suppressed_init=suppressed,
+        )
     if outcome == "success":
         response = frame.get("response")
-        return result("success", duration, memory_used_mb, logs,
-                      response=response if isinstance(response, str) else "null",
-                      connections=connections, suppressed_init=suppressed)
+        if isinstance(response, str) and len(response.encode("utf-8", errors="replace")) > RESPONSE_LIMIT:
+            error = {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size "
+                f"({RESPONSE_LIMIT} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            return result(
+                "error",
+                duration,
+                memory_used_mb,
+                logs,
+                error=error,
+                connections=connections,
+                suppressed_init=suppressed,
+            )
+        return result(
+            "success",
+            duration,
+            memory_used_mb,
+            logs,
+            response=response if isinstance(response, str) else "null",
+            connections=connections,
+            suppressed_init=suppressed,
+        )
     error = clean_error(frame.get("error"), request_id) or {"errorMessage": "", "errorType": "Unknown"}
-    return result("error", duration, memory_used_mb, logs, error=error, connections=connections,
-                  suppressed_init=suppressed)
+    return result(
+        "error", duration, memory_used_mb, logs, error=error, connections=connections, suppressed_init=suppressed
+    )
 
 
 def timed_out(request_id: str, timeout_s: float, memory_used_mb: int, logs: str, suppressed: bool) -> dict:
-    return result("timeout", timeout_s * 1000, memory_used_mb, logs, error=timeout_error(request_id, timeout_s),
-                  suppressed_init=suppressed)
+    return result(
+        "timeout",
+        timeout_s * 1000,
+        memory_used_mb,
+        logs,
+        error=timeout_error(request_id, timeout_s),
+        suppressed_init=suppressed,
+    )
 
 
-def exited(request_id: str, status: int, duration_ms: float, timeout_s: float, memory_used_mb: int,
-           memory_size_mb: int, logs: str, suppressed: bool, oom: bool = False) -> dict:
+def exited(
+    request_id: str,
+    status: int,
+    duration_ms: float,
+    timeout_s: float,
+    memory_used_mb: int,
+    memory_size_mb: int,
+    logs: str,
+    suppressed: bool,
+    oom: bool = False,
+) -> dict:
     duration = min(duration_ms, timeout_s * 1000)
     if oom:
-        return result("oom", duration, memory_size_mb, logs, error=out_of_memory_error(request_id),
-                      suppressed_init=suppressed)
-    return result("runtime_exit", duration, memory_used_mb, logs, error=runtime_exit_error(request_id, status),
-                  suppressed_init=suppressed)
+        return result(
+            "oom", duration, memory_size_mb, logs, error=out_of_memory_error(request_id), suppressed_init=suppressed
+        )
+    return result(
+        "runtime_exit",
+        duration,
+        memory_used_mb,
+        logs,
+        error=runtime_exit_error(request_id, status),
+        suppressed_init=suppressed,
+    )
 
 
-def violated(request_id: str, reason: str, duration_ms: float, memory_used_mb: int, logs: str,
-             suppressed: bool) -> dict:
+def violated(
+    request_id: str, reason: str, duration_ms: float, memory_used_mb: int, logs: str, suppressed: bool
+) -> dict:
     error = {
         "errorType": "Runtime.ExitError",
         "errorMessage": f"RequestId: {request_id} Error: Runtime broke the runtime protocol ({reason}); "
-                        "the environment was recycled",
+        "the environment was recycled",
     }
     return result("runtime_exit", duration_ms, memory_used_mb, logs, error=error, suppressed_init=suppressed)
 
@@ -157,8 +237,14 @@ def init_failure_in_invoke(frame: dict, request_id: str, timeout_s: float, memor
 
 
 def init_result(ok: bool, init_duration_ms: float, memory_mb: int, logs: str, error=None, status="success") -> dict:
-    return {"ok": ok, "init_duration_ms": round(init_duration_ms, 3), "max_memory_used_mb": int(memory_mb),
-            "logs": logs, "error": error, "status": status}
+    return {
+        "ok": ok,
+        "init_duration_ms": round(init_duration_ms, 3),
+        "max_memory_used_mb": int(memory_mb),
+        "logs": logs,
+        "error": error,
+        "status": status,
+    }
 
 
 def init_exit_error(status: int) -> dict:
@@ -176,8 +262,16 @@ def log_stream_name(version: str) -> str:
     return f"{day}/[{version}]{uuid.uuid4().hex}"
 
 
-def shim_config(spec: dict, *, task_root: str, net_socket: str | None, tmp_dir: str | None,
-                clock_start_s: float, init_budget_s: float, log_stream: str) -> dict:
+def shim_config(
+    spec: dict,
+    *,
+    task_root: str,
+    net_socket: str | None,
+    tmp_dir: str | None,
+    clock_start_s: float,
+    init_budget_s: float,
+    log_stream: str,
+) -> dict:
     """What the shim needs to know, from a spec given as plain data."""
     name = spec["function_name"]
     return {

@@ -116,10 +116,24 @@ class LogBuffer:
 
 
 SIGNAL_WORDS = {
-    1: "hangup", 2: "interrupt", 3: "quit", 4: "illegal instruction", 5: "trace/breakpoint trap",
-    6: "aborted", 7: "bus error", 8: "floating point exception", 9: "killed", 10: "user defined signal 1",
-    11: "segmentation fault", 12: "user defined signal 2", 13: "broken pipe", 14: "alarm clock",
-    15: "terminated", 24: "CPU time limit exceeded", 25: "file size limit exceeded", 31: "bad system call",
+    1: "hangup",
+    2: "interrupt",
+    3: "quit",
+    4: "illegal instruction",
+    5: "trace/breakpoint trap",
+    6: "aborted",
+    7: "bus error",
+    8: "floating point exception",
+    9: "killed",
+    10: "user defined signal 1",
+    11: "segmentation fault",
+    12: "user defined signal 2",
+    13: "broken pipe",
+    14: "alarm clock",
+    15: "terminated",
+    24: "CPU time limit exceeded",
+    25: "file size limit exceeded",
+    31: "bad system call",
 }
 
 
@@ -168,7 +182,7 @@ def network_to_data(table) -> dict:
         return {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]}
     return {
         "hosts": {
-            host.lower().rstrip("."): {str(port): [v.outcome, v.reason] for port, v in ports.items()}
+            host: {str(port): [v.outcome, v.reason] for port, v in ports.items()}  # keys as given, like decide()
             for host, ports in table.hosts.items()
         },
         "default": [table.default.outcome, table.default.reason],

@@ -13,6 +13,7 @@ executor outside measures and enforces, and the kernel isolates.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _datetime
 import decimal
 import errno
@@ -392,10 +393,18 @@ def user_trace(tb) -> list[str]:
 
 def error_body(error: BaseException, request_id: str) -> dict:
     if isinstance(error, Fault):
-        return {"errorMessage": error.message, "errorType": error.error_type, "requestId": request_id,
-                "stackTrace": error.trace}
-    return {"errorMessage": str(error), "errorType": type(error).__name__, "requestId": request_id,
-            "stackTrace": user_trace(error.__traceback__)}
+        return {
+            "errorMessage": error.message,
+            "errorType": error.error_type,
+            "requestId": request_id,
+            "stackTrace": error.trace,
+        }
+    return {
+        "errorMessage": str(error),
+        "errorType": type(error).__name__,
+        "requestId": request_id,
+        "stackTrace": user_trace(error.__traceback__),
+    }
 
 
 def log_error(body: dict) -> None:
@@ -449,25 +458,27 @@ def lambda_environment(config: dict) -> dict[str, str]:
         "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
     }
     env.update(config.get("environment") or {})
-    env.update({
-        "_HANDLER": config["handler"],
-        "AWS_REGION": config["region"],
-        "AWS_DEFAULT_REGION": config["region"],
-        "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
-        "AWS_LAMBDA_FUNCTION_NAME": name,
-        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config["memory_mb"]),
-        "AWS_LAMBDA_FUNCTION_VERSION": config["version"],
-        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
-        "AWS_LAMBDA_LOG_GROUP_NAME": config["log_group_name"],
-        "AWS_LAMBDA_LOG_STREAM_NAME": config["log_stream_name"],
-        "AWS_ACCESS_KEY": "ASIAEXAMPREPSANDBOX0",
-        "AWS_ACCESS_KEY_ID": "ASIAEXAMPREPSANDBOX0",
-        "AWS_SECRET_ACCESS_KEY": "emulated/secret/key/not/a/real/credential",
-        "AWS_SESSION_TOKEN": "emulated-session-token",
-        "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
-        "LAMBDA_TASK_ROOT": config.get("task_root", TASK_ROOT),
-        "LAMBDA_RUNTIME_DIR": "/var/runtime",
-    })
+    env.update(
+        {
+            "_HANDLER": config["handler"],
+            "AWS_REGION": config["region"],
+            "AWS_DEFAULT_REGION": config["region"],
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_LAMBDA_FUNCTION_NAME": name,
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config["memory_mb"]),
+            "AWS_LAMBDA_FUNCTION_VERSION": config["version"],
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_LOG_GROUP_NAME": config["log_group_name"],
+            "AWS_LAMBDA_LOG_STREAM_NAME": config["log_stream_name"],
+            "AWS_ACCESS_KEY": "ASIAEXAMPREPSANDBOX0",
+            "AWS_ACCESS_KEY_ID": "ASIAEXAMPREPSANDBOX0",
+            "AWS_SECRET_ACCESS_KEY": "emulated/secret/key/not/a/real/credential",
+            "AWS_SESSION_TOKEN": "emulated-session-token",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001",
+            "LAMBDA_TASK_ROOT": config.get("task_root", TASK_ROOT),
+            "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        }
+    )
     if config.get("tmp_dir"):
         env["TMPDIR"] = config["tmp_dir"]
     return env
@@ -532,10 +543,8 @@ class Runtime:
 
     def flush_output(self) -> None:
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(Exception):
                 stream.flush()
-            except Exception:
-                pass
 
     def finish(self, message: dict, exit_code: int = 0) -> None:
         """Send the last frame of this runtime process and end it (timeout, out of memory, init failure)."""
@@ -550,13 +559,31 @@ class Runtime:
         signal.setitimer(signal.ITIMER_PROF, 0)
         elapsed_ms = CLOCK.budget * 1000
         if self.phase == "init":
-            error = {"errorType": "Sandbox.Timedout",
-                     "errorMessage": f"Init phase timed out after {CLOCK.budget:.2f} seconds"}
-            self.finish({"type": "init_error", "status": "timeout", "error": error, "elapsed_ms": elapsed_ms,
-                         "slept_ms": CLOCK.slept * 1000})
-        self.finish({"type": "result", "request_id": self.request_id, "outcome": "timeout", "response": None,
-                     "error": timeout_error(self.request_id, self.budget_total), "elapsed_ms": elapsed_ms,
-                     "slept_ms": CLOCK.slept * 1000, "connections": self.network.connections})
+            error = {
+                "errorType": "Sandbox.Timedout",
+                "errorMessage": f"Init phase timed out after {CLOCK.budget:.2f} seconds",
+            }
+            self.finish(
+                {
+                    "type": "init_error",
+                    "status": "timeout",
+                    "error": error,
+                    "elapsed_ms": elapsed_ms,
+                    "slept_ms": CLOCK.slept * 1000,
+                }
+            )
+        self.finish(
+            {
+                "type": "result",
+                "request_id": self.request_id,
+                "outcome": "timeout",
+                "response": None,
+                "error": timeout_error(self.request_id, self.budget_total),
+                "elapsed_ms": elapsed_ms,
+                "slept_ms": CLOCK.slept * 1000,
+                "connections": self.network.connections,
+            }
+        )
 
     def prepare(self) -> None:
         config = self.config
@@ -569,15 +596,23 @@ class Runtime:
             del sys.modules[name]
         os.chdir(task_root)
         for stream in (sys.stdout, sys.stderr):
-            try:
+            with contextlib.suppress(AttributeError, ValueError):
                 stream.reconfigure(line_buffering=True)
-            except (AttributeError, ValueError):
-                pass
         install_logging()
         install_clock()
         install_network(self.network)
         CLOCK.on_deadline = self.on_deadline
+        os.register_at_fork(after_in_child=self.after_fork_in_child)
         self.budget_total = config.get("init_budget_s", 10.0)
+
+    def after_fork_in_child(self) -> None:
+        """A process the handler forks is just a process: it does not speak the protocol or own the clock."""
+        CLOCK.running = False
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        for fd in (self.in_fd, self.out_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self.in_fd = self.out_fd = -1
 
     def init(self) -> None:
         CLOCK.start(self.config.get("clock_start_s") or _real_time(), self.config.get("init_budget_s", 10.0))
@@ -586,14 +621,30 @@ class Runtime:
         except MemoryError:
             CLOCK.stop()
             body = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
-            self.finish({"type": "init_error", "status": "oom", "error": body,
-                         "elapsed_ms": CLOCK.stopped_at * 1000, "slept_ms": CLOCK.slept * 1000}, 1)
+            self.finish(
+                {
+                    "type": "init_error",
+                    "status": "oom",
+                    "error": body,
+                    "elapsed_ms": CLOCK.stopped_at * 1000,
+                    "slept_ms": CLOCK.slept * 1000,
+                },
+                1,
+            )
         except Exception as error:
             elapsed = CLOCK.stop()
             body = error_body(error, "")
             log_error(body)
-            self.finish({"type": "init_error", "status": "error", "error": body, "elapsed_ms": elapsed * 1000,
-                         "slept_ms": CLOCK.slept * 1000}, 1)
+            self.finish(
+                {
+                    "type": "init_error",
+                    "status": "error",
+                    "error": body,
+                    "elapsed_ms": elapsed * 1000,
+                    "slept_ms": CLOCK.slept * 1000,
+                },
+                1,
+            )
         elapsed = CLOCK.stop()
         self.flush_output()
         self.send({"type": "ready", "elapsed_ms": elapsed * 1000, "slept_ms": CLOCK.slept * 1000})
@@ -619,25 +670,46 @@ class Runtime:
             response = marshal(result)
             if len(response.encode("utf-8", errors="replace")) > RESPONSE_LIMIT:
                 response = None
-                raise Fault("Function.ResponseSizeTooLarge",
-                            f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes).")
+                raise Fault(
+                    "Function.ResponseSizeTooLarge",
+                    f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes).",
+                )
         except MemoryError:
             elapsed = CLOCK.stop()
-            self.finish({"type": "result", "request_id": self.request_id, "outcome": "oom", "response": None,
-                         "error": {"errorType": "Runtime.OutOfMemory",
-                                   "errorMessage": f"RequestId: {self.request_id} Error: Runtime exited with "
-                                                   "error: signal: killed"},
-                         "elapsed_ms": elapsed * 1000, "slept_ms": CLOCK.slept * 1000,
-                         "connections": self.network.connections})
+            self.finish(
+                {
+                    "type": "result",
+                    "request_id": self.request_id,
+                    "outcome": "oom",
+                    "response": None,
+                    "error": {
+                        "errorType": "Runtime.OutOfMemory",
+                        "errorMessage": f"RequestId: {self.request_id} Error: Runtime exited with "
+                        "error: signal: killed",
+                    },
+                    "elapsed_ms": elapsed * 1000,
+                    "slept_ms": CLOCK.slept * 1000,
+                    "connections": self.network.connections,
+                }
+            )
         except Exception as failure:
             outcome, response = "error", None
             error = error_body(failure, self.request_id)
             log_error(error)
         elapsed = CLOCK.stop()
         self.flush_output()
-        self.send({"type": "result", "request_id": self.request_id, "outcome": outcome, "response": response,
-                   "error": error, "elapsed_ms": elapsed * 1000, "slept_ms": CLOCK.slept * 1000,
-                   "connections": self.network.connections})
+        self.send(
+            {
+                "type": "result",
+                "request_id": self.request_id,
+                "outcome": outcome,
+                "response": response,
+                "error": error,
+                "elapsed_ms": elapsed * 1000,
+                "slept_ms": CLOCK.slept * 1000,
+                "connections": self.network.connections,
+            }
+        )
 
     def serve(self) -> None:
         self.prepare()
@@ -653,7 +725,7 @@ class Runtime:
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
-        view = view[_write(fd, view):]
+        view = view[_write(fd, view) :]
 
 
 def serve(in_fd: int, out_fd: int, config: dict) -> None:

@@ -18,17 +18,18 @@ def looks_like_http(data: bytes) -> bool:
 def http_answer(host: str, port: int, request: bytes) -> bytes:
     line = request.split(b"\r\n", 1)[0].decode("latin-1", errors="replace")
     parts = line.split(" ")
-    body = json.dumps({
-        "standIn": True,
-        "host": host,
-        "port": port,
-        "method": parts[0],
-        "path": parts[1] if len(parts) > 1 else "/",
-        "message": f"Reached the emulated endpoint {host}:{port}.",
-    }).encode()
+    body = json.dumps(
+        {
+            "standIn": True,
+            "host": host,
+            "port": port,
+            "method": parts[0],
+            "path": parts[1] if len(parts) > 1 else "/",
+            "message": f"Reached the emulated endpoint {host}:{port}.",
+        }
+    ).encode()
     head = (
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
     ).encode()
     return head + (b"" if parts[0] == "HEAD" else body)
 

@@ -83,8 +83,9 @@ def test_timeout_ends_at_exactly_the_timeout_and_resets_the_runtime(executor):
 
 
 def test_cpu_bound_loop_times_out(executor):
-    environment_id, _ = create(executor, "def lambda_handler(event, context):\n    while True:\n        pass\n",
-                               timeout_s=1.0)
+    environment_id, _ = create(
+        executor, "def lambda_handler(event, context):\n    while True:\n        pass\n", timeout_s=1.0
+    )
 
     result = invoke(executor, environment_id)
 
@@ -142,7 +143,7 @@ def test_handler_exception_gives_lambda_error_body_and_log_line(executor):
     assert result.error["errorType"] == "ValueError"
     assert result.error["errorMessage"] == "bad input: 42"
     assert result.error["requestId"] == "req-error-1"
-    assert any("lambda_function.py\", line 2, in lambda_handler" in line for line in result.error["stackTrace"])
+    assert any('lambda_function.py", line 2, in lambda_handler' in line for line in result.error["stackTrace"])
     assert not any("shim.py" in line for line in result.error["stackTrace"])
     assert "[ERROR] ValueError: bad input: 42" in result.logs
     assert again.outcome == "error" and not again.suppressed_init
@@ -151,16 +152,36 @@ def test_handler_exception_gives_lambda_error_body_and_log_line(executor):
 @pytest.mark.parametrize(
     ("code", "handler", "error_type", "message"),
     [
-        ({"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"}, "lambda_function.nope",
-         "Runtime.HandlerNotFound", "Handler 'nope' missing on module 'lambda_function'"),
-        ({"lambda_function.py": "import not_a_module\n"}, "lambda_function.lambda_handler",
-         "Runtime.ImportModuleError", "Unable to import module 'lambda_function': No module named 'not_a_module'"),
-        ({"lambda_function.py": "def lambda_handler(e, c)\n    return 1\n"}, "lambda_function.lambda_handler",
-         "Runtime.UserCodeSyntaxError", "Syntax error in module 'lambda_function'"),
-        ({"other.py": "x = 1\n"}, "lambda_function.lambda_handler",
-         "Runtime.ImportModuleError", "Unable to import module 'lambda_function'"),
-        ({"lambda_function.py": "x = 1\n"}, "lambda_handler",
-         "Runtime.MalformedHandlerName", "Bad handler 'lambda_handler'"),
+        (
+            {"lambda_function.py": "def lambda_handler(e, c):\n    return 1\n"},
+            "lambda_function.nope",
+            "Runtime.HandlerNotFound",
+            "Handler 'nope' missing on module 'lambda_function'",
+        ),
+        (
+            {"lambda_function.py": "import not_a_module\n"},
+            "lambda_function.lambda_handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'lambda_function': No module named 'not_a_module'",
+        ),
+        (
+            {"lambda_function.py": "def lambda_handler(e, c)\n    return 1\n"},
+            "lambda_function.lambda_handler",
+            "Runtime.UserCodeSyntaxError",
+            "Syntax error in module 'lambda_function'",
+        ),
+        (
+            {"other.py": "x = 1\n"},
+            "lambda_function.lambda_handler",
+            "Runtime.ImportModuleError",
+            "Unable to import module 'lambda_function'",
+        ),
+        (
+            {"lambda_function.py": "x = 1\n"},
+            "lambda_handler",
+            "Runtime.MalformedHandlerName",
+            "Bad handler 'lambda_handler'",
+        ),
     ],
 )
 def test_handler_loading_errors_fail_init_and_the_next_invoke(executor, code, handler, error_type, message):
@@ -208,8 +229,15 @@ def lambda_handler(event, context):
     arn = "arn:aws:lambda:us-east-1:123456789012:function:ctxfn:prod"
 
     plain = json.loads(invoke(executor, environment_id, request_id="req-ctx").response)
-    rich = json.loads(invoke(executor, environment_id, invoked_function_arn=arn, identity={"cognitoIdentityId": "id-1"},
-                             client_context={"client": {"app_title": "quiz"}, "custom": {"k": "v"}}).response)
+    rich = json.loads(
+        invoke(
+            executor,
+            environment_id,
+            invoked_function_arn=arn,
+            identity={"cognitoIdentityId": "id-1"},
+            client_context={"client": {"app_title": "quiz"}, "custom": {"k": "v"}},
+        ).response
+    )
 
     assert plain["function_name"] == "ctxfn" and plain["function_version"] == "1"
     assert plain["memory_limit_in_mb"] == "256"
@@ -226,8 +254,9 @@ def lambda_handler(event, context):
 
 def test_environment_has_lambda_variables_and_the_functions_own(executor):
     source = "import os\ndef lambda_handler(event, context):\n    return dict(os.environ)\n"
-    environment_id, _ = create(executor, source, function_name="envfn", memory_mb=512,
-                               environment={"TABLE": "orders", "TZ": "Europe/Paris"})
+    environment_id, _ = create(
+        executor, source, function_name="envfn", memory_mb=512, environment={"TABLE": "orders", "TZ": "Europe/Paris"}
+    )
 
     env = json.loads(invoke(executor, environment_id).response)
 
@@ -323,11 +352,13 @@ def lambda_handler(event, context):
     assert "handler line 2" in second.logs and first.response == "null"
 
 
-NETWORK = NetworkTable(hosts={
-    "db.internal": {"5432": Verdict("connected", "same VPC, security group allows 5432")},
-    "example.com": {"*": Verdict("timeout", "no NAT gateway")},
-    "refuser.internal": {"*": Verdict("refused", "nothing listens")},
-})
+NETWORK = NetworkTable(
+    hosts={
+        "db.internal": {"5432": Verdict("connected", "same VPC, security group allows 5432")},
+        "example.com": {"*": Verdict("timeout", "no NAT gateway")},
+        "refuser.internal": {"*": Verdict("refused", "nothing listens")},
+    }
+)
 
 NET_HANDLER = """
 import socket, time
@@ -366,11 +397,20 @@ def test_network_verdicts_come_from_the_network_table(executor):
     result = invoke(executor, environment_id)
     hung = invoke(executor, environment_id, {"hang": True})
 
-    assert json.loads(result.response) == {"dns": "gaierror", "refused": "refused", "timeout": 1.5,
-                                           "echo": "ping", "http": "HTTP/1.1 200 OK"}
+    assert json.loads(result.response) == {
+        "dns": "gaierror",
+        "refused": "refused",
+        "timeout": 1.5,
+        "echo": "ping",
+        "http": "HTTP/1.1 200 OK",
+    }
     assert [(c.host, c.outcome) for c in result.connections] == [
-        ("nowhere.invalid", "dns_failure"), ("refuser.internal", "refused"), ("example.com", "timeout"),
-        ("db.internal", "connected"), ("db.internal", "connected")]
+        ("nowhere.invalid", "dns_failure"),
+        ("refuser.internal", "refused"),
+        ("example.com", "timeout"),
+        ("db.internal", "connected"),
+        ("db.internal", "connected"),
+    ]
     assert result.connections[3].reason == "same VPC, security group allows 5432"
     assert hung.outcome == "timeout" and hung.duration_ms == 5000.0
     assert hung.connections[-1].host == "example.com"

@@ -62,7 +62,10 @@ def validate(raw: dict, lines: dict[str, int] | None = None) -> list[Problem]:
     if not isinstance(raw, dict):
         check.add("", "a scenario must be a mapping of fields")
         return check.problems
-    check.run()
+    try:
+        check.run()
+    except (TypeError, AttributeError, ValueError, KeyError) as error:  # a shape no rule foresaw
+        check.add("", f"part of the scenario has an unexpected shape and could not be checked ({error!r})")
     return sorted(check.problems, key=lambda p: (p.line is None, p.line or 0))
 
 
@@ -106,8 +109,7 @@ class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks):
                 self.function(name, spec, f"functions.{name}")
         self.cross_function_rules()
         self.resources()
-        mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings",
-                                "event_source_mappings")
+        mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings", "event_source_mappings")
         for index, esm in enumerate(mappings or []):
             self.mapping(index, esm)
         self.duplicate_mappings(mappings or [])
@@ -119,4 +121,3 @@ class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks):
         steps = self.list_of(self.raw.get("steps"), "steps", "steps")
         for index, step in enumerate(steps or []):
             self.step(index, step)
-

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from .rules import KINDS, parse_ref, range_message, type_name
+from .rules import KINDS, Names, parse_ref, range_message, type_name
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,6 @@ class Problem:
     def __str__(self) -> str:
         where = self.field or "scenario"
         return f"{where} (line {self.line}): {self.message}" if self.line else f"{where}: {self.message}"
-
 
 
 class BaseChecker:
@@ -42,7 +41,7 @@ class BaseChecker:
 
     def section(self, name: str) -> dict:
         value = self.raw.get(name)
-        return value if isinstance(value, dict) else {}
+        return Names(value) if isinstance(value, dict) else Names()
 
     def fields(self, value: dict, field: str, known) -> None:
         known = tuple(known)
@@ -52,8 +51,7 @@ class BaseChecker:
             elif key not in known:
                 close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
                 if close:
-                    self.add(f"{field}.{key}" if field else key,
-                             f"unknown field '{key}'; did you mean '{close[0]}'?")
+                    self.add(f"{field}.{key}" if field else key, f"unknown field '{key}'; did you mean '{close[0]}'?")
 
     def dict_of(self, value, field: str, what: str) -> dict | None:
         if value is None:
@@ -142,4 +140,3 @@ class BaseChecker:
         return bool(spec.get("fifo", name.endswith(".fifo")))
 
     # -- the scenario --
-

@@ -40,7 +40,6 @@ from .rules import (
     KINESIS_RECORD_DEFAULTS,
     MESSAGE_DEFAULTS,
     NOTIFICATION_DEFAULTS,
-    POLLING_ACTIONS,
     QUEUE_DEFAULTS,
     RULE_DEFAULTS,
     SEND_ACTIONS,
@@ -145,8 +144,10 @@ def _function(name: str, spec, mappings: list, streams: dict) -> dict:
     if function["role"] is None:
         function["role"] = _needed_role(name, function, mappings, streams)
     else:
-        function["role"] = {"policies": list(function["role"].get("policies") or []),
-                            "actions": list(function["role"].get("actions") or [])}
+        function["role"] = {
+            "policies": list(function["role"].get("policies") or []),
+            "actions": list(function["role"].get("actions") or []),
+        }
     return function
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .rules import (
+    ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
     ENI_ACTIONS,
     ENV_KEY,
@@ -17,9 +18,9 @@ from .rules import (
     MEMORY_MB,
     RESERVED_ENV,
     RETRY_ATTEMPTS,
-    ACCOUNT_DEFAULTS,
     TIMEOUT_S,
     UNZIPPED_BYTES,
+    Names,
     eni_message,
     int_or,
     measure_env,
@@ -41,8 +42,10 @@ class FunctionChecks:
         if floor is not None:
             floor = self.whole(floor, "account.unreserved_minimum", None, 0, 10**6)
             if floor is not None and limit is not None and floor > limit:
-                self.add("account.unreserved_minimum",
-                         f"unreserved_minimum ({floor}) can't be above concurrency_limit ({limit})")
+                self.add(
+                    "account.unreserved_minimum",
+                    f"unreserved_minimum ({floor}) can't be above concurrency_limit ({limit})",
+                )
         for key in ("region", "account_id"):
             if key in account:
                 self.text(account[key], f"account.{key}")
@@ -53,8 +56,10 @@ class FunctionChecks:
         if not isinstance(name, str):
             self.add(field, f"function names must be text, not {name!r}")
             return
-        base = ("ValidationException: 1 validation error detected: Value '{}' at 'functionName' failed to "
-                "satisfy constraint: Member must ")
+        base = (
+            "ValidationException: 1 validation error detected: Value '{}' at 'functionName' failed to "
+            "satisfy constraint: Member must "
+        )
         if len(name) > 64:
             self.add(field, base.format(name) + "have length less than or equal to 64")
         elif not FUNCTION_NAME.fullmatch(name):
@@ -72,22 +77,31 @@ class FunctionChecks:
         if "timeout_s" in spec:
             self.whole(spec["timeout_s"], f"{field}.timeout_s", "timeout", *TIMEOUT_S)
         if "ephemeral_storage_mb" in spec:
-            self.whole(spec["ephemeral_storage_mb"], f"{field}.ephemeral_storage_mb", "ephemeralStorage.size",
-                       *EPHEMERAL_MB)
+            self.whole(
+                spec["ephemeral_storage_mb"], f"{field}.ephemeral_storage_mb", "ephemeralStorage.size", *EPHEMERAL_MB
+            )
         if "environment" in spec:
             self.environment(spec["environment"], f"{field}.environment")
         if spec.get("reserved_concurrency") is not None:
-            self.whole(spec["reserved_concurrency"], f"{field}.reserved_concurrency",
-                       "reservedConcurrentExecutions", 0, None)
+            self.whole(
+                spec["reserved_concurrency"], f"{field}.reserved_concurrency", "reservedConcurrentExecutions", 0, None
+            )
         if spec.get("provisioned_concurrency") not in (None, 0):
-            self.whole(spec["provisioned_concurrency"], f"{field}.provisioned_concurrency",
-                       "provisionedConcurrentExecutions", 1, None)
+            self.whole(
+                spec["provisioned_concurrency"],
+                f"{field}.provisioned_concurrency",
+                "provisionedConcurrentExecutions",
+                1,
+                None,
+            )
         if spec.get("dead_letter") is not None:
             ref = self.ref(spec["dead_letter"], f"{field}.dead_letter", ("queue", "topic"))
             if ref and self.is_fifo(*ref):
-                self.add(f"{field}.dead_letter",
-                         "InvalidParameterValueException: a function's dead-letter queue or topic must be "
-                         "standard; FIFO queues and topics aren't supported")
+                self.add(
+                    f"{field}.dead_letter",
+                    "InvalidParameterValueException: a function's dead-letter queue or topic must be "
+                    "standard; FIFO queues and topics aren't supported",
+                )
         if spec.get("async") is not None:
             self.async_config(name, spec["async"], f"{field}.async")
         if spec.get("role") is not None:
@@ -96,9 +110,9 @@ class FunctionChecks:
             self.vpc(spec, f"{field}.vpc")
         if "recursive_loop" in spec:
             self.choice(spec["recursive_loop"], f"{field}.recursive_loop", ("Terminate", "Allow"), "recursive_loop")
-        if "description" in spec and self.text(spec["description"], f"{field}.description") is not None:
-            if len(spec["description"]) > 256:
-                self.add(f"{field}.description", "a description is at most 256 characters")
+        description = self.text(spec["description"], f"{field}.description") if "description" in spec else None
+        if description is not None and len(description) > 256:
+            self.add(f"{field}.description", "a description is at most 256 characters")
 
     def cross_function_rules(self, only: str | None = None) -> None:
         """The account-wide concurrency rules (section 7)."""
@@ -118,16 +132,19 @@ class FunctionChecks:
                 if reserved_total > limit - floor and (only is None or only == name):
                     self.add(f"{field}.reserved_concurrency", unreserved_floor_message(floor))
                 if provisioned > reserved and (only is None or only == name):
-                    self.add(f"{field}.provisioned_concurrency",
-                             f"InvalidParameterValueException: provisioned concurrency ({provisioned}) can't be "
-                             f"more than the function's reserved concurrency ({reserved})")
+                    self.add(
+                        f"{field}.provisioned_concurrency",
+                        f"InvalidParameterValueException: provisioned concurrency ({provisioned}) can't be "
+                        f"more than the function's reserved concurrency ({reserved})",
+                    )
             elif provisioned > 0:
                 reserved_total += provisioned
                 if reserved_total > limit - floor and (only is None or only == name):
-                    self.add(f"{field}.provisioned_concurrency",
-                             "InvalidParameterValueException: provisioned concurrency counts against the account "
-                             f"limit; this would leave less than the unreserved minimum of [{floor}]")
-
+                    self.add(
+                        f"{field}.provisioned_concurrency",
+                        "InvalidParameterValueException: provisioned concurrency counts against the account "
+                        f"limit; this would leave less than the unreserved minimum of [{floor}]",
+                    )
 
     # -- function details --
 
@@ -143,11 +160,15 @@ class FunctionChecks:
                 if not isinstance(path, str) or path.startswith("/") or ".." in path.split("/"):
                     self.add(f"{field}.files.{path}", "file names are relative paths inside the package")
         if total > UNZIPPED_BYTES:
-            self.add(field, f"InvalidParameterValueException: Unzipped size must be smaller than {UNZIPPED_BYTES} bytes")
+            self.add(
+                field, f"InvalidParameterValueException: Unzipped size must be smaller than {UNZIPPED_BYTES} bytes"
+            )
         if "handler" in spec and self.text(spec["handler"], f"{field}.handler") is not None:
             handler = spec["handler"]
-            base = (f"ValidationException: 1 validation error detected: Value '{handler}' at 'handler' failed to "
-                    "satisfy constraint: Member must ")
+            base = (
+                f"ValidationException: 1 validation error detected: Value '{handler}' at 'handler' failed to "
+                "satisfy constraint: Member must "
+            )
             if len(handler) > 128:
                 self.add(f"{field}.handler", base + "have length less than or equal to 128")
             elif not re.fullmatch(r"[^\s]+", handler):
@@ -162,23 +183,29 @@ class FunctionChecks:
                 self.add(f"{field}.{key}", "environment values are text; quote the value")
         bad_keys = [k for k in env if not isinstance(k, str) or not ENV_KEY.fullmatch(k)]
         if bad_keys:
-            self.add(f"{field}.{bad_keys[0]}",
-                     "ValidationException: 1 validation error detected: Value at 'environment.variables' failed "
-                     "to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular "
-                     "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]")
+            self.add(
+                f"{field}.{bad_keys[0]}",
+                "ValidationException: 1 validation error detected: Value at 'environment.variables' failed "
+                "to satisfy constraint: Map keys must satisfy constraint: [Member must satisfy regular "
+                "expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]",
+            )
         reserved = [k for k in env if k in RESERVED_ENV]
         if reserved:
-            self.add(f"{field}.{reserved[0]}",
-                     "InvalidParameterValueException: Lambda was unable to configure your environment variables "
-                     "because the environment variables you have provided contains reserved keys that are "
-                     f"currently not supported for modification. Reserved keys used in this request: "
-                     f"{', '.join(reserved)}")
+            self.add(
+                f"{field}.{reserved[0]}",
+                "InvalidParameterValueException: Lambda was unable to configure your environment variables "
+                "because the environment variables you have provided contains reserved keys that are "
+                f"currently not supported for modification. Reserved keys used in this request: "
+                f"{', '.join(reserved)}",
+            )
         measured = measure_env(env)
         if len(measured.encode()) > ENV_LIMIT_BYTES:
-            self.add(field,
-                     "InvalidParameterValueException: Lambda was unable to configure your environment variables "
-                     "because the environment variables you have provided exceeded the 4KB limit. String "
-                     f"measured: {measured}")
+            self.add(
+                field,
+                "InvalidParameterValueException: Lambda was unable to configure your environment variables "
+                "because the environment variables you have provided exceeded the 4KB limit. String "
+                f"measured: {measured}",
+            )
 
     def async_config(self, name: str, config, field: str) -> None:
         config = self.dict_of(config, field, "async")
@@ -186,27 +213,41 @@ class FunctionChecks:
             return
         self.fields(config, field, ASYNC_DEFAULTS)
         if "maximum_retry_attempts" in config:
-            self.whole(config["maximum_retry_attempts"], f"{field}.maximum_retry_attempts", "maximumRetryAttempts",
-                       *RETRY_ATTEMPTS)
+            self.whole(
+                config["maximum_retry_attempts"],
+                f"{field}.maximum_retry_attempts",
+                "maximumRetryAttempts",
+                *RETRY_ATTEMPTS,
+            )
         if "maximum_event_age_s" in config:
-            self.whole(config["maximum_event_age_s"], f"{field}.maximum_event_age_s", "maximumEventAgeInSeconds",
-                       *EVENT_AGE_S)
-        for condition, kinds in (("on_success", ("queue", "topic", "function", "bus")),
-                                 ("on_failure", ("queue", "topic", "function", "bus", "bucket"))):
+            self.whole(
+                config["maximum_event_age_s"], f"{field}.maximum_event_age_s", "maximumEventAgeInSeconds", *EVENT_AGE_S
+            )
+        for condition, kinds in (
+            ("on_success", ("queue", "topic", "function", "bus")),
+            ("on_failure", ("queue", "topic", "function", "bus", "bucket")),
+        ):
             target = config.get(condition)
             if target is None:
                 continue
             if condition == "on_success" and parse_ref(target) and parse_ref(target)[0] == "bucket":
-                self.add(f"{field}.{condition}", "InvalidParameterValueException: an S3 bucket can only be an "
-                         "on-failure destination; use a queue, topic, function or bus for on_success")
+                self.add(
+                    f"{field}.{condition}",
+                    "InvalidParameterValueException: an S3 bucket can only be an "
+                    "on-failure destination; use a queue, topic, function or bus for on_success",
+                )
                 continue
             ref = self.ref(target, f"{field}.{condition}", kinds)
             if ref and ref[0] in ("queue", "topic") and self.is_fifo(*ref):
-                self.add(f"{field}.{condition}", "InvalidParameterValueException: FIFO queues and topics aren't "
-                         "supported as destinations; use a standard one")
+                self.add(
+                    f"{field}.{condition}",
+                    "InvalidParameterValueException: FIFO queues and topics aren't "
+                    "supported as destinations; use a standard one",
+                )
             if ref == ("function", name):
-                self.add(f"{field}.{condition}", "InvalidParameterValueException: a function can't be its own "
-                         "destination")
+                self.add(
+                    f"{field}.{condition}", "InvalidParameterValueException: a function can't be its own destination"
+                )
 
     def role(self, role, field: str) -> None:
         role = self.dict_of(role, field, "role")
@@ -219,11 +260,16 @@ class FunctionChecks:
                 if self.text(item, f"{field}.{key}.{index}") is None:
                     continue
                 if key == "policies" and item not in MANAGED_POLICIES:
-                    self.add(f"{field}.{key}.{index}", f"unknown managed policy {item}; known: "
-                             + ", ".join(MANAGED_POLICIES) + " (or list IAM actions under actions)")
+                    self.add(
+                        f"{field}.{key}.{index}",
+                        f"unknown managed policy {item}; known: "
+                        + ", ".join(MANAGED_POLICIES)
+                        + " (or list IAM actions under actions)",
+                    )
                 if key == "actions" and item != "*" and not re.fullmatch(r"[a-z0-9-]+:[A-Za-z0-9*?]+", item):
-                    self.add(f"{field}.{key}.{index}", f"{item!r} is not an IAM action such as "
-                             "ec2:CreateNetworkInterface")
+                    self.add(
+                        f"{field}.{key}.{index}", f"{item!r} is not an IAM action such as ec2:CreateNetworkInterface"
+                    )
 
     def vpc(self, spec: dict, field: str) -> None:
         vpc = self.dict_of(spec["vpc"], field, "vpc")
@@ -233,36 +279,59 @@ class FunctionChecks:
         subnets = self.list_of(vpc.get("subnets"), f"{field}.subnets", "subnets") or []
         groups = self.list_of(vpc.get("security_groups"), f"{field}.security_groups", "security_groups") or []
         if len(subnets) > 16:
-            self.add(f"{field}.subnets", range_message(len(subnets), "vpcConfig.subnetIds", 0, 16)
-                     .replace("have value", "have length"))
+            self.add(
+                f"{field}.subnets",
+                range_message(len(subnets), "vpcConfig.subnetIds", 0, 16).replace("have value", "have length"),
+            )
         if len(groups) > 5:
-            self.add(f"{field}.security_groups", range_message(len(groups), "vpcConfig.securityGroupIds", 0, 5)
-                     .replace("have value", "have length"))
+            self.add(
+                f"{field}.security_groups",
+                range_message(len(groups), "vpcConfig.securityGroupIds", 0, 5).replace("have value", "have length"),
+            )
         if not subnets:
             return
         if not groups:
-            self.add(f"{field}.security_groups", "InvalidParameterValueException: a function connected to subnets "
-                     "needs at least one security group")
+            self.add(
+                f"{field}.security_groups",
+                "InvalidParameterValueException: a function connected to subnets needs at least one security group",
+            )
         network = self.section("network")
-        known_subnets = network.get("subnets") if isinstance(network.get("subnets"), dict) else {}
-        known_groups = network.get("security_groups") if isinstance(network.get("security_groups"), dict) else {}
+        known_subnets = Names(network["subnets"]) if isinstance(network.get("subnets"), dict) else Names()
+        known_groups = (
+            Names(network["security_groups"]) if isinstance(network.get("security_groups"), dict) else Names()
+        )
         vpcs = set()
         for index, subnet in enumerate(subnets):
             if subnet not in known_subnets:
-                self.add(f"{field}.subnets.{index}", f"InvalidSubnetIDException: subnet {subnet} doesn't exist; "
-                         "declare it under network.subnets")
+                self.add(
+                    f"{field}.subnets.{index}",
+                    f"InvalidSubnetIDException: subnet {subnet} doesn't exist; declare it under network.subnets",
+                )
             elif isinstance(known_subnets[subnet], dict):
-                vpcs.add(known_subnets[subnet].get("vpc"))
+                vpcs.add(str(known_subnets[subnet].get("vpc")))
         if len(vpcs) > 1:
-            self.add(f"{field}.subnets", "InvalidParameterValueException: all of a function's subnets must be in "
-                     f"one VPC, not {', '.join(sorted(map(str, vpcs)))}")
+            self.add(
+                f"{field}.subnets",
+                "InvalidParameterValueException: all of a function's subnets must be in "
+                f"one VPC, not {', '.join(sorted(map(str, vpcs)))}",
+            )
         for index, group in enumerate(groups):
             if group not in known_groups:
-                self.add(f"{field}.security_groups.{index}", f"InvalidSecurityGroupIDException: security group "
-                         f"{group} doesn't exist; declare it under network.security_groups")
-            elif isinstance(known_groups[group], dict) and vpcs and known_groups[group].get("vpc") not in vpcs:
-                self.add(f"{field}.security_groups.{index}", f"InvalidParameterValueException: security group "
-                         f"{group} is in VPC {known_groups[group].get('vpc')}, the subnets in {', '.join(map(str, vpcs))}")
+                self.add(
+                    f"{field}.security_groups.{index}",
+                    f"InvalidSecurityGroupIDException: security group "
+                    f"{group} doesn't exist; declare it under network.security_groups",
+                )
+            elif (
+                isinstance(known_groups[group], dict)
+                and vpcs
+                and str(known_groups[group].get("vpc")) not in map(str, vpcs)
+            ):
+                self.add(
+                    f"{field}.security_groups.{index}",
+                    f"InvalidParameterValueException: security group "
+                    f"{group} is in VPC {known_groups[group].get('vpc')}, the subnets in {', '.join(map(str, vpcs))}",
+                )
         role = spec.get("role")
         if isinstance(role, dict):
             missing = [a for a in ENI_ACTIONS if not role_allows(role, a)]
@@ -270,4 +339,3 @@ class FunctionChecks:
                 self.add(f"{field.rpartition('.')[0]}.role", eni_message(missing[0]))
 
     # -- other resources --
-

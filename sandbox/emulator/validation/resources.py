@@ -15,22 +15,23 @@ from .rules import (
     MAX_CONCURRENCY,
     MAX_FILTERS,
     MAX_RECEIVE,
+    NOTIFICATION_DEFAULTS,
     PARALLELIZATION,
     POLLING_ACTIONS,
     QUALIFIER,
+    QUEUE_DEFAULTS,
     RECORD_AGE_S,
+    RULE_DEFAULTS,
+    S3_EVENTS,
     SQS_BATCH,
     SQS_FIFO_BATCH,
     STARTING_POSITIONS,
     STREAM_BATCH,
-    STREAM_RETRIES,
-    TUMBLING_S,
-    NOTIFICATION_DEFAULTS,
-    QUEUE_DEFAULTS,
-    RULE_DEFAULTS,
-    S3_EVENTS,
     STREAM_DEFAULTS,
+    STREAM_RETRIES,
+    TIMEOUT_S,
     TOPIC_DEFAULTS,
+    TUMBLING_S,
     VISIBILITY_S,
     range_message,
     role_allows,
@@ -48,8 +49,9 @@ class ResourceChecks:
             if spec is None:
                 continue
             self.fields(spec, field, TOPIC_DEFAULTS)
-            for index, target in enumerate(self.list_of(spec.get("subscriptions"), f"{field}.subscriptions",
-                                                        "subscriptions") or []):
+            for index, target in enumerate(
+                self.list_of(spec.get("subscriptions"), f"{field}.subscriptions", "subscriptions") or []
+            ):
                 self.ref(target, f"{field}.subscriptions.{index}", ("function", "queue"))
         for name, spec in self.section("streams").items():
             field = f"streams.{name}"
@@ -69,8 +71,9 @@ class ResourceChecks:
             self.fields(spec, field, BUCKET_DEFAULTS)
             if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", str(name)):
                 self.add(field, "bucket names are 3-63 characters: lower-case letters, digits, dots and hyphens")
-            for index, note in enumerate(self.list_of(spec.get("notifications"), f"{field}.notifications",
-                                                      "notifications") or []):
+            for index, note in enumerate(
+                self.list_of(spec.get("notifications"), f"{field}.notifications", "notifications") or []
+            ):
                 nfield = f"{field}.notifications.{index}"
                 note = self.dict_of(note, nfield, "a notification")
                 if note is None:
@@ -81,8 +84,10 @@ class ResourceChecks:
                     self.add(f"{nfield}.events", "list at least one event type, e.g. s3:ObjectCreated:*")
                 for e_index, event in enumerate(events):
                     if not isinstance(event, str) or not S3_EVENTS.fullmatch(event):
-                        self.add(f"{nfield}.events.{e_index}", f"{event!r} is not an S3 event type such as "
-                                 "s3:ObjectCreated:* or s3:ObjectRemoved:Delete")
+                        self.add(
+                            f"{nfield}.events.{e_index}",
+                            f"{event!r} is not an S3 event type such as s3:ObjectCreated:* or s3:ObjectRemoved:Delete",
+                        )
                 self.ref(note.get("target"), f"{nfield}.target", ("function", "queue", "topic"))
                 for key in ("prefix", "suffix"):
                     if key in note:
@@ -94,13 +99,18 @@ class ResourceChecks:
             return
         self.fields(spec, field, QUEUE_DEFAULTS)
         if not re.fullmatch(r"[a-zA-Z0-9_-]{1,75}(\.fifo)?", str(name)) or len(str(name)) > 80:
-            self.add(field, "queue names are 1-80 characters: letters, digits, hyphens and underscores "
-                     "(FIFO queues end in .fifo)")
+            self.add(
+                field,
+                "queue names are 1-80 characters: letters, digits, hyphens and underscores (FIFO queues end in .fifo)",
+            )
         fifo = spec.get("fifo", str(name).endswith(".fifo"))
         self.flag(fifo, f"{field}.fifo")
         if fifo is True and not str(name).endswith(".fifo"):
-            self.add(f"{field}.fifo", "InvalidParameterValue: The name of a FIFO queue can only include "
-                     "alphanumeric characters, hyphens, or underscores, must end with .fifo suffix")
+            self.add(
+                f"{field}.fifo",
+                "InvalidParameterValue: The name of a FIFO queue can only include "
+                "alphanumeric characters, hyphens, or underscores, must end with .fifo suffix",
+            )
         if fifo is False and str(name).endswith(".fifo"):
             self.add(f"{field}.fifo", "a queue whose name ends in .fifo is a FIFO queue; set fifo: true")
         if "visibility_timeout_s" in spec:
@@ -124,8 +134,10 @@ class ResourceChecks:
         elif target == name:
             self.add(f"{field}.redrive.dead_letter_queue", "a queue can't be its own dead-letter queue")
         elif self.is_fifo("queue", target) != bool(fifo):
-            self.add(f"{field}.redrive.dead_letter_queue", "the dead-letter queue of a FIFO queue must be FIFO, "
-                     "and of a standard queue standard")
+            self.add(
+                f"{field}.redrive.dead_letter_queue",
+                "the dead-letter queue of a FIFO queue must be FIFO, and of a standard queue standard",
+            )
         self.whole(redrive.get("max_receive_count"), f"{field}.redrive.max_receive_count", None, *MAX_RECEIVE)
 
     def bus(self, name: str, spec, field: str) -> None:
@@ -158,8 +170,6 @@ class ResourceChecks:
             if "enabled" in rule:
                 self.flag(rule["enabled"], f"{rfield}.enabled")
 
-
-
     def mapping(self, index: int, esm) -> None:
         field = f"event_source_mappings.{index}"
         esm = self.dict_of(esm, field, "an event source mapping")
@@ -179,16 +189,24 @@ class ResourceChecks:
         self.fields(esm, field, set(ESM_SQS_DEFAULTS) | set(ESM_STREAM_DEFAULTS))
         for key in esm:
             if key not in known and (key in ESM_SQS_DEFAULTS or key in ESM_STREAM_DEFAULTS):
-                self.add(f"{field}.{key}", f"InvalidParameterValueException: {key} isn't supported for "
-                         f"{'an SQS queue' if kind == 'sqs' else 'a stream'} event source mapping")
+                self.add(
+                    f"{field}.{key}",
+                    f"InvalidParameterValueException: {key} isn't supported for "
+                    f"{'an SQS queue' if kind == 'sqs' else 'a stream'} event source mapping",
+                )
         for key in ("enabled", "report_batch_item_failures", "bisect_batch_on_function_error"):
             if key in esm:
                 self.flag(esm[key], f"{field}.{key}")
         window = esm.get("maximum_batching_window_s", 0)
-        window = self.whole(window, f"{field}.maximum_batching_window_s", "maximumBatchingWindowInSeconds",
-                            *BATCH_WINDOW_S)
-        batch = self.whole(esm.get("batch_size", known["batch_size"]), f"{field}.batch_size", "batchSize",
-                           *(SQS_BATCH if kind == "sqs" else STREAM_BATCH))
+        window = self.whole(
+            window, f"{field}.maximum_batching_window_s", "maximumBatchingWindowInSeconds", *BATCH_WINDOW_S
+        )
+        batch = self.whole(
+            esm.get("batch_size", known["batch_size"]),
+            f"{field}.batch_size",
+            "batchSize",
+            *(SQS_BATCH if kind == "sqs" else STREAM_BATCH),
+        )
         self.filters(esm.get("filter_patterns"), f"{field}.filter_patterns")
         if kind == "sqs":
             self.sqs_mapping(esm, field, source[1], name, batch, window)
@@ -204,63 +222,95 @@ class ResourceChecks:
     def sqs_mapping(self, esm: dict, field: str, queue: str, function: str, batch, window) -> None:
         fifo = self.is_fifo("queue", queue)
         if fifo and batch is not None and batch > SQS_FIFO_BATCH:
-            self.add(f"{field}.batch_size", f"InvalidParameterValueException: the batch size for a FIFO queue "
-                     f"must be between 1 and {SQS_FIFO_BATCH}, not {batch}")
+            self.add(
+                f"{field}.batch_size",
+                f"InvalidParameterValueException: the batch size for a FIFO queue "
+                f"must be between 1 and {SQS_FIFO_BATCH}, not {batch}",
+            )
         elif batch is not None and batch > 10 and window == 0:
-            self.add(f"{field}.maximum_batching_window_s", "InvalidParameterValueException: Maximum batch window "
-                     "in seconds must be greater than 0 if maximum batch size is greater than 10")
+            self.add(
+                f"{field}.maximum_batching_window_s",
+                "InvalidParameterValueException: Maximum batch window "
+                "in seconds must be greater than 0 if maximum batch size is greater than 10",
+            )
         if fifo and window:
-            self.add(f"{field}.maximum_batching_window_s",
-                     "InvalidParameterValueException: Batching window is not supported for FIFO queues")
+            self.add(
+                f"{field}.maximum_batching_window_s",
+                "InvalidParameterValueException: Batching window is not supported for FIFO queues",
+            )
         if esm.get("maximum_concurrency") is not None:
-            self.whole(esm["maximum_concurrency"], f"{field}.maximum_concurrency", "scalingConfig.maximumConcurrency",
-                       *MAX_CONCURRENCY)
+            self.whole(
+                esm["maximum_concurrency"],
+                f"{field}.maximum_concurrency",
+                "scalingConfig.maximumConcurrency",
+                *MAX_CONCURRENCY,
+            )
         spec = self.section("functions").get(function)
         queue_spec = self.section("queues").get(queue)
         if isinstance(spec, dict):
             timeout = spec.get("timeout_s", 3)
             visibility = queue_spec.get("visibility_timeout_s", 30) if isinstance(queue_spec, dict) else 30
-            if (isinstance(timeout, (int, float)) and isinstance(visibility, (int, float))
-                    and not isinstance(timeout, bool) and visibility < timeout):
+            numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (timeout, visibility))
+            if numbers and TIMEOUT_S[0] <= timeout <= TIMEOUT_S[1] and visibility < timeout:
                 self.add(f"{field}.source", visibility_message(_plain(visibility), _plain(timeout)))
 
     def stream_mapping(self, esm: dict, field: str, kind: str) -> None:
         position = esm.get("starting_position")
         if position is None:
-            self.add(f"{field}.starting_position", "InvalidParameterValueException: a stream mapping needs "
-                     "starting_position: TRIM_HORIZON, LATEST or AT_TIMESTAMP (Kinesis only)")
+            self.add(
+                f"{field}.starting_position",
+                "InvalidParameterValueException: a stream mapping needs "
+                "starting_position: TRIM_HORIZON, LATEST or AT_TIMESTAMP (Kinesis only)",
+            )
         elif position not in STARTING_POSITIONS:
             self.choice(position, f"{field}.starting_position", STARTING_POSITIONS, "starting_position")
         elif position == "AT_TIMESTAMP" and kind == "dynamodb":
-            self.add(f"{field}.starting_position", "InvalidParameterValueException: AT_TIMESTAMP is supported "
-                     "only for Kinesis streams; DynamoDB Streams start at TRIM_HORIZON or LATEST")
+            self.add(
+                f"{field}.starting_position",
+                "InvalidParameterValueException: AT_TIMESTAMP is supported "
+                "only for Kinesis streams; DynamoDB Streams start at TRIM_HORIZON or LATEST",
+            )
         elif position == "AT_TIMESTAMP":
             self.number(esm.get("starting_position_timestamp"), f"{field}.starting_position_timestamp")
         retries = esm.get("maximum_retry_attempts", -1)
         self.whole(retries, f"{field}.maximum_retry_attempts", "maximumRetryAttempts", *STREAM_RETRIES)
-        age = self.whole(esm.get("maximum_record_age_s", -1), f"{field}.maximum_record_age_s",
-                         "maximumRecordAgeInSeconds", -1, RECORD_AGE_S[1])
+        age = self.whole(
+            esm.get("maximum_record_age_s", -1),
+            f"{field}.maximum_record_age_s",
+            "maximumRecordAgeInSeconds",
+            -1,
+            RECORD_AGE_S[1],
+        )
         if age is not None and age != -1 and age < RECORD_AGE_S[0]:
-            self.add(f"{field}.maximum_record_age_s", range_message(age, "maximumRecordAgeInSeconds",
-                                                                    RECORD_AGE_S[0], RECORD_AGE_S[1])
-                     + " (or -1 for no limit)")
-        self.whole(esm.get("parallelization_factor", 1), f"{field}.parallelization_factor", "parallelizationFactor",
-                   *PARALLELIZATION)
-        self.whole(esm.get("tumbling_window_s", 0), f"{field}.tumbling_window_s", "tumblingWindowInSeconds",
-                   *TUMBLING_S)
+            self.add(
+                f"{field}.maximum_record_age_s",
+                range_message(age, "maximumRecordAgeInSeconds", RECORD_AGE_S[0], RECORD_AGE_S[1])
+                + " (or -1 for no limit)",
+            )
+        self.whole(
+            esm.get("parallelization_factor", 1),
+            f"{field}.parallelization_factor",
+            "parallelizationFactor",
+            *PARALLELIZATION,
+        )
+        self.whole(
+            esm.get("tumbling_window_s", 0), f"{field}.tumbling_window_s", "tumblingWindowInSeconds", *TUMBLING_S
+        )
         if esm.get("on_failure") is not None:
             ref = self.ref(esm["on_failure"], f"{field}.on_failure", ("queue", "topic", "bucket"))
             if ref and ref[0] in ("queue", "topic") and self.is_fifo(*ref):
-                self.add(f"{field}.on_failure", "InvalidParameterValueException: FIFO queues and topics aren't "
-                         "supported as on-failure destinations; use a standard one")
+                self.add(
+                    f"{field}.on_failure",
+                    "InvalidParameterValueException: FIFO queues and topics aren't "
+                    "supported as on-failure destinations; use a standard one",
+                )
 
     def filters(self, filters, field: str) -> None:
         filters = self.list_of(filters, field, "filter_patterns")
         if not filters:
             return
         if len(filters) > MAX_FILTERS:
-            self.add(field, f"an event source mapping has at most {MAX_FILTERS} filters (5 unless the quota is "
-                     "raised)")
+            self.add(field, f"an event source mapping has at most {MAX_FILTERS} filters (5 unless the quota is raised)")
         for index, pattern in enumerate(filters):
             text = pattern if isinstance(pattern, str) else json.dumps(pattern)
             if len(text) > 4096:
@@ -276,8 +326,11 @@ class ResourceChecks:
         for action in POLLING_ACTIONS[kind]:
             if not role_allows(role, action):
                 service = {"sqs": "SQS", "kinesis": "Kinesis", "dynamodb": "DynamoDB"}[kind]
-                self.add(field, "InvalidParameterValueException: The function execution role does not have "
-                         f"permissions to call {action.split(':')[1]} on {service}")
+                self.add(
+                    field,
+                    "InvalidParameterValueException: The function execution role does not have "
+                    f"permissions to call {action.split(':')[1]} on {service}",
+                )
                 return
 
     def duplicate_mappings(self, mappings: list) -> None:
@@ -287,8 +340,11 @@ class ResourceChecks:
                 continue
             key = (str(esm.get("function")), str(esm.get("source")))
             if key in seen:
-                self.add(f"event_source_mappings.{index}", f"ResourceConflictException: a mapping from "
-                         f"{key[1]} to {key[0]} already exists (event_source_mappings.{seen[key]})")
+                self.add(
+                    f"event_source_mappings.{index}",
+                    f"ResourceConflictException: a mapping from "
+                    f"{key[1]} to {key[0]} already exists (event_source_mappings.{seen[key]})",
+                )
             seen.setdefault(key, index)
 
 

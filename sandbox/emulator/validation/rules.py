@@ -31,10 +31,25 @@ VISIBILITY_S = (0, 43200)
 MAX_RECEIVE = (1, 1000)
 
 RESERVED_ENV = frozenset(
-    "_HANDLER _X_AMZN_TRACE_ID AWS_REGION AWS_EXECUTION_ENV AWS_LAMBDA_FUNCTION_NAME "
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE AWS_LAMBDA_FUNCTION_VERSION AWS_LAMBDA_INITIALIZATION_TYPE "
-    "AWS_LAMBDA_LOG_GROUP_NAME AWS_LAMBDA_LOG_STREAM_NAME AWS_ACCESS_KEY AWS_ACCESS_KEY_ID "
-    "AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN AWS_LAMBDA_RUNTIME_API LAMBDA_TASK_ROOT LAMBDA_RUNTIME_DIR".split()
+    [
+        "_HANDLER",
+        "_X_AMZN_TRACE_ID",
+        "AWS_REGION",
+        "AWS_EXECUTION_ENV",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+        "AWS_LAMBDA_FUNCTION_VERSION",
+        "AWS_LAMBDA_INITIALIZATION_TYPE",
+        "AWS_LAMBDA_LOG_GROUP_NAME",
+        "AWS_LAMBDA_LOG_STREAM_NAME",
+        "AWS_ACCESS_KEY",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_LAMBDA_RUNTIME_API",
+        "LAMBDA_TASK_ROOT",
+        "LAMBDA_RUNTIME_DIR",
+    ]
 )
 ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -102,8 +117,12 @@ SEND_ACTIONS = {
 
 # --- defaults of the format -----------------------------------------------------------
 
-ACCOUNT_DEFAULTS = {"concurrency_limit": 1000, "unreserved_minimum": 100, "region": "us-east-1",
-                    "account_id": "123456789012"}
+ACCOUNT_DEFAULTS = {
+    "concurrency_limit": 1000,
+    "unreserved_minimum": 100,
+    "region": "us-east-1",
+    "account_id": "123456789012",
+}
 FUNCTION_DEFAULTS = {
     "code": "",
     "files": {},
@@ -121,26 +140,53 @@ FUNCTION_DEFAULTS = {
     "description": "",
     "recursive_loop": "Terminate",
 }
-ASYNC_DEFAULTS = {"maximum_retry_attempts": 2, "maximum_event_age_s": 21600, "on_success": None,
-                  "on_failure": None}
-QUEUE_DEFAULTS = {"visibility_timeout_s": 30, "fifo": False, "redrive": None, "message_retention_s": 345600,
-                  "delay_s": 0, "content_based_deduplication": False}
+ASYNC_DEFAULTS = {"maximum_retry_attempts": 2, "maximum_event_age_s": 21600, "on_success": None, "on_failure": None}
+QUEUE_DEFAULTS = {
+    "visibility_timeout_s": 30,
+    "fifo": False,
+    "redrive": None,
+    "message_retention_s": 345600,
+    "delay_s": 0,
+    "content_based_deduplication": False,
+}
 TOPIC_DEFAULTS = {"subscriptions": [], "fifo": False}
 STREAM_DEFAULTS = {"type": "kinesis", "shards": 1}
 BUS_DEFAULTS = {"rules": []}
 RULE_DEFAULTS = {"name": None, "pattern": None, "targets": [], "enabled": True}
 BUCKET_DEFAULTS = {"notifications": []}
 NOTIFICATION_DEFAULTS = {"events": [], "target": None, "prefix": "", "suffix": ""}
-ESM_COMMON = {"function": None, "source": None, "enabled": True, "maximum_batching_window_s": 0,
-              "filter_patterns": [], "report_batch_item_failures": False}
+ESM_COMMON = {
+    "function": None,
+    "source": None,
+    "enabled": True,
+    "maximum_batching_window_s": 0,
+    "filter_patterns": [],
+    "report_batch_item_failures": False,
+}
 ESM_SQS_DEFAULTS = {**ESM_COMMON, "batch_size": 10, "maximum_concurrency": None}
-ESM_STREAM_DEFAULTS = {**ESM_COMMON, "batch_size": 100, "starting_position": None,
-                       "starting_position_timestamp": None, "maximum_retry_attempts": -1,
-                       "maximum_record_age_s": -1, "bisect_batch_on_function_error": False, "on_failure": None,
-                       "parallelization_factor": 1, "tumbling_window_s": 0}
+ESM_STREAM_DEFAULTS = {
+    **ESM_COMMON,
+    "batch_size": 100,
+    "starting_position": None,
+    "starting_position_timestamp": None,
+    "maximum_retry_attempts": -1,
+    "maximum_record_age_s": -1,
+    "bisect_batch_on_function_error": False,
+    "on_failure": None,
+    "parallelization_factor": 1,
+    "tumbling_window_s": 0,
+}
 STEP_DEFAULTS = {
-    "invoke": {"function": None, "type": "RequestResponse", "payload": {}, "log_type": None, "repeat": 1,
-               "parallel": False, "qualifier": None, "client_context": None},
+    "invoke": {
+        "function": None,
+        "type": "RequestResponse",
+        "payload": {},
+        "log_type": None,
+        "repeat": 1,
+        "parallel": False,
+        "qualifier": None,
+        "client_context": None,
+    },
     "send": {"queue": None, "messages": []},
     "publish": {"topic": None, "message": "", "subject": None, "attributes": {}},
     "put_records": {"stream": None, "records": []},
@@ -153,15 +199,57 @@ KINESIS_RECORD_DEFAULTS = {"data": "", "partition_key": None}
 DYNAMODB_RECORD_DEFAULTS = {"event_name": "INSERT", "keys": {}, "new_image": None, "old_image": None}
 ENTRY_DEFAULTS = {"source": None, "detail_type": None, "detail": {}, "resources": []}
 
-TOP_FIELDS = ("name", "description", "seed", "account", "functions", "queues", "topics", "streams", "buses",
-              "buckets", "event_source_mappings", "network", "steps", "run_until_s")
+TOP_FIELDS = (
+    "name",
+    "description",
+    "seed",
+    "account",
+    "functions",
+    "queues",
+    "topics",
+    "streams",
+    "buses",
+    "buckets",
+    "event_source_mappings",
+    "network",
+    "steps",
+    "run_until_s",
+)
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 STARTING_POSITIONS = ("TRIM_HORIZON", "LATEST", "AT_TIMESTAMP")
-S3_EVENTS = re.compile(r"s3:(ObjectCreated|ObjectRemoved|ObjectRestore|Replication|LifecycleExpiration|"
-                       r"LifecycleTransition|IntelligentTiering|ObjectTagging|ObjectAcl|ReducedRedundancyLostObject)"
-                       r"(:[A-Za-z*]+)*")
-KINDS = {"queue": "queues", "topic": "topics", "function": "functions", "bus": "buses", "stream": "streams",
-         "bucket": "buckets"}
+S3_EVENTS = re.compile(
+    r"s3:(ObjectCreated|ObjectRemoved|ObjectRestore|Replication|LifecycleExpiration|"
+    r"LifecycleTransition|IntelligentTiering|ObjectTagging|ObjectAcl|ReducedRedundancyLostObject)"
+    r"(:[A-Za-z*]+)*"
+)
+KINDS = {
+    "queue": "queues",
+    "topic": "topics",
+    "function": "functions",
+    "bus": "buses",
+    "stream": "streams",
+    "bucket": "buckets",
+}
+
+
+class Names(dict):
+    """A mapping of resource names whose lookups never fail on odd keys.
+
+    Scenario files can put a list or a mapping where a name belongs; asking whether
+    such a value names a resource simply answers no.
+    """
+
+    def __contains__(self, key) -> bool:
+        try:
+            return super().__contains__(key)
+        except TypeError:
+            return False
+
+    def get(self, key, default=None):
+        try:
+            return super().get(key, default)
+        except TypeError:
+            return default
 
 
 def role_allows(role: dict | None, action: str) -> bool:
@@ -189,27 +277,32 @@ def parse_ref(value) -> tuple[str, str] | None:
 
 def range_message(value, member: str, low, high) -> str:
     """AWS's wording for a number outside its allowed range."""
-    if value < low:
-        bound = f"greater than or equal to {low}"
-    else:
-        bound = f"less than or equal to {high}"
-    return (f"ValidationException: 1 validation error detected: Value '{value}' at '{member}' "
-            f"failed to satisfy constraint: Member must have value {bound}")
+    bound = f"greater than or equal to {low}" if low is not None and value < low else f"less than or equal to {high}"
+    return (
+        f"ValidationException: 1 validation error detected: Value '{value}' at '{member}' "
+        f"failed to satisfy constraint: Member must have value {bound}"
+    )
 
 
 def unreserved_floor_message(minimum: int) -> str:
-    return ("InvalidParameterValueException: Specified ReservedConcurrentExecutions for function decreases "
-            f"account's UnreservedConcurrentExecution below its minimum value of [{minimum}].")
+    return (
+        "InvalidParameterValueException: Specified ReservedConcurrentExecutions for function decreases "
+        f"account's UnreservedConcurrentExecution below its minimum value of [{minimum}]."
+    )
 
 
 def visibility_message(visibility_s, timeout_s) -> str:
-    return (f"InvalidParameterValueException: Queue visibility timeout: {visibility_s} seconds is less than "
-            f"Function timeout: {timeout_s} seconds")
+    return (
+        f"InvalidParameterValueException: Queue visibility timeout: {visibility_s} seconds is less than "
+        f"Function timeout: {timeout_s} seconds"
+    )
 
 
 def eni_message(action: str = "ec2:CreateNetworkInterface") -> str:
-    return ("InvalidParameterValueException: The provided execution role does not have permissions to call "
-            f"{action.split(':', 1)[1]} on EC2")
+    return (
+        "InvalidParameterValueException: The provided execution role does not have permissions to call "
+        f"{action.split(':', 1)[1]} on EC2"
+    )
 
 
 def int_or(value, default: int) -> int:
@@ -219,8 +312,14 @@ def int_or(value, default: int) -> int:
 def type_name(value) -> str:
     if value is None:
         return "nothing (null)"
-    return {bool: "true/false", int: "a number", float: "a number", str: f"the text {value!r}"[:60],
-            list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    return {
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        str: f"the text {value!r}"[:60],
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
 
 
 def measure_env(env: dict) -> str:
@@ -234,8 +333,6 @@ def env_text(value) -> str:
     if isinstance(value, (bool, int, float)) or value is None:
         return json.dumps(value) if value is not None else ""
     return json.dumps(value)
-
-
 
 
 def as_text(value) -> str:

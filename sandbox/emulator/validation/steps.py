@@ -55,8 +55,9 @@ class StepChecks:
             # An unknown function is not a file error: Invoke answers 404 at run time.
             name, _, qualifier = function.partition(":")
             if not name or (qualifier and not QUALIFIER.fullmatch(qualifier)):
-                self.add(f"{field}.function", f"{function!r} is not a function name, optionally with "
-                         ":version or :alias")
+                self.add(
+                    f"{field}.function", f"{function!r} is not a function name, optionally with :version or :alias"
+                )
         if "type" in body:
             self.choice(body["type"], f"{field}.type", INVOCATION_TYPES, "type")
         if body.get("log_type") is not None:
@@ -96,13 +97,19 @@ class StepChecks:
             self.fields(message, mfield, MESSAGE_DEFAULTS)
             text = self.json_value(message.get("body", ""), f"{mfield}.body")
             if text is not None and len(as_text(message.get("body", "")).encode()) > SQS_MESSAGE_BYTES:
-                self.add(f"{mfield}.body", "InvalidParameterValue: One or more parameters are invalid. Reason: "
-                         f"Message must be shorter than {SQS_MESSAGE_BYTES} bytes.")
+                self.add(
+                    f"{mfield}.body",
+                    "InvalidParameterValue: One or more parameters are invalid. Reason: "
+                    f"Message must be shorter than {SQS_MESSAGE_BYTES} bytes.",
+                )
             if fifo and not message.get("group_id"):
                 self.add(mfield, "MissingParameter: The request must contain the parameter MessageGroupId.")
             if fifo and not content_dedup and not message.get("deduplication_id"):
-                self.add(mfield, "InvalidParameterValue: The queue should either have ContentBasedDeduplication "
-                         "enabled or MessageDeduplicationId provided explicitly")
+                self.add(
+                    mfield,
+                    "InvalidParameterValue: The queue should either have ContentBasedDeduplication "
+                    "enabled or MessageDeduplicationId provided explicitly",
+                )
             for key in ("group_id", "deduplication_id"):
                 if message.get(key) is not None:
                     self.text(message[key], f"{mfield}.{key}")
@@ -114,10 +121,13 @@ class StepChecks:
         self.fields(body, field, STEP_DEFAULTS["publish"])
         if body.get("topic") not in self.section("topics"):
             self.add(f"{field}.topic", f"topic {body.get('topic')!r} doesn't exist; declare it under topics")
-        if self.json_value(body.get("message", ""), f"{field}.message") is not None:
-            if len(as_text(body.get("message", "")).encode()) > SNS_MESSAGE_BYTES:
-                self.add(f"{field}.message", "InvalidParameter: Invalid parameter: Message too long "
-                         f"(an SNS message is at most {SNS_MESSAGE_BYTES} bytes)")
+        message_ok = self.json_value(body.get("message", ""), f"{field}.message") is not None
+        if message_ok and len(as_text(body.get("message", "")).encode()) > SNS_MESSAGE_BYTES:
+            self.add(
+                f"{field}.message",
+                "InvalidParameter: Invalid parameter: Message too long "
+                f"(an SNS message is at most {SNS_MESSAGE_BYTES} bytes)",
+            )
         if body.get("subject") is not None:
             self.text(body["subject"], f"{field}.subject")
         self.attributes(body.get("attributes"), f"{field}.attributes")
@@ -139,8 +149,12 @@ class StepChecks:
                 continue
             if dynamodb:
                 self.fields(record, rfield, DYNAMODB_RECORD_DEFAULTS)
-                self.choice(record.get("event_name", "INSERT"), f"{rfield}.event_name", ("INSERT", "MODIFY", "REMOVE"),
-                            "event_name")
+                self.choice(
+                    record.get("event_name", "INSERT"),
+                    f"{rfield}.event_name",
+                    ("INSERT", "MODIFY", "REMOVE"),
+                    "event_name",
+                )
                 if not self.dict_of(record.get("keys"), f"{rfield}.keys", "keys"):
                     self.add(f"{rfield}.keys", "a DynamoDB stream record needs the item's keys, e.g. {id: 1}")
                 for key in ("new_image", "old_image"):
@@ -173,9 +187,11 @@ class StepChecks:
             detail = entry.get("detail", {})
             if not isinstance(detail, dict):
                 self.add(f"{efield}.detail", "detail must be a JSON object (a mapping)")
-            elif self.json_value(detail, f"{efield}.detail") is not None:
-                if len(json.dumps(entry, default=str).encode()) > EVENTBRIDGE_ENTRY_BYTES:
-                    self.add(efield, f"an event entry is at most {EVENTBRIDGE_ENTRY_BYTES} bytes")
+            elif (
+                self.json_value(detail, f"{efield}.detail") is not None
+                and len(json.dumps(entry, default=str).encode()) > EVENTBRIDGE_ENTRY_BYTES
+            ):
+                self.add(efield, f"an event entry is at most {EVENTBRIDGE_ENTRY_BYTES} bytes")
             resources = self.list_of(entry.get("resources"), f"{efield}.resources", "resources") or []
             for r_index, resource in enumerate(resources):
                 self.text(resource, f"{efield}.resources.{r_index}")

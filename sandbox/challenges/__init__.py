@@ -1,0 +1,85 @@
+"""Graded challenges: ``sandbox/challenges/<slug>.yaml``, each a scenario plus ``checks``.
+
+A file holds the starting world and the steps (scenario-format.md), a ``title``, a ``goal`` (what
+to achieve, shown to the student), a ``description``, optional ``hints`` and ``lesson`` (the lesson
+slug it belongs to), the ``checks`` of ``sandbox.grading`` and a ``solution``: a patch to the world
+(mappings merge, anything else replaces) that the tests apply to prove the challenge can be solved.
+The solution is for authors and tests only; pages never show it.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+CHALLENGE_DIR = Path(__file__).resolve().parent
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+NOT_SCENARIO = ("title", "goal", "description", "hints", "lesson", "checks", "solution", "order")
+
+
+@dataclass(frozen=True)
+class Challenge:
+    slug: str
+    title: str
+    goal: str
+    description: str
+    hints: tuple[str, ...]
+    lesson: str
+    order: int
+    scenario: dict  # the starting world plus the steps, without the challenge fields
+    checks: tuple[dict, ...]
+    solution: dict
+
+    @property
+    def world(self) -> dict:
+        from sandbox.running import split_scenario
+
+        return split_scenario(self.scenario)[0]
+
+    @property
+    def steps(self) -> list:
+        return copy.deepcopy(list(self.scenario.get("steps") or []))
+
+
+def read_challenge(path: Path) -> Challenge:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return Challenge(
+        slug=path.stem,
+        title=str(data.get("title") or path.stem.replace("-", " ")),
+        goal=str(data.get("goal") or "").strip(),
+        description=str(data.get("description") or "").strip(),
+        hints=tuple(str(hint).strip() for hint in data.get("hints") or ()),
+        lesson=str(data.get("lesson") or ""),
+        order=int(data.get("order") or 0),
+        scenario={key: value for key, value in data.items() if key not in NOT_SCENARIO},
+        checks=tuple(data.get("checks") or ()),
+        solution=dict(data.get("solution") or {}),
+    )
+
+
+@lru_cache(maxsize=1)
+def all_challenges() -> tuple[Challenge, ...]:
+    found = [read_challenge(path) for path in CHALLENGE_DIR.glob("*.yaml")]
+    return tuple(sorted(found, key=lambda challenge: (challenge.order, challenge.slug)))
+
+
+def find_challenge(slug: str) -> Challenge | None:
+    if not SLUG_RE.match(slug or ""):
+        return None
+    return next((challenge for challenge in all_challenges() if challenge.slug == slug), None)
+
+
+def patched(world: dict, patch: dict) -> dict:
+    """``world`` with ``patch`` merged in: mappings merge key by key, anything else replaces."""
+    merged = copy.deepcopy(world)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = patched(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged

@@ -1,0 +1,80 @@
+"""``python -m sandbox.runtime``: run the sandbox daemon in the foreground; ``--check``: print the isolation mode.
+
+The daemon is always exec'd afresh with an empty environment (``/proc/self/environ`` of every process forked
+from it shows the exec-time environment, so nothing may be in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+
+from sandbox.runtime import client, isolation
+
+MODES = {
+    "root-cgroup-v2": "full isolation; memory and pids limits through cgroup v2",
+    "root-cgroup-v1": "full isolation; memory, pids and freezer through cgroup v1",
+    "root-rlimits": "isolation without cgroups: memory is capped per process only (a multi-process handler can "
+    "use more than its memory size)",
+    "none": "no isolation possible: handlers will not run",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.runtime", description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="print the isolation mode this machine allows")
+    parser.add_argument("--json", action="store_true", help="with --check: print JSON")
+    parser.add_argument("--socket", default=client.socket_path(), help="the daemon's socket path")
+    parser.add_argument(
+        "--foreground-or-wait",
+        action="store_true",
+        help="for a process runner: run the daemon, or, when one already runs or none can, say so and wait",
+    )
+    args = parser.parse_args(argv)
+    if args.foreground_or_wait:
+        return run_or_wait(args.socket)
+    if args.check:
+        report = isolation.check()
+        if args.json:
+            print(json.dumps(report, indent=2))
+        else:
+            print(f"isolation mode: {report['mode']} ({MODES[report['mode']]})")
+            for key in ("root", "namespaces", "cgroups", "seccomp"):
+                print(f"  {key}: {report[key]}")
+            for key in ("reason", "warning"):
+                if report.get(key):
+                    print(f"  {key}: {report[key]}")
+            if report["mode"] == "none":
+                print(f"  unsafe local mode: set {client.UNSAFE_FLAG}=1 (single-user laptop only)")
+        return 0 if report["mode"] != "none" else 1
+    command = client.daemon_command(args.socket)
+    os.makedirs(os.path.dirname(args.socket), mode=0o711, exist_ok=True)
+    os.execve(command[0], command, {})
+    return 0  # not reached
+
+
+def run_or_wait(path: str) -> int:
+    """The Procfile's ``sandbox`` process: it must not exit, or the process runner stops everything."""
+    message = None
+    if client.ping(path) is not None:
+        message = f"Using the sandbox daemon already running at {path}."
+    elif isolation.check()["mode"] == "none":
+        message = (
+            "The sandbox cannot isolate handlers on this machine (it needs root): handlers will not run. "
+            f"For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
+        )
+    if message is None:
+        command = client.daemon_command(path)
+        os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
+        os.execve(command[0], command, {})
+    print(message, flush=True)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    while True:
+        signal.pause()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,550 @@
+"""The sandbox daemon: one per host, root, exec'd with an empty environment, single-threaded, no Django.
+
+It listens on a Unix socket (mode 0600) for framed JSON requests (``create``, ``invoke``, ``destroy``, ``ping``,
+``check``, ``describe``), keeps a pristine zygote process that forks every execution environment, and measures
+Duration, Init Duration and Max Memory Used itself. See docs/sandbox-runtime.md for the design.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import heapq
+import itertools
+import json
+import os
+import selectors
+import signal
+import socket
+import struct
+import sys
+import time
+import traceback
+
+from sandbox.runtime import envinit, isolation, outcomes
+from sandbox.runtime.environment import ANCILLARY, MIB, Environment, StandInListener, now
+from sandbox.runtime.protocol import FrameReader, ProtocolError, encode
+
+UID_SLOTS = 10_000
+DEFAULT_MAX_PROCS = 1024
+IDLE_TTL_S = 15 * 60  # Lambda keeps idle environments "for some time"; the daemon recycles them after this
+MAX_ENVIRONMENTS = 400  # beyond this, the least recently used idle environment is recycled
+
+
+class Timer:
+    __slots__ = ("when", "callback", "cancelled")
+
+    def __init__(self, when: float, callback) -> None:
+        self.when, self.callback, self.cancelled = when, callback, False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+
+class Client:
+    """One connection on the daemon's socket: requests in, replies out, in order."""
+
+    def __init__(self, daemon: Daemon, sock: socket.socket) -> None:
+        self.daemon = daemon
+        self.sock = sock
+        self.reader = FrameReader()
+        self.outgoing = bytearray()
+        self.queue: list[dict] = []
+        self.busy = False
+        self.closed = False
+
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(1 << 20)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            return self.close()
+        try:
+            self.queue.extend(self.reader.feed(data))
+        except ProtocolError:
+            return self.close()
+        self.next_request()
+
+    def next_request(self) -> None:
+        while self.queue and not self.busy and not self.closed:
+            self.busy = True
+            self.daemon.handle_request(self.queue.pop(0), self.reply)
+
+    def reply(self, message: dict) -> None:
+        self.busy = False
+        if self.closed:
+            return
+        self.outgoing += encode(message)
+        self.flush()
+        self.next_request()
+
+    def flush(self) -> None:
+        while self.outgoing:
+            try:
+                sent = self.sock.send(self.outgoing)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                return self.close()
+            del self.outgoing[:sent]
+        self.daemon.watch(self.sock, self, want_write=bool(self.outgoing))
+
+    def on_writable(self) -> None:
+        self.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.daemon.unwatch(self.sock)
+            self.sock.close()
+
+
+class Daemon:
+    def __init__(self, socket_path: str, run_dir: str, max_procs: int = DEFAULT_MAX_PROCS) -> None:
+        self.socket_path = socket_path
+        self.run_dir = run_dir
+        self.max_procs = max_procs
+        self.selector = selectors.DefaultSelector()
+        self.timers: list[tuple[float, int, Timer]] = []
+        self.sequence = itertools.count()
+        self.environments: dict[str, Environment] = {}
+        self.slots_in_use: set[int] = set()
+        self.waiting_forks: list[Environment] = []
+        self.report = isolation.check()
+        self.cgroups = isolation.Cgroups(f"examprep-sandbox-{os.getpid()}")
+        self.stopping = False
+        os.makedirs(os.path.join(run_dir, "net"), mode=0o755, exist_ok=True)
+        os.makedirs(os.path.join(run_dir, "root"), mode=0o755, exist_ok=True)
+        os.chmod(run_dir, 0o711)
+        self.zygote, self.zygote_pid = self.start_zygote()
+        self.zygote.setblocking(False)
+        self.watch(self.zygote, self, events=selectors.EVENT_READ)
+        self.listener = self.listen()
+        self.call_at(now() + 30.0, self.sweep)
+
+    # --- selector helpers ---------------------------------------------------------------------------------------
+
+    def watch(self, sock, handler, want_write: bool = False, events: int | None = None) -> None:
+        self.watch_fd(
+            sock.fileno(), handler, events or (selectors.EVENT_READ | (selectors.EVENT_WRITE if want_write else 0))
+        )
+
+    def watch_fd(self, fd: int, handler, events: int = selectors.EVENT_READ) -> None:
+        try:
+            key = self.selector.get_key(fd)
+        except KeyError:
+            self.selector.register(fd, events, handler)
+            return
+        if key.events != events or key.data is not handler:
+            self.selector.modify(fd, events, handler)
+
+    def unwatch(self, sock) -> None:
+        self.unwatch_fd(sock.fileno())
+
+    def unwatch_fd(self, fd: int) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(fd)
+
+    def call_at(self, when: float, callback) -> Timer:
+        timer = Timer(when, callback)
+        heapq.heappush(self.timers, (when, next(self.sequence), timer))
+        return timer
+
+    # --- zygote -------------------------------------------------------------------------------------------------
+
+    def start_zygote(self) -> tuple[socket.socket, int]:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        daemon_pid = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            zygote_main(theirs, daemon_pid)
+        theirs.close()
+        return ours, pid
+
+    def on_readable(self) -> None:  # the zygote answered a fork request
+        try:
+            data, ancillary, _, _ = self.zygote.recvmsg(256, ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        if not data:
+            print("sandbox daemon: the zygote died; stopping", file=sys.stderr, flush=True)
+            self.stopping = True
+            return
+        fds = []
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = list(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) // 4 * 4]))
+        env = self.waiting_forks.pop(0)
+        channel = socket.socket(fileno=fds[0])
+        channel.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
+        env.channel = channel
+        env.intermediate_pid = int(json.loads(data)["pid"])
+        try:
+            if self.cgroups.available:
+                self.cgroups.add(env.name, env.intermediate_pid)
+            setup = {
+                "spec": env.spec,
+                "uid": env.uid,
+                "root_dir": os.path.join(self.run_dir, "root"),
+                "net_dir": env.net_dir,
+                "max_procs": env.max_procs,
+                "log_stream": env.log_stream,
+                "start": {"clock_start_s": time.time(), "init_budget_s": env.spec["init_limit_s"]},
+            }
+            channel.setblocking(True)
+            envinit.send_blob(channel, setup)
+        except OSError as error:
+            env.on_env_gone(f"could not start: {error}")
+            return
+        channel.setblocking(False)
+        self.watch(channel, env.channel_handler)
+
+    # --- requests -----------------------------------------------------------------------------------------------
+
+    def listen(self) -> socket.socket:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.socket_path)
+        old = os.umask(0o177)
+        try:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock.bind(self.socket_path)
+        finally:
+            os.umask(old)
+        os.chmod(self.socket_path, 0o600)
+        sock.listen(128)
+        sock.setblocking(False)
+        self.watch(sock, _Acceptor(self, sock))
+        return sock
+
+    def handle_request(self, request: dict, reply) -> None:
+        try:
+            op = request.get("op")
+            if op == "ping":
+                return reply({"ok": True, "pid": os.getpid(), "mode": self.report["mode"]})
+            if op == "check":
+                return reply({"ok": True, "result": self.report})
+            if op == "create":
+                return self.create(
+                    str(request["id"]),
+                    validate_spec(request["spec"]),
+                    int(request.get("max_procs") or self.max_procs),
+                    reply,
+                )
+            env = self.environments.get(str(request.get("id")))
+            if env is None or env.dead:
+                return reply({"ok": False, "error": f"no environment {request.get('id')!r}", "missing": True})
+            if op == "invoke":
+                if env.operation is not None:
+                    return reply({"ok": False, "error": f"environment {env.id} is busy"})
+                return env.begin_invoke(validate_request(request["request"]), reply)
+            if op == "describe":
+                return reply(
+                    {
+                        "ok": True,
+                        "result": {
+                            "uid": env.uid,
+                            "pid1": env.pid1,
+                            "runtime_pid": env.runtime_pid,
+                            "cgroup": self.cgroups.paths(env.name),
+                        },
+                    }
+                )
+            if op == "destroy":
+                return self.teardown(env, reply)
+            reply({"ok": False, "error": f"unknown operation {op!r}"})
+        except (KeyError, TypeError, ValueError) as error:
+            reply({"ok": False, "error": f"bad request: {error}"})
+        except Exception as error:  # report it to the caller and keep serving everyone else
+            self.log_bug(self)
+            reply({"ok": False, "error": f"internal error in the sandbox daemon: {error}"})
+
+    def create(self, environment_id: str, spec: dict, max_procs: int, reply) -> None:
+        if self.report["mode"] == "none":
+            return reply({"ok": False, "error": self.report.get("reason", "this machine cannot isolate handlers")})
+        if environment_id in self.environments:
+            return reply({"ok": False, "error": f"environment {environment_id!r} already exists"})
+        self.make_room()
+        free = next((slot for slot in range(UID_SLOTS) if slot not in self.slots_in_use), None)
+        if free is None:
+            return reply({"ok": False, "error": "no free environment uid"})
+        self.slots_in_use.add(free)
+        env = Environment(self, environment_id, spec, free, max_procs)
+        self.environments[environment_id] = env
+        os.makedirs(env.net_dir, mode=0o755, exist_ok=True)
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        path = os.path.join(env.net_dir, "net.sock")
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(path)
+        listener.bind(path)
+        os.chmod(path, 0o666)
+        listener.listen(16)
+        listener.setblocking(False)
+        env.listener = StandInListener(self, env, listener)
+        self.watch(listener, env.listener)
+        if self.cgroups.available:
+            self.cgroups.create(env.name, int(spec["memory_mb"]) * MIB, max_procs)
+        env.begin_create(reply)
+        self.waiting_forks.append(env)
+        self.zygote.send(b"F")
+
+    def sweep(self) -> None:
+        """Recycle environments idle for longer than IDLE_TTL_S (the next invoke is a cold start)."""
+        for env in list(self.environments.values()):
+            if env.operation is None and not env.dead and now() - env.last_used > IDLE_TTL_S:
+                self.teardown(env)
+        self.call_at(now() + 30.0, self.sweep)
+
+    def make_room(self) -> None:
+        idle = [env for env in self.environments.values() if env.operation is None and not env.dead]
+        if len(self.environments) >= MAX_ENVIRONMENTS and idle:
+            self.teardown(min(idle, key=lambda env: env.last_used))
+
+    def teardown(self, env: Environment, reply=None) -> None:
+        """Kill the whole environment (SIGKILL of pid 1 ends its pid namespace) and clean up after it."""
+        if not env.dead:
+            env.dead = True
+            if env.frozen:
+                self.cgroups.freeze(env.name, False)
+                env.frozen = False
+            # Kill pid 1 (its namespace dies with it) and let the intermediate reap it: no zombie for host init.
+            pid = env.pid1 or env.intermediate_pid
+            if pid:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            env.detach_runtime()
+            if env.channel is not None:
+                self.unwatch(env.channel)
+                env.channel.close()
+            for handler in list(env.stand_ins):
+                handler.close()
+            if env.listener is not None:
+                self.unwatch(env.listener.sock)
+                env.listener.sock.close()
+            if env.operation is not None:
+                op, env.operation = env.operation, None
+                if op.timer:
+                    op.timer.cancel()
+                op.reply({"ok": False, "error": f"environment {env.id} was destroyed"})
+        self._finish_teardown(env, reply, now() + 5.0)
+
+    def _finish_teardown(self, env: Environment, reply, give_up: float) -> None:
+        if self.processes_left(env) and now() < give_up:
+            self.call_at(now() + 0.002, lambda: self._finish_teardown(env, reply, give_up))
+            return
+        left = self.processes_left(env)
+        removed = not self.cgroups.available or self.cgroups.remove(env.name)
+        try:
+            os.unlink(os.path.join(env.net_dir, "net.sock"))
+            os.rmdir(env.net_dir)
+        except OSError:
+            pass
+        if self.environments.get(env.id) is env:
+            del self.environments[env.id]
+        if not left and removed:
+            self.slots_in_use.discard(env.slot)  # the uid is reused only once nothing of it runs
+        if reply is not None:
+            reply({"ok": True, "result": {"processes_left": left}})
+
+    def processes_left(self, env: Environment) -> int:
+        if self.cgroups.available:
+            path = self.cgroups.paths(env.name).get("pids") or self.cgroups.paths(env.name).get("unified")
+            try:
+                with open(os.path.join(path, "cgroup.procs")) as handle:
+                    return len(handle.read().split())
+            except OSError:
+                return 0
+        return len(processes_of_uid(env.uid))
+
+    # --- main loop ----------------------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
+        signal.signal(signal.SIGINT, lambda *_: setattr(self, "stopping", True))
+        signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        while not self.stopping:
+            timeout = None
+            while self.timers and self.timers[0][2].cancelled:
+                heapq.heappop(self.timers)
+            if self.timers:
+                timeout = max(0.0, self.timers[0][0] - now())
+            try:
+                events = self.selector.select(timeout)
+            except InterruptedError:
+                continue
+            for key, mask in events:
+                handler = key.data
+                try:
+                    if mask & selectors.EVENT_READ and hasattr(handler, "on_readable"):
+                        handler.on_readable()
+                    if mask & selectors.EVENT_WRITE and hasattr(handler, "on_writable"):
+                        handler.on_writable()
+                except Exception:  # a bug must not take every environment down with the daemon
+                    self.log_bug(handler)
+            current = now()
+            while self.timers and self.timers[0][0] <= current:
+                _, _, timer = heapq.heappop(self.timers)
+                if not timer.cancelled:
+                    try:
+                        timer.callback()
+                    except Exception:
+                        self.log_bug(timer)
+        self.shutdown()
+
+    def log_bug(self, where) -> None:
+        print(f"sandbox daemon: internal error in {type(where).__name__}:", file=sys.stderr)
+        traceback.print_exc()
+        sys.stderr.flush()
+        env = getattr(where, "env", None)
+        if env is not None and not env.dead:
+            env.on_env_gone("internal error in the sandbox daemon")
+
+    def shutdown(self) -> None:
+        for env in list(self.environments.values()):
+            self.teardown(env)
+        deadline = now() + 3.0
+        while self.timers and now() < deadline:
+            when, _, timer = heapq.heappop(self.timers)
+            time.sleep(max(0.0, when - now()))
+            if not timer.cancelled:
+                timer.callback()
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.zygote_pid, signal.SIGKILL)
+        self.cgroups.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self.socket_path)
+
+
+class _Acceptor:
+    def __init__(self, daemon: Daemon, sock: socket.socket) -> None:
+        self.daemon, self.sock = daemon, sock
+
+    def on_readable(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        conn.setblocking(False)
+        self.daemon.watch(conn, Client(self.daemon, conn))
+
+
+def processes_of_uid(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/status") as status:
+                    for line in status:
+                        if line.startswith("Uid:"):
+                            if uid in map(int, line.split()[1:]):
+                                found.append(int(entry))
+                            break
+            except OSError:
+                continue
+    return found
+
+
+def validate_spec(spec: dict) -> dict:
+    checked = {
+        "function_name": str(spec["function_name"])[:64],
+        "code": {str(k): str(v) for k, v in dict(spec["code"]).items()},
+        "handler": str(spec.get("handler", "lambda_function.lambda_handler"))[:128],
+        "memory_mb": int(spec.get("memory_mb", 128)),
+        "timeout_s": float(spec.get("timeout_s", 3.0)),
+        "ephemeral_storage_mb": int(spec.get("ephemeral_storage_mb", 512)),
+        "environment": {str(k): str(v) for k, v in dict(spec.get("environment") or {}).items()},
+        "version": str(spec.get("version", "$LATEST")),
+        "region": str(spec.get("region", "us-east-1")),
+        "account_id": str(spec.get("account_id", "123456789012")),
+        "log_stream_name": str(spec.get("log_stream_name", "")),
+        "init_limit_s": float(spec.get("init_limit_s", 10.0)),
+        "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
+    }
+    if not 64 <= checked["memory_mb"] <= 10_240:
+        raise ValueError("memory_mb must be between 64 and 10240")
+    if not 0 < checked["timeout_s"] <= 900:
+        raise ValueError("timeout_s must be above 0 and at most 900")
+    if not 1 <= checked["ephemeral_storage_mb"] <= 10_240:
+        raise ValueError("ephemeral_storage_mb must be between 1 and 10240")
+    if not 0 < checked["init_limit_s"] <= 900:
+        raise ValueError("init_limit_s must be above 0 and at most 900")
+    if sum(len(v) for v in checked["code"].values()) > 50 * MIB:
+        raise ValueError("the code is larger than 50 MB")
+    outcomes.code_files(checked["code"])
+    if not isinstance(checked["network"], dict):
+        raise ValueError("network must be an object")
+    return checked
+
+
+def validate_request(request: dict) -> dict:
+    return {
+        "request_id": str(request["request_id"]),
+        "payload": str(request["payload"]),
+        "clock_start_s": float(request["clock_start_s"]),
+        "invoked_function_arn": str(request.get("invoked_function_arn") or ""),
+        "client_context": request.get("client_context") if isinstance(request.get("client_context"), dict) else None,
+        "identity": request.get("identity") if isinstance(request.get("identity"), dict) else None,
+    }
+
+
+def zygote_main(channel: socket.socket, daemon_pid: int) -> None:
+    """The pristine process every environment is forked from. It never sees a spec. Never returns."""
+    try:
+        isolation.set_parent_death_signal()
+        if os.getppid() != daemon_pid:  # the daemon died before the death signal was armed
+            os._exit(0)
+        envinit.close_fds_except(0, 1, 2, channel.fileno())
+        signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        seccomp_filter = isolation.build_seccomp_filter()
+        zygote_pid = os.getpid()
+        gc.collect()
+        gc.freeze()
+        while True:
+            try:
+                data = channel.recv(16)
+            except InterruptedError:
+                continue
+            if not data:
+                break
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            pid = os.fork()
+            if pid == 0:
+                channel.close()
+                ours.close()
+                envinit.intermediate(theirs, seccomp_filter, zygote_pid)
+            envinit.send_message(channel, {"pid": pid}, [ours.fileno()])
+            ours.close()
+            theirs.close()
+    finally:
+        os._exit(0)
+
+
+def main(argv: list[str]) -> int:
+    socket_path, run_dir = argv[0], argv[1]
+    if set(os.environ) - {"LC_CTYPE"}:  # Python itself sets LC_CTYPE when it coerces the C locale (PEP 538)
+        print("sandbox daemon: refusing to start with a non-empty environment", file=sys.stderr)
+        return 2
+    if os.geteuid() != 0:
+        print("sandbox daemon: " + isolation.check()["reason"], file=sys.stderr)
+        return 2
+    os.umask(0o022)
+    os.makedirs(run_dir, mode=0o711, exist_ok=True)
+    daemon = Daemon(socket_path, run_dir)
+    if daemon.report["mode"] == "none":
+        print("sandbox daemon: " + daemon.report.get("reason", "cannot isolate"), file=sys.stderr)
+    print(
+        f"sandbox daemon {os.getpid()} listening on {socket_path}; isolation mode {daemon.report['mode']}",
+        file=sys.stderr,
+        flush=True,
+    )
+    daemon.run()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,528 @@
+"""One execution environment as the daemon sees it: its pipes, its control channel, its current operation.
+
+Everything here runs in the daemon's single-threaded event loop; nothing blocks. Frames and messages from the
+environment are untrusted: they can only change this environment's own result (see ``outcomes.py``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import os
+import selectors
+import signal
+import socket
+import struct
+import time
+from typing import TYPE_CHECKING
+
+from sandbox.runtime import outcomes, standin
+from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decide, encode
+
+if TYPE_CHECKING:
+    from sandbox.runtime.daemon import Daemon, Timer
+
+UID_BASE = 200_000
+MIB = 1024 * 1024
+ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
+
+
+def now() -> float:
+    return time.monotonic()
+
+
+class StandInConnection:
+    """A connection from a handler to the emulated network, re-decided here from the function's table."""
+
+    def __init__(self, daemon: Daemon, env: Environment, sock: socket.socket) -> None:
+        self.daemon, self.env, self.sock = daemon, env, sock
+        self.reader = FrameReader(limit=4096)
+        self.target = None
+        self.outgoing = bytearray()
+        self.close_after = False
+
+    def on_readable(self) -> None:
+        try:
+            data = self.sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            return self.close()
+        if self.target is None:
+            try:
+                frames = self.reader.feed(data)
+            except ProtocolError:
+                return self.close()
+            if not frames:
+                return
+            host, port = str(frames[0].get("host", "")), frames[0].get("port")
+            port = port if isinstance(port, int) else -1
+            outcome, _ = decide(self.env.spec["network"], host, port)
+            if outcome != "connected":
+                self.send(b"-", close=True)
+                return
+            self.target = (host, port)
+            self.send(b"+")
+            data = bytes(self.reader.buffer)
+            if not data:
+                return
+        reply, close = standin.answer(self.target[0], self.target[1], data)
+        self.send(reply, close)
+
+    def send(self, data: bytes, close: bool = False) -> None:
+        self.outgoing += data
+        self.close_after = self.close_after or close
+        if len(self.outgoing) > 8 * MIB:  # a handler that never reads: drop it
+            return self.close()
+        self.on_writable()
+
+    def on_writable(self) -> None:
+        while self.outgoing:
+            try:
+                sent = self.sock.send(self.outgoing)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                return self.close()
+            del self.outgoing[:sent]
+        if not self.outgoing and self.close_after:
+            return self.close()
+        self.daemon.watch(self.sock, self, want_write=bool(self.outgoing))
+
+    def close(self) -> None:
+        self.daemon.unwatch(self.sock)
+        self.sock.close()
+        self.env.stand_ins.discard(self)
+
+
+class StandInListener:
+    def __init__(self, daemon: Daemon, env: Environment, sock: socket.socket) -> None:
+        self.daemon, self.env, self.sock = daemon, env, sock
+
+    def on_readable(self) -> None:
+        try:
+            conn, _ = self.sock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        conn.setblocking(False)
+        if len(self.env.stand_ins) >= 64:
+            conn.close()
+            return
+        handler = StandInConnection(self.daemon, self.env, conn)
+        self.env.stand_ins.add(handler)
+        self.daemon.watch(conn, handler)
+
+
+class Pipe:
+    """One end of a runtime pipe registered in the selector."""
+
+    def __init__(self, env: Environment, fd: int, kind: str) -> None:
+        self.env, self.fd, self.kind = env, fd, kind
+        os.set_blocking(fd, False)
+
+    def on_readable(self) -> None:
+        self.env.on_pipe(self)
+
+    def on_writable(self) -> None:
+        self.env.on_pipe_writable()
+
+
+class Channel:
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+
+    def on_readable(self) -> None:
+        self.env.on_channel()
+
+
+class Operation:
+    """The create or invoke an environment is busy with."""
+
+    def __init__(self, kind: str, reply, request: dict | None = None) -> None:
+        self.kind = kind
+        self.reply = reply
+        self.request = request or {}
+        self.started = now()
+        self.timer: Timer | None = None
+        self.phase = "init"
+        self.init_ms = 0.0
+        self.suppressed = kind == "invoke"
+        self.budget_s = 0.0
+        self.invoke_started = 0.0
+        self.oom_before = 0
+
+
+class Environment:
+    def __init__(self, daemon: Daemon, environment_id: str, spec: dict, slot: int, max_procs: int) -> None:
+        self.daemon = daemon
+        self.id = environment_id
+        self.spec = spec
+        self.slot = slot
+        self.uid = UID_BASE + slot
+        self.name = f"env{slot}"
+        self.max_procs = max_procs
+        self.log_stream = spec.get("log_stream_name") or outcomes.log_stream_name(spec["version"])
+        self.channel: socket.socket | None = None
+        self.channel_handler = Channel(self)
+        self.intermediate_pid = 0
+        self.pid1 = 0
+        self.runtime_pid = 0
+        self.request_fd = self.result_pipe = self.log_pipe = None
+        self.outgoing = bytearray()
+        self.reader = FrameReader()
+        self.logs = LogBuffer()
+        self.operation: Operation | None = None
+        self.dead = False
+        self.frozen = False
+        self.net_dir = os.path.join(daemon.run_dir, "net", self.name)
+        self.listener: StandInListener | None = None
+        self.stand_ins: set[StandInConnection] = set()
+        self.last_memory_mb = 0
+        self.last_used = now()
+
+    # --- messages from env-init ---------------------------------------------------------------------------------
+
+    def on_channel(self) -> None:
+        try:
+            data, ancillary, _, _ = self.channel.recvmsg(65536, ANCILLARY)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, ancillary = b"", []
+        fds, creds_pid = [], 0
+        for level, kind, payload in ancillary:
+            if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+                fds = list(struct.unpack(f"{len(payload) // 4}i", payload[: len(payload) // 4 * 4]))
+            elif level == socket.SOL_SOCKET and kind == socket.SCM_CREDENTIALS:
+                creds_pid = struct.unpack("iII", payload)[0]
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            return self.on_env_gone("the environment's init process ended")
+        message = json.loads(data)
+        kind = message.get("kind")
+        if kind == "pid1":
+            self.pid1 = int(message["pid"])
+        elif kind == "root-ready":
+            pass  # env-init starts the first runtime by itself (see "start" in the setup)
+        elif kind == "runtime":
+            self.attach_runtime(fds, creds_pid)
+            fds = []
+        elif kind == "exit":
+            if self.request_fd is not None:
+                self.on_runtime_exit(int(message["status"]))
+        elif kind == "failed":
+            self.on_env_gone(f"the environment could not be built: {message.get('reason')}")
+        for fd in fds:
+            os.close(fd)
+
+    def send_control(self, message: dict) -> None:
+        self.set_frozen(False)
+        with contextlib.suppress(OSError):
+            self.channel.send(json.dumps(message).encode())
+
+    def start_runtime(self, clock_start_s: float, init_budget_s: float) -> None:
+        self.detach_runtime()
+        self.send_control({"op": "start", "clock_start_s": clock_start_s, "init_budget_s": init_budget_s})
+
+    def attach_runtime(self, fds: list[int], pid: int) -> None:
+        if len(fds) != 3:
+            for fd in fds:
+                os.close(fd)
+            return self.on_env_gone("the environment sent a malformed runtime start")
+        self.detach_runtime()
+        self.request_fd = Pipe(self, fds[0], "request")
+        self.result_pipe = Pipe(self, fds[1], "result")
+        self.log_pipe = Pipe(self, fds[2], "log")
+        self.runtime_pid = pid
+        self.reader = FrameReader()
+        self.daemon.watch_fd(fds[1], self.result_pipe)
+        self.daemon.watch_fd(fds[2], self.log_pipe)
+
+    def detach_runtime(self) -> None:
+        for pipe in (self.request_fd, self.result_pipe, self.log_pipe):
+            if pipe is not None:
+                self.daemon.unwatch_fd(pipe.fd)
+                os.close(pipe.fd)
+        self.request_fd = self.result_pipe = self.log_pipe = None
+        self.runtime_pid = 0
+        self.outgoing.clear()
+
+    # --- pipes --------------------------------------------------------------------------------------------------
+
+    def on_pipe(self, pipe: Pipe) -> None:
+        if pipe.kind == "log":
+            self.drain_logs()
+            return
+        while self.result_pipe is pipe:
+            try:
+                chunk = os.read(pipe.fd, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not chunk:
+                self.daemon.unwatch_fd(pipe.fd)  # the runtime closed it; its exit message follows
+                return
+            try:
+                frames = self.reader.feed(chunk)
+            except ProtocolError as error:
+                return self.on_violation(str(error))
+            for frame in frames:
+                self.on_frame(frame)
+                if self.result_pipe is not pipe:
+                    return
+
+    def drain_logs(self) -> None:
+        pipe = self.log_pipe
+        while pipe is not None:
+            try:
+                chunk = os.read(pipe.fd, 1 << 20)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not chunk:
+                self.daemon.unwatch_fd(pipe.fd)
+                return
+            self.logs.add(chunk)
+
+    def write_request(self, frame: dict) -> None:
+        self.outgoing += encode(frame)
+        self.on_pipe_writable()
+
+    def on_pipe_writable(self) -> None:
+        pipe = self.request_fd
+        while pipe is not None and self.outgoing:
+            try:
+                written = os.write(pipe.fd, self.outgoing)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                self.outgoing.clear()
+                break
+            del self.outgoing[:written]
+        if pipe is not None:
+            if self.outgoing:
+                self.daemon.watch_fd(pipe.fd, pipe, events=selectors.EVENT_WRITE)
+            else:
+                self.daemon.unwatch_fd(pipe.fd)
+
+    # --- metrics ------------------------------------------------------------------------------------------------
+
+    def begin_measure(self) -> None:
+        if self.runtime_pid:
+            try:
+                with open(f"/proc/{self.runtime_pid}/clear_refs", "w") as handle:
+                    handle.write("5")
+            except OSError:
+                pass
+        self.daemon.cgroups.reset_peak(self.name)
+
+    def memory_used_mb(self) -> int:
+        peak = self.daemon.cgroups.peak_bytes(self.name)
+        hwm = 0
+        if self.runtime_pid:
+            try:
+                with open(f"/proc/{self.runtime_pid}/status") as status:
+                    for line in status:
+                        if line.startswith("VmHWM:"):
+                            hwm = int(line.split()[1]) * 1024
+            except OSError:
+                pass
+        used = math.ceil(max(peak, hwm) / MIB)
+        if used:
+            self.last_memory_mb = used
+        return min(used or self.last_memory_mb, int(self.spec["memory_mb"]))
+
+    def set_frozen(self, frozen: bool) -> None:
+        if frozen == self.frozen or self.dead:
+            return
+        self.frozen = frozen
+        if self.daemon.cgroups.can_freeze():
+            self.daemon.cgroups.freeze(self.name, frozen)
+        elif self.channel is not None and not frozen:
+            self.channel.send(json.dumps({"op": "cont"}).encode())
+        elif self.channel is not None:
+            self.channel.send(json.dumps({"op": "stop"}).encode())
+
+    # --- operations ---------------------------------------------------------------------------------------------
+
+    def begin_create(self, reply) -> None:
+        self.operation = Operation("create", reply)
+        self.operation.timer = self.daemon.call_at(now() + self.spec["init_limit_s"] + 2.0, self.on_deadline)
+
+    def begin_invoke(self, request: dict, reply) -> None:
+        op = self.operation = Operation("invoke", reply, request)
+        timeout_s = self.spec["timeout_s"]
+        self.logs.take()
+        if self.request_fd is None:
+            op.phase = "init"
+            op.timer = self.daemon.call_at(now() + timeout_s + 1.0, self.on_deadline)
+            self.start_runtime(request["clock_start_s"], timeout_s)
+            return
+        op.suppressed = False
+        self.send_invoke()
+
+    def send_invoke(self) -> None:
+        op = self.operation
+        timeout_s = self.spec["timeout_s"]
+        op.phase = "invoke"
+        op.budget_s = max(timeout_s - op.init_ms / 1000, 0.0)
+        if op.timer:
+            op.timer.cancel()
+        self.set_frozen(False)
+        op.oom_before = self.daemon.cgroups.oom_kills(self.name)
+        self.begin_measure()
+        op.invoke_started = now()
+        op.timer = self.daemon.call_at(op.invoke_started + op.budget_s, self.on_deadline)
+        request = op.request
+        self.write_request(
+            outcomes.invoke_frame(request, request["clock_start_s"] + op.init_ms / 1000, op.budget_s, timeout_s)
+        )
+
+    def finish(self, result: dict, keep_runtime: bool = True) -> None:
+        op, self.operation = self.operation, None
+        if op.timer:
+            op.timer.cancel()
+        if not keep_runtime:
+            self.reset_runtime()
+        self.set_frozen(True)
+        self.last_used = now()
+        op.reply({"ok": True, "result": result})
+
+    def reset_runtime(self) -> None:
+        """Kill the runtime and everything it started; env-init and /tmp stay."""
+        if self.runtime_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.runtime_pid, signal.SIGKILL)
+        self.detach_runtime()
+        if self.channel is not None:
+            self.send_control({"op": "reset"})
+
+    def on_frame(self, frame: dict) -> None:
+        op = self.operation
+        kind = frame.get("type")
+        if op is None:
+            return self.on_violation("a frame arrived while no request was running")
+        self.drain_logs()
+        if op.phase == "init" and kind in ("ready", "init_error"):
+            return self.on_init_frame(op, frame)
+        if op.phase == "invoke" and kind == "result" and frame.get("request_id") == op.request["request_id"]:
+            measured = (now() - op.invoke_started) * 1000
+            memory = self.memory_used_mb()
+            oom = self.daemon.cgroups.oom_kills(self.name) > op.oom_before
+            if oom:
+                frame = dict(frame, outcome="oom")
+            result = outcomes.from_result_frame(
+                frame,
+                op.request["request_id"],
+                self.spec["timeout_s"],
+                op.init_ms,
+                memory,
+                self.spec["memory_mb"],
+                self.logs.take(),
+                op.suppressed,
+                measured_ms=measured,
+            )
+            return self.finish(result, keep_runtime=result["outcome"] not in ("timeout", "oom"))
+        return self.on_violation(f"unexpected {kind!r} frame")
+
+    def on_init_frame(self, op: Operation, frame: dict) -> None:
+        memory = self.memory_used_mb()
+        real_ms = (now() - op.started) * 1000
+        slept = outcomes.number(frame.get("slept_ms"))
+        if op.kind == "create":
+            logs = self.logs.take()
+            if frame["type"] == "ready":
+                return self.finish(outcomes.init_result(True, real_ms + slept, memory, logs))
+            status = "timeout" if frame.get("status") == "timeout" else "error"
+            elapsed = self.spec["init_limit_s"] * 1000 if status == "timeout" else real_ms + slept
+            error = outcomes.clean_error(frame.get("error"))
+            return self.finish(outcomes.init_result(False, elapsed, memory, logs, error, status), keep_runtime=False)
+        if frame["type"] == "ready":
+            op.init_ms = min(outcomes.number(frame.get("elapsed_ms")), self.spec["timeout_s"] * 1000)
+            return self.send_invoke()
+        result = outcomes.init_failure_in_invoke(
+            frame, op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take()
+        )
+        return self.finish(result, keep_runtime=False)
+
+    def on_runtime_exit(self, status: int) -> None:
+        op = self.operation
+        self.drain_logs()
+        memory = self.memory_used_mb()
+        if op is None:
+            self.detach_runtime()
+            return
+        if self.result_pipe is not None:  # a last frame may still be in the pipe
+            self.on_pipe(self.result_pipe)
+            if self.operation is not op:
+                return
+        oom = self.daemon.cgroups.oom_kills(self.name) > op.oom_before
+        if op.kind == "create":
+            error = outcomes.init_exit_error(status)
+            return self.finish(
+                outcomes.init_result(False, (now() - op.started) * 1000, memory, self.logs.take(), error, "error"),
+                keep_runtime=False,
+            )
+        request_id = op.request["request_id"]
+        elapsed = op.init_ms + ((now() - op.invoke_started) * 1000 if op.phase == "invoke" else 0.0)
+        result = outcomes.exited(
+            request_id,
+            status,
+            elapsed,
+            self.spec["timeout_s"],
+            memory,
+            self.spec["memory_mb"],
+            self.logs.take(),
+            op.suppressed,
+            oom=oom,
+        )
+        self.finish(result, keep_runtime=False)
+
+    def on_deadline(self) -> None:
+        op = self.operation
+        if op is None:
+            return
+        self.drain_logs()
+        memory = self.memory_used_mb()
+        if op.kind == "create":
+            limit = self.spec["init_limit_s"]
+            error = outcomes.init_timeout_error(limit)
+            return self.finish(
+                outcomes.init_result(False, limit * 1000, memory, self.logs.take(), error, "timeout"),
+                keep_runtime=False,
+            )
+        self.finish(
+            outcomes.timed_out(
+                op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take(), op.suppressed
+            ),
+            keep_runtime=False,
+        )
+
+    def on_violation(self, reason: str) -> None:
+        op = self.operation
+        self.drain_logs()
+        memory = self.memory_used_mb()
+        if op is None:
+            self.reset_runtime()
+            return
+        if op.kind == "create":
+            error = {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime broke the runtime protocol: {reason}"}
+            return self.finish(
+                outcomes.init_result(False, (now() - op.started) * 1000, memory, self.logs.take(), error, "error"),
+                keep_runtime=False,
+            )
+        elapsed = op.init_ms + (now() - op.invoke_started) * 1000 if op.invoke_started else 0.0
+        self.finish(
+            outcomes.violated(op.request["request_id"], reason, elapsed, memory, self.logs.take(), op.suppressed),
+            keep_runtime=False,
+        )
+
+    def on_env_gone(self, reason: str) -> None:
+        op, self.operation = self.operation, None
+        if op and op.timer:
+            op.timer.cancel()
+        self.daemon.teardown(self)
+        if op is not None:
+            op.reply({"ok": False, "error": f"environment {self.id} was lost: {reason}"})

@@ -1,0 +1,445 @@
+"""Kernel primitives for the daemon: namespaces, mounts, prctl, cgroups, seccomp, and the capability check.
+
+Python 3.11 has no ``os.unshare``, so the syscalls go through ctypes. Standard library only, except the
+optional ``pyseccomp`` binding (a ctypes wrapper of the system's libseccomp2).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import os
+import signal
+import time
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+CLONE_NEWTIME = 0x00000080
+ENV_NAMESPACES = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWPID
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+
+PR_SET_PDEATHSIG = 1
+PR_SET_NO_NEW_PRIVS = 38
+
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mount.argtypes = (ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong, ctypes.c_char_p)
+libc.umount2.argtypes = (ctypes.c_char_p, ctypes.c_int)
+libc.unshare.argtypes = (ctypes.c_int,)
+libc.prctl.argtypes = (ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong)
+libc.syscall.restype = ctypes.c_long
+libc.sethostname.argtypes = (ctypes.c_char_p, ctypes.c_size_t)
+SYS_PIVOT_ROOT = 155  # x86_64
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        number = ctypes.get_errno()
+        raise OSError(number, f"{what}: {os.strerror(number)}")
+
+
+def _b(value):
+    return value.encode() if isinstance(value, str) else value
+
+
+def unshare(flags: int) -> None:
+    _check(libc.unshare(flags), "unshare")
+
+
+def mount(source, target, fstype=None, flags: int = 0, data=None) -> None:
+    _check(libc.mount(_b(source), _b(target), _b(fstype), flags, _b(data)), f"mount {target}")
+
+
+def umount(target, flags: int = 0) -> None:
+    _check(libc.umount2(_b(target), flags), f"umount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    _check(libc.syscall(SYS_PIVOT_ROOT, _b(new_root), _b(put_old)), "pivot_root")
+
+
+def set_parent_death_signal(signum: int = signal.SIGKILL) -> None:
+    _check(libc.prctl(PR_SET_PDEATHSIG, signum, 0, 0, 0), "prctl(PDEATHSIG)")
+
+
+def set_no_new_privs() -> None:
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(NO_NEW_PRIVS)")
+
+
+def sethostname(name: str) -> None:
+    raw = name.encode()
+    _check(libc.sethostname(raw, len(raw)), "sethostname")
+
+
+# --- seccomp -----------------------------------------------------------------------------------------------------
+
+DENIED_SYSCALLS = (
+    "ptrace",
+    "process_vm_readv",
+    "process_vm_writev",
+    "mount",
+    "umount2",
+    "pivot_root",
+    "chroot",
+    "unshare",
+    "setns",
+    "keyctl",
+    "add_key",
+    "request_key",
+    "bpf",
+    "perf_event_open",
+    "userfaultfd",
+    "personality",
+    "kexec_load",
+    "kexec_file_load",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "swapon",
+    "swapoff",
+    "reboot",
+    "open_by_handle_at",
+    "name_to_handle_at",
+    "fanotify_init",
+    "acct",
+    "quotactl",
+    "syslog",
+    "iopl",
+    "ioperm",
+    "vhangup",
+    "settimeofday",
+    "clock_settime",
+    "clock_adjtime",
+    "adjtimex",
+    "sethostname",
+    "setdomainname",
+    "lookup_dcookie",
+    "fsopen",
+    "fsmount",
+    "fsconfig",
+    "fspick",
+    "move_mount",
+    "open_tree",
+    "mount_setattr",
+    "pidfd_getfd",
+    "kcmp",
+    "move_pages",
+    "migrate_pages",
+    "mbind",
+    "set_mempolicy",
+)
+NOT_IMPLEMENTED = ("io_uring_setup", "io_uring_enter", "io_uring_register", "clone3")
+ALLOWED_SOCKET_FAMILIES = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
+NAMESPACE_FLAGS = (
+    CLONE_NEWNS,
+    CLONE_NEWCGROUP,
+    CLONE_NEWUTS,
+    CLONE_NEWIPC,
+    CLONE_NEWUSER,
+    CLONE_NEWPID,
+    CLONE_NEWNET,
+    CLONE_NEWTIME,
+)
+TIOCSTI = 0x5412
+
+
+def build_seccomp_filter():
+    """A deny-list filter (default allow) like isolate's and Docker's; None when pyseccomp is unavailable."""
+    try:
+        import pyseccomp as sc
+    except (ImportError, RuntimeError):
+        return None
+    ruleset = sc.SyscallFilter(sc.ALLOW)
+    for name in DENIED_SYSCALLS:
+        with contextlib.suppress(OSError, ValueError):  # a syscall this kernel or libseccomp does not know
+            ruleset.add_rule(sc.ERRNO(errno.EPERM), name)
+    for name in NOT_IMPLEMENTED:
+        with contextlib.suppress(OSError, ValueError):
+            ruleset.add_rule(sc.ERRNO(errno.ENOSYS), name)
+    # socket(): only local, IPv4 and IPv6 families (no vsock, netlink, packet, ...).
+    ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.GT, 10))
+    for family in range(3, 10):
+        ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.EQ, family))
+    ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.EQ, 0))
+    # clone() that would create a namespace; one rule per flag (flag & mask == flag).
+    for flag in NAMESPACE_FLAGS:
+        ruleset.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
+    ruleset.add_rule(sc.ERRNO(errno.EPERM), "ioctl", sc.Arg(1, sc.MASKED_EQ, 0xFFFFFFFF, TIOCSTI))
+    return ruleset
+
+
+# --- cgroups -----------------------------------------------------------------------------------------------------
+
+CGROUP_ROOT = "/sys/fs/cgroup"
+
+
+def _own_cgroups() -> dict[str, str]:
+    """Controller name -> our path in that hierarchy, from /proc/self/cgroup ("" key for v2)."""
+    found = {}
+    with open("/proc/self/cgroup") as handle:
+        for line in handle:
+            _, controllers, path = line.rstrip("\n").split(":", 2)
+            for controller in controllers.split(",") if controllers else [""]:
+                found[controller] = path
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _writable_dir(path: str) -> bool:
+    return os.path.isdir(path) and os.access(path, os.W_OK)
+
+
+class Cgroups:
+    """Per-environment cgroups: memory and pids limits, the freezer, OOM counts. Detects v2, then v1."""
+
+    def __init__(self, tag: str) -> None:
+        self.tag = tag
+        self.version = None
+        self.bases: dict[str, str] = {}
+        if os.geteuid() != 0:
+            return
+        try:
+            own = _own_cgroups()
+        except OSError:
+            return
+        unified = os.path.join(CGROUP_ROOT, "unified") if os.path.isdir(f"{CGROUP_ROOT}/unified") else CGROUP_ROOT
+        v2_base = os.path.join(unified, own.get("", "/").lstrip("/"))
+        try:
+            with open(os.path.join(v2_base, "cgroup.controllers")) as handle:
+                v2_controllers = set(handle.read().split())
+        except OSError:
+            v2_controllers = set()
+        if {"memory", "pids"} <= v2_controllers and _writable_dir(v2_base):
+            self.version = 2
+            self.bases["unified"] = os.path.join(v2_base, tag)
+        else:
+            for controller in ("memory", "pids", "freezer"):
+                root = os.path.join(CGROUP_ROOT, controller)
+                if controller in own and _writable_dir(root):
+                    self.bases[controller] = os.path.join(root, own[controller].lstrip("/"), tag)
+            if {"memory", "pids"} <= set(self.bases):
+                self.version = 1
+            else:
+                self.bases = {}
+        self.reap_stale()
+        for base in self.bases.values():
+            os.makedirs(base, exist_ok=True)
+        if self.version == 2:
+            self._write(self.bases["unified"], "cgroup.subtree_control", "+memory +pids")
+
+    def reap_stale(self) -> int:
+        """Clean up after daemons that died without tearing down (a frozen process cannot even die of SIGKILL):
+        thaw, kill every process left in their environments' cgroups, and remove the cgroups. Returns how many
+        processes were killed."""
+        prefix = self.tag.rsplit("-", 1)[0] + "-"
+        stale = set()
+        for base in self.bases.values():
+            parent = os.path.dirname(base)
+            with contextlib.suppress(OSError):
+                for name in os.listdir(parent):
+                    owner = name[len(prefix) :]
+                    if name.startswith(prefix) and owner.isdigit() and not _alive(int(owner)):
+                        stale.add(name)
+        killed = 0
+        for name in stale:
+            directories = [os.path.join(os.path.dirname(base), name) for base in self.bases.values()]
+            environments = set()
+            for directory in directories:
+                with contextlib.suppress(OSError):
+                    environments.update(e for e in os.listdir(directory) if os.path.isdir(os.path.join(directory, e)))
+            for environment in environments:
+                paths = [os.path.join(d, environment) for d in directories]
+                for path in paths:
+                    self._write(path, "freezer.state", "THAWED")
+                    self._write(path, "cgroup.freeze", "0")
+                for _ in range(100):
+                    pids = {int(p) for path in paths for p in self._read(path, "cgroup.procs").split()}
+                    if not pids:
+                        break
+                    for pid in pids:
+                        with contextlib.suppress(OSError):
+                            os.kill(pid, signal.SIGKILL)
+                            killed += 1
+                    time.sleep(0.01)
+                for path in paths:
+                    with contextlib.suppress(OSError):
+                        os.rmdir(path)
+            for directory in directories:
+                with contextlib.suppress(OSError):
+                    os.rmdir(directory)
+        return killed
+
+    @property
+    def available(self) -> bool:
+        return self.version is not None
+
+    @staticmethod
+    def _write(directory: str, name: str, value: str) -> bool:
+        try:
+            with open(os.path.join(directory, name), "w") as handle:
+                handle.write(value)
+            return True
+        except OSError:
+            return False
+
+    @staticmethod
+    def _read(directory: str, name: str) -> str:
+        try:
+            with open(os.path.join(directory, name)) as handle:
+                return handle.read()
+        except OSError:
+            return ""
+
+    def paths(self, name: str) -> dict[str, str]:
+        return {controller: os.path.join(base, name) for controller, base in self.bases.items()}
+
+    def create(self, name: str, memory_bytes: int, max_pids: int) -> None:
+        for controller, path in self.paths(name).items():
+            os.makedirs(path, exist_ok=True)
+            if controller == "memory":
+                self._write(path, "memory.limit_in_bytes", str(memory_bytes))
+                self._write(path, "memory.memsw.limit_in_bytes", str(memory_bytes))
+            elif controller == "pids":
+                self._write(path, "pids.max", str(max_pids))
+            elif controller == "unified":
+                self._write(path, "memory.max", str(memory_bytes))
+                self._write(path, "memory.swap.max", "0")
+                self._write(path, "pids.max", str(max_pids))
+
+    def add(self, name: str, pid: int) -> None:
+        for path in self.paths(name).values():
+            if not self._write(path, "cgroup.procs", str(pid)):
+                raise OSError(f"could not move process {pid} into {path}")
+
+    def can_freeze(self) -> bool:
+        return "freezer" in self.bases or self.version == 2
+
+    def freeze(self, name: str, frozen: bool) -> None:
+        paths = self.paths(name)
+        if "freezer" in paths:
+            self._write(paths["freezer"], "freezer.state", "FROZEN" if frozen else "THAWED")
+        elif "unified" in paths:
+            self._write(paths["unified"], "cgroup.freeze", "1" if frozen else "0")
+
+    def oom_kills(self, name: str) -> int:
+        paths = self.paths(name)
+        if "memory" in paths:
+            text = self._read(paths["memory"], "memory.oom_control")
+        elif "unified" in paths:
+            text = self._read(paths["unified"], "memory.events")
+        else:
+            return 0
+        for line in text.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "oom_kill":
+                return int(value)
+        return 0
+
+    def reset_peak(self, name: str) -> None:
+        paths = self.paths(name)
+        if "memory" in paths:
+            self._write(paths["memory"], "memory.max_usage_in_bytes", "0")
+        elif "unified" in paths:
+            self._write(paths["unified"], "memory.peak", "0")
+
+    def peak_bytes(self, name: str) -> int:
+        paths = self.paths(name)
+        if "memory" in paths:
+            text = self._read(paths["memory"], "memory.max_usage_in_bytes")
+        elif "unified" in paths:
+            text = self._read(paths["unified"], "memory.peak")
+        else:
+            return 0
+        return int(text) if text.strip().isdigit() else 0
+
+    def usage_bytes(self, name: str) -> int:
+        paths = self.paths(name)
+        text = self._read(paths["memory"], "memory.usage_in_bytes") if "memory" in paths else ""
+        if "unified" in paths:
+            text = self._read(paths["unified"], "memory.current")
+        return int(text) if text.strip().isdigit() else 0
+
+    def remove(self, name: str) -> bool:
+        done = True
+        for path in self.paths(name).values():
+            try:
+                os.rmdir(path)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                done = False
+        return done
+
+    def close(self) -> None:
+        for base in self.bases.values():
+            with contextlib.suppress(OSError):
+                os.rmdir(base)
+
+
+# --- what this machine allows --------------------------------------------------------------------------------------
+
+
+def probe_namespaces() -> str | None:
+    """Try the environment's namespaces in a throw-away child; None when it works, else the reason."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            unshare(ENV_NAMESPACES)
+            os.write(write, b"ok")
+        except OSError as error:
+            os.write(write, str(error).encode()[:200])
+        os._exit(0)
+    os.close(write)
+    answer = os.read(read, 256).decode()
+    os.close(read)
+    os.waitpid(pid, 0)
+    return None if answer == "ok" else answer
+
+
+def check() -> dict:
+    """Pick the strongest isolation mode this machine allows and say why."""
+    report = {"root": os.geteuid() == 0, "namespaces": None, "cgroups": None, "seccomp": False, "mode": None}
+    if not report["root"]:
+        report["mode"] = "none"
+        report["reason"] = (
+            "the sandbox daemon must run as root to create namespaces, per-environment uids and "
+            "cgroups; handlers will not run (set EXAMPREP_UNSAFE_LOCAL_SANDBOX=1 on a "
+            "single-user laptop to run them unisolated)"
+        )
+        return report
+    problem = probe_namespaces()
+    report["namespaces"] = problem or "mount, pid, net, ipc, uts"
+    report["seccomp"] = build_seccomp_filter() is not None
+    groups = Cgroups(f"examprep-check-{os.getpid()}")
+    report["cgroups"] = f"v{groups.version} ({', '.join(sorted(groups.bases))})" if groups.available else "none"
+    groups.close()
+    if problem:
+        report["mode"] = "none"
+        report["reason"] = f"the kernel refused new namespaces ({problem}); handlers will not run"
+    elif groups.version == 2:
+        report["mode"] = "root-cgroup-v2"
+    elif groups.version == 1:
+        report["mode"] = "root-cgroup-v1"
+    else:
+        report["mode"] = "root-rlimits"
+        report["warning"] = "no usable memory/pids cgroup: memory is capped per process only"
+    return report

@@ -1,0 +1,88 @@
+"""``sandbox.grading``: declarative checks over a trace and a world."""
+
+from __future__ import annotations
+
+from sandbox.grading import Check, grade, grade_one, problems
+
+TRACE = {
+    "responses": [{"function": "api", "status_code": 200}, {"function": "api", "status_code": 429}],
+    "attempts": [
+        {"function": "api", "outcome": "success", "cold_start": True, "logs": ["START", "hello world", "END"]},
+        {"function": "api", "outcome": "throttled", "cold_start": False, "logs": []},
+    ],
+    "connections": [{"host": "api.partner.example", "outcome": "timeout"}],
+    "queues": {"orders-dlq": [{"body": '{"id": 2}'}], "jobs": []},
+    "deliveries": [],
+    "dropped": [],
+}
+
+
+def test_count_with_where_matches_equal_fields():
+    check = grade_one(
+        {"name": "throttled", "count": "responses", "where": {"status_code": 429}, "equals": 1}, TRACE, {}
+    )
+
+    assert check == Check("throttled", True, "responses with status_code 429: 1 (wanted exactly 1).")
+
+
+def test_count_where_list_means_any_of():
+    check = grade_one({"count": "attempts", "where": {"outcome": ["success", "error"]}, "at_least": 2}, TRACE, {})
+
+    assert check.passed is False
+    assert ": 1 (wanted at least 2)" in check.detail
+
+
+def test_count_where_contains_searches_log_lines():
+    spec = {"count": "attempts", "where": {"logs__contains": "hello"}, "equals": 1}
+
+    assert grade_one(spec, TRACE, {}).passed is True
+
+
+def test_count_queue_messages():
+    assert grade_one({"count": "queue:orders-dlq", "at_least": 1}, TRACE, {}).passed is True
+    assert grade_one({"count": "queue:jobs", "at_least": 1}, TRACE, {}).passed is False
+
+
+def test_count_of_a_missing_queue_fails_and_says_so():
+    check = grade_one({"count": "queue:nowhere", "at_least": 0}, TRACE, {})
+
+    assert check.passed is False
+    assert "no queue:nowhere" in check.detail
+
+
+def test_value_reads_the_world_with_defaults_filled_in():
+    challenge = {
+        "checks": [
+            {"value": "functions.api.timeout_s", "at_most": 60},
+            {"value": "functions.api.reserved_concurrency", "is_set": True},
+        ]
+    }
+    world = {"functions": {"api": {"code": "def lambda_handler(e, c):\n    return 1\n"}}}
+
+    timeout, reserved = grade(challenge, TRACE, world=world)
+
+    assert (timeout.passed, timeout.detail) == (True, "functions.api.timeout_s: 3 (wanted at most 60).")
+    assert reserved.passed is False
+
+
+def test_value_includes_and_excludes_list_members():
+    world = {"functions": {"fn": {"code": "x", "vpc": {"subnets": ["private-a"], "security_groups": ["sg"]}}}}
+    includes = {"value": "functions.fn.vpc.subnets", "includes": "private-a"}
+    excludes = {"value": "functions.fn.vpc.subnets", "excludes": "private-a"}
+
+    results = grade({"checks": [includes, excludes]}, TRACE, world=world)
+
+    assert [check.passed for check in results] == [True, False]
+
+
+def test_problems_reports_a_check_without_comparator_or_source():
+    assert problems({"count": "attempts", "at_least": 1}) == []
+    assert problems({"count": "attempts"}) == [
+        "a check needs exactly one of equals, at_least, at_most, includes, excludes, is_set"
+    ]
+    assert "cannot count 'widgets'" in problems({"count": "widgets", "equals": 0})[0]
+    assert problems({"equals": 0})[0] == "a check needs exactly one of 'count' or 'value'"
+
+
+def test_check_as_dict_is_json_ready():
+    assert Check("a", True, "b").as_dict() == {"name": "a", "passed": True, "detail": "b"}

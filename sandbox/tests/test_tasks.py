@@ -1,0 +1,173 @@
+"""``sandbox.advance_workspace`` on a real worker and a real Redis: runs, state between runs, grading."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+
+from sandbox import running
+from sandbox.challenges import find_challenge, patched
+from sandbox.models import ChallengeAttempt, Run, Workspace
+from sandbox.tasks import advance_workspace
+from sandbox.tests.support import ECHO_CODE, finished, make_workspace, wait_for
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+
+FAILING_CODE = "def lambda_handler(event, context):\n    raise ValueError('order total is negative')\n"
+
+
+def invoke_step(n: int = 1, **fields) -> dict:
+    return {"invoke": {"function": "echo", "payload": {"n": n}, **fields}}
+
+
+def run(workspace: Workspace, kind: str, steps: list, **options) -> Run:
+    return finished(running.start_run(workspace, kind, steps, **options))
+
+
+def test_invoke_run_records_response_and_attempt(celery_worker):
+    workspace = make_workspace()
+
+    done = run(workspace, "invoke", [invoke_step(5)])
+
+    assert done.status == Run.DONE
+    assert done.trace["responses"][0]["status_code"] == 200
+    assert done.trace["responses"][0]["payload"] == {"n": 5}
+    assert done.trace["attempts"][0]["cold_start"] is True
+    assert done.deliveries == 1
+    assert Workspace.objects.get(pk=workspace.pk).state is not None
+
+
+def test_second_invoke_reuses_the_warm_environment(celery_worker):
+    workspace = make_workspace()
+
+    first = run(workspace, "invoke", [invoke_step(1)])
+    second = run(workspace, "invoke", [invoke_step(2)])
+
+    [cold], [warm] = first.trace["attempts"], second.trace["attempts"]
+    assert (cold["cold_start"], warm["cold_start"]) == (True, False)
+    assert cold["environment_id"] == warm["environment_id"]
+    assert warm["start_s"] == 0.0
+    assert second.trace["clock_s"] > 0
+
+
+def test_handler_error_is_a_result_not_a_failed_run(celery_worker):
+    workspace = make_workspace(world={"functions": {"echo": {"code": FAILING_CODE}}})
+
+    done = run(workspace, "invoke", [invoke_step()])
+
+    assert done.status == Run.DONE
+    assert done.error == ""
+    assert done.trace["responses"][0]["function_error"] == "Unhandled"
+    assert done.trace["attempts"][0]["error_type"] == "ValueError"
+
+
+def test_async_failure_is_retried_twice_within_one_run(celery_worker):
+    workspace = make_workspace(world={"functions": {"echo": {"code": FAILING_CODE}}})
+
+    done = run(workspace, "invoke", [invoke_step(type="Event")])
+
+    assert done.trace["responses"][0]["status_code"] == 202
+    assert [a["attempt"] for a in done.trace["attempts"]] == [1, 2, 3]
+    assert done.trace["attempts"][-1]["start_s"] > 60
+
+
+def test_duplicate_messages_apply_a_run_once(celery_worker):
+    workspace = make_workspace()
+    accepted = running.start_run(workspace, "invoke", [invoke_step()])
+    for _ in range(3):
+        advance_workspace.apply_async(args=[str(accepted.pk)])
+
+    done = finished(accepted)
+    wait_for(lambda: not Run.objects.filter(status=Run.RUNNING).exists(), 30, "the duplicates to be dropped")
+
+    state = Workspace.objects.get(pk=workspace.pk).state
+    assert done.deliveries == 1
+    assert state["trace"]["metrics"]["echo"]["invocations"] == 1
+
+
+def test_runs_apply_in_the_order_they_were_started(celery_worker):
+    workspace = make_workspace(world={"functions": {"echo": {"code": ECHO_CODE}}, "queues": {"jobs": {}}})
+    with transaction.atomic():  # the worker starts on the first only after all three are accepted
+        accepted = [
+            running.start_run(workspace, "send", [{"send": {"queue": "jobs", "messages": [body]}}])
+            for body in ("first", "second", "third")
+        ]
+
+    last = [finished(one) for one in accepted][-1]
+
+    assert [m["body"] for m in last.trace["queues"]["jobs"]] == ["first", "second", "third"]
+
+
+def test_purge_empties_a_queue(celery_worker):
+    workspace = make_workspace(world={"functions": {"echo": {"code": ECHO_CODE}}, "queues": {"jobs": {}}})
+    run(workspace, "send", [{"send": {"queue": "jobs", "messages": ["a", "b"]}}])
+
+    purged = run(workspace, "purge", [{"purge": {"queue": "jobs"}}])
+
+    assert purged.trace["queues"]["jobs"] == []
+
+
+def test_configure_run_changes_the_world_and_makes_new_environments(celery_worker):
+    workspace = make_workspace()
+    run(workspace, "invoke", [invoke_step(1)])
+
+    run(workspace, "configure", [{"update_function": {"function": "echo", "memory_mb": 256}}])
+    after = run(workspace, "invoke", [invoke_step(2)])
+
+    assert Workspace.objects.get(pk=workspace.pk).world["functions"]["echo"]["memory_mb"] == 256
+    assert after.trace["attempts"][0]["cold_start"] is True
+    assert "Memory Size: 256 MB" in after.trace["attempts"][0]["logs"][-1]
+
+
+def test_edited_code_runs_in_a_new_environment(celery_worker):
+    workspace = make_workspace()
+    first = run(workspace, "invoke", [invoke_step(1)])
+    new_code = "def lambda_handler(event, context):\n    return {'version': 2}\n"
+    running.update_world(workspace, {"functions": {"echo": {"code": new_code}}})
+
+    second = run(workspace, "invoke", [invoke_step(2)])
+
+    assert second.trace["responses"][0]["payload"] == {"version": 2}
+    assert second.trace["attempts"][0]["cold_start"] is True
+    assert second.trace["attempts"][0]["environment_id"] != first.trace["attempts"][0]["environment_id"]
+    assert second.trace["fresh"] is False
+
+
+def test_new_network_starts_a_fresh_emulator_state(celery_worker):
+    challenge = find_challenge("vpc-internet-via-nat")
+    workspace = make_workspace(world=challenge.world)
+    before = run(workspace, "invoke", [{"invoke": {"function": "fetcher"}}])
+    running.update_world(workspace, patched(challenge.world, challenge.solution))
+
+    after = run(workspace, "invoke", [{"invoke": {"function": "fetcher"}}])
+
+    assert before.trace["connections"][0]["outcome"] == "timeout"
+    assert after.trace["connections"][0]["outcome"] == "connected"
+    assert after.trace["fresh"] is True
+
+
+def test_challenge_run_is_graded_and_recorded(celery_worker):
+    challenge = find_challenge("charge-once")
+    workspace = make_workspace(world=challenge.world, challenge=challenge.slug)
+
+    unsolved = run(workspace, "challenge", challenge.steps, challenge=challenge.slug)
+    running.update_world(workspace, patched(challenge.world, challenge.solution))
+    solved = run(workspace, "challenge", challenge.steps, challenge=challenge.slug)
+
+    first, second = (ChallengeAttempt.objects.get(run=one) for one in (unsolved, solved))
+    assert first.passed is False
+    assert [check["passed"] for check in first.checks] == [False, False]
+    assert second.passed is True
+    assert solved.trace["fresh"] is True
+
+
+def test_run_status_reports_the_finished_trace(celery_worker):
+    workspace = make_workspace()
+    accepted = running.start_run(workspace, "invoke", [invoke_step(3)])
+
+    finished(accepted)
+    status = running.run_status(accepted)
+
+    assert status.finished is True
+    assert status.message == "Done."
+    assert status.trace["responses"][0]["payload"] == {"n": 3}
