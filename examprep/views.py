@@ -3,10 +3,13 @@ from django.contrib.auth.forms import UserCreationForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from lessons.models import Lesson, LessonProgress
+from quizzes import review
+from quizzes.models import ReviewCard
 
 
 @require_GET
@@ -23,6 +26,7 @@ def home(request):
             percent=round(100 * len(studied_ids) / len(lessons)) if lessons else 0,
             recent=recent.lesson if recent else None,
             upcoming=upcoming,
+            due=ReviewCard.objects.filter(user=request.user, due__lt=review.end_of_day(timezone.now())).count(),
         )
     return render(request, "examprep/home.html", context)
 

@@ -102,8 +102,10 @@ class Stack:
         self.directory = directory
         self.redis = PrivateRedis(directory)
         self.db_path = directory / "db.sqlite3"
+        # Its own SQLite file even when the suite runs on PostgreSQL: row() reads that file directly.
+        inherited = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
         self.env = {
-            **os.environ,
+            **inherited,
             "DB_PATH": str(self.db_path),
             "REDIS_URL": self.redis.url,
             "DJANGO_SETTINGS_MODULE": "examprep.settings",
