@@ -99,6 +99,8 @@ LOGOUT_REDIRECT_URL = "home"
 # Sessions outlive the longest timed test (130 min × 2 with extra time), WCAG 2.2.1.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False
+# Sessions are read from the per-process cache and written through to the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
