@@ -34,10 +34,12 @@ from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, deco
 from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
+# The shim is imported before localsetup may bind a private directory over /tmp (which would hide a
+# project that lives under /tmp).
 BOOT = (
     "import sys; sys.path.insert(0, {root!r}); "
-    "from sandbox.runtime import localsetup; localsetup.apply(sys.argv[3], int(sys.argv[4]), int(sys.argv[5])); "
-    "from sandbox.runtime.shim import main; main()"
+    "from sandbox.runtime import localsetup; from sandbox.runtime.shim import main; "
+    "localsetup.apply(sys.argv[3], int(sys.argv[4]), int(sys.argv[5])); main()"
 )
 
 

@@ -59,7 +59,8 @@ def vm_size_bytes() -> int:
 
 
 def apply(tmp_dir: str, memory_mb: int, ephemeral_mb: int) -> bool:
-    # A directory under /tmp would disappear under its own bind mount: fall back to TMPDIR only.
+    # A directory under /tmp would disappear under its own bind mount: fall back to TMPDIR only. (The caller
+    # imports the shim before this runs, so a project kept under /tmp is no longer needed once /tmp is bound.)
     private = not tmp_dir.startswith("/tmp/") and private_tmp(tmp_dir)
     # Address space: what the interpreter maps now, plus the function's memory, plus room for the shim's imports.
     address_space = vm_size_bytes() + (memory_mb + 64) * 1024 * 1024
