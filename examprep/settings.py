@@ -4,6 +4,8 @@ Zero variables work (SQLite in the project folder, DEBUG on, Redis on 127.0.0.1:
 See README.md for the full list.
 """
 
+import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -76,8 +78,13 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": env_str("DB_PATH", str(BASE_DIR / "db.sqlite3")),
-            # A file, not memory, so test threads (live server, Celery worker) share it without table locks.
-            "TEST": {"NAME": env_str("TEST_DB_PATH", str(BASE_DIR / "test-db.sqlite3"))},
+            # A file, not memory, so test threads (live server, Celery worker) share it without table locks;
+            # one per test process, so two test runs in one checkout do not drop each other's tables.
+            "TEST": {
+                "NAME": env_str(
+                    "TEST_DB_PATH", str(Path(tempfile.gettempdir()) / f"examprep-test-{os.getpid()}.sqlite3")
+                )
+            },
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,

@@ -3,7 +3,13 @@
 The lock's value names its holder (``host:pid:token``) so that a worker on the same host can tell
 that the holder died (SIGKILL) and break the lock at once instead of waiting for it to expire.
 ``server_id()`` is Redis's ``run_id``, which changes on every restart: a run queued on an older
-server may have lost its message, so the sweeper sends it again.
+server may have lost its message, so the sweeper sends it again. It is read at most once a second
+per process (``SERVER_ID_TTL_S``): a value up to a second old can only name an *older* server, and a
+run noted with an older server is sent once more by the sweeper, which the claim makes harmless.
+
+``announce_finished(run_id)`` / ``wait_finished(run_id, timeout_s)`` let a reader sleep until a run's
+row is finished instead of polling it. They are hints: the row stays the source of truth, and a lost
+hint costs only the reader's timeout.
 """
 
 from __future__ import annotations
@@ -12,12 +18,16 @@ import contextlib
 import os
 import socket
 import threading
+import time
 import uuid
 
 import redis
 from django.conf import settings
 
 LOCK_PREFIX = "examprep:sandbox:workspace:"
+FINISHED_PREFIX = "examprep:sandbox:finished:"
+FINISHED_TTL_S = 60
+SERVER_ID_TTL_S = 1.0
 HOST = socket.gethostname()
 
 _clients: dict[str, redis.Redis] = {}
@@ -35,12 +45,48 @@ def client() -> redis.Redis:
         return _clients[url]
 
 
+_server_ids: dict[str, tuple[float, str]] = {}  # Redis URL -> (monotonic time read, run_id)
+
+
 def server_id() -> str:
-    """The Redis server's run_id ("" when Redis does not answer)."""
+    """The Redis server's run_id ("" when Redis does not answer); read at most once a second."""
+    url = settings.REDIS_URL
+    cached = _server_ids.get(url)
+    if cached is not None and time.monotonic() - cached[0] < SERVER_ID_TTL_S:
+        return cached[1]
     try:
-        return str(client().info("server").get("run_id", ""))
+        value = str(client().info("server").get("run_id", ""))
     except redis.RedisError:
+        _server_ids.pop(url, None)
         return ""
+    _server_ids[url] = (time.monotonic(), value)
+    return value
+
+
+def forget_server_id() -> None:
+    """Read the run_id afresh next time (after a connection error, or in tests that restart Redis)."""
+    _server_ids.clear()
+
+
+def announce_finished(run_id) -> None:
+    """Wake a reader waiting for this run (a hint; the row is the truth)."""
+    name = f"{FINISHED_PREFIX}{run_id}"
+    try:
+        pipe = client().pipeline(transaction=False)
+        pipe.rpush(name, 1)
+        pipe.expire(name, FINISHED_TTL_S)
+        pipe.execute()
+    except redis.RedisError:
+        pass
+
+
+def wait_finished(run_id, timeout_s: float) -> bool:
+    """Sleep until the run is announced finished or ``timeout_s`` passes; True when announced."""
+    try:
+        return client().blpop([f"{FINISHED_PREFIX}{run_id}"], timeout=timeout_s) is not None
+    except redis.RedisError:
+        time.sleep(min(timeout_s, 0.05))
+        return False
 
 
 def key(workspace_id) -> str:
@@ -79,6 +125,9 @@ class WorkspaceLock:
         self.lock = client().lock(self.name, timeout=timeout_s, sleep=0.02, thread_local=False)
 
     def acquire(self, wait_s: float) -> bool:
+        # One round trip when the lock is free; only a taken lock is checked for a dead holder.
+        if self.lock.acquire(blocking=False, token=self.token):
+            return True
         self.break_if_holder_dead()
         return bool(self.lock.acquire(blocking=True, blocking_timeout=wait_s, token=self.token))
 

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from sandbox import limits, locks
@@ -156,9 +156,7 @@ def start_run(workspace: Workspace, kind: str, steps: list, *, challenge: str = 
     settings_limits = limits.current()
     message = limits.steps_problem(steps, settings_limits) or limits.world_problem(workspace.world, settings_limits)
     if not message:
-        since = timezone.now() - timedelta(seconds=60)
-        recent = Run.objects.filter(workspace__owner_id=workspace.owner_id, created_at__gte=since).count()
-        queued = workspace.runs.filter(status__in=(Run.PENDING, Run.RUNNING)).count()
+        recent, queued = _run_counts(workspace)
         message = limits.rate_problem(recent, queued, settings_limits)
     if message:
         raise SandboxLimitError(message)
@@ -171,6 +169,32 @@ def start_run(workspace: Workspace, kind: str, steps: list, *, challenge: str = 
             ChallengeAttempt.objects.create(user_id=workspace.owner_id, challenge=challenge, run=run)
         transaction.on_commit(lambda: send(run.pk))
     return run
+
+
+def _run_counts(workspace: Workspace) -> tuple[int, int]:
+    """(runs the owner started in the last 60 s, unfinished runs of this workspace), in one statement.
+
+    Plain SQL: it is on every run's path, and the ORM spent longer building two COUNT queries than the
+    database spent answering them. Both counts use the (owner) and (workspace, created_at) indexes.
+    """
+    since = timezone.now() - timedelta(seconds=60)
+    runs, workspaces = Run._meta.db_table, Workspace._meta.db_table
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {runs} r INNER JOIN {workspaces} w ON r.workspace_id = w.id"
+        f" WHERE w.owner_id = %s AND r.created_at >= %s),"
+        f" (SELECT COUNT(*) FROM {runs} WHERE workspace_id = %s AND status IN (%s, %s))"
+    )
+    params = [
+        workspace.owner_id,
+        Run._meta.get_field("created_at").get_db_prep_value(since, connection),
+        Workspace._meta.pk.get_db_prep_value(workspace.pk, connection),
+        Run.PENDING,
+        Run.RUNNING,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        recent, queued = cursor.fetchone()
+    return int(recent), int(queued)
 
 
 def enqueue(run_id, countdown: float | None = None) -> bool:
@@ -301,9 +325,10 @@ def reset_executor() -> None:
 class ScopedExecutor:
     """One workspace's view of the shared executor: environment ids are prefixed so workspaces never meet."""
 
-    def __init__(self, inner, prefix: str):
+    def __init__(self, inner, prefix: str, trust_recent: bool = False):
         self.inner = inner
         self.prefix = prefix
+        self.trust_recent = trust_recent  # skip asking the daemon about environments this process just used
 
     def _id(self, environment_id: str) -> str:
         return f"{self.prefix}{environment_id}"
@@ -325,6 +350,8 @@ class ScopedExecutor:
     def alive(self, environment_id) -> bool:
         """Whether the executor still has this environment (a restarted daemon has none)."""
         inner_id = self._id(environment_id)
+        if self.trust_recent and getattr(self.inner, "recently_used", None) and self.inner.recently_used(inner_id):
+            return True  # used moments ago over a connection the daemon has not closed: no round trip
         if hasattr(self.inner, "describe"):  # the daemon: ask it
             try:
                 self.inner.describe(inner_id)
@@ -338,8 +365,9 @@ class ScopedExecutor:
         """The inner executor is shared by the process; it stays open."""
 
 
-def workspace_executor(workspace_id) -> ScopedExecutor:
-    return ScopedExecutor(process_executor(), f"w{getattr(workspace_id, 'hex', workspace_id)}-")
+def workspace_executor(workspace_id, trust_recent: bool = False) -> ScopedExecutor:
+    """``trust_recent`` only when this process saved the workspace's state last (see tasks.process)."""
+    return ScopedExecutor(process_executor(), f"w{getattr(workspace_id, 'hex', workspace_id)}-", trust_recent)
 
 
 # --- advancing a workspace (the emulator calls) ---------------------------------------------------------------
@@ -352,16 +380,29 @@ class Advanced:
     world: dict  # the world with the run's configuration changes applied
 
 
-def advance(world: dict, state: dict | None, kind: str, steps: list, executor, idle_s: float = 0.0) -> Advanced:
+def advance(
+    world: dict,
+    state: dict | None,
+    kind: str,
+    steps: list,
+    executor,
+    idle_s: float = 0.0,
+    *,
+    owned: bool = False,
+) -> Advanced:
     """Apply one run's steps to a workspace's emulator state; returns the new state and this run's trace.
 
-    ``state`` is the state the previous run saved (None for a new workspace); it is not changed.
+    ``state`` is the state the previous run saved (None for a new workspace); it is not changed
+    unless ``owned`` is true: a caller that has just loaded ``world`` and ``state`` from the database
+    and uses them for nothing else passes ``owned=True`` to spare the deep copies.
     ``idle_s`` is the real time since that run: it passes on the emulated clock too (idle environments
     are reclaimed after 15 minutes). Environments the executor no longer has (daemon or worker
     restarted) are dropped: the next invocation is a cold start, as when Lambda recycles one.
     """
-    world = copy.deepcopy(world)
-    state = copy.deepcopy(state) if state else None
+    if not owned:
+        world = copy.deepcopy(world)
+        state = copy.deepcopy(state) if state else None
+    state = state or None
     recycled: list[str] = []
     internal: list[dict] = []
     fresh = state is None or kind in FRESH_KINDS

@@ -20,6 +20,7 @@ DEFAULT_ACCOUNT = {
     "max_attempts": 20000,  # safety net: stop a runaway scenario
     "vpc_eni_delay_s": 0,  # Pending state after creation for VPC functions
     "scaling_limit": 1000,  # new environments per function per 10 s (a test override, like concurrency_limit)
+    "inactive_after_s": 1_209_600,  # a VPC function idle for 14 days becomes Inactive
 }
 
 DEFAULT_ASYNC = {
@@ -49,6 +50,8 @@ DEFAULT_FUNCTION = {
     "aliases": {},
 }
 
+DEFAULT_API = {"function": None, "integration_timeout_ms": 29000, "stage": "prod"}
+
 # Fields whose change makes new execution environments (code or configuration).
 SPEC_FIELDS = (
     "code",
@@ -61,6 +64,10 @@ SPEC_FIELDS = (
     "vpc",
     "runtime",
 )
+
+# What PublishVersion freezes: code and the per-version settings. The DLQ, reserved
+# concurrency and VPC settings stay per function (lambda-semantics.md section 9).
+VERSIONED_FIELDS = tuple(field for field in SPEC_FIELDS if field != "vpc")
 
 DEFAULT_QUEUE = {
     "visibility_timeout_s": 30,
@@ -107,10 +114,16 @@ def function_config(given: dict | None) -> dict:
     fn["async"] = _merged(DEFAULT_ASYNC, (given or {}).get("async"))
     fn["environment"] = {str(k): str(v) for k, v in (fn.get("environment") or {}).items()}
     fn["files"] = dict(fn.get("files") or {})
-    fn["versions"] = {str(k): dict(v or {}) for k, v in (fn.get("versions") or {}).items()}
+    # A declared version is frozen at creation: later updates of $LATEST don't reach it.
+    fn["versions"] = {str(k): {**snapshot(fn), **dict(v or {})} for k, v in (fn.get("versions") or {}).items()}
     fn["aliases"] = {str(k): _alias(v) for k, v in (fn.get("aliases") or {}).items()}
     fn["provisioned_concurrency"] = int(fn.get("provisioned_concurrency") or 0)
     return fn
+
+
+def snapshot(fn: dict) -> dict:
+    """The versioned part of a function's configuration, as PublishVersion freezes it."""
+    return {field: copy.deepcopy(fn.get(field)) for field in VERSIONED_FIELDS}
 
 
 def _alias(given) -> dict:
@@ -160,6 +173,8 @@ def normalise(raw: dict) -> dict:
         "buckets": {name: _merged({"notifications": []}, b) for name, b in (raw.get("buckets") or {}).items()},
         "event_source_mappings": [mapping_config(m, i) for i, m in enumerate(raw.get("event_source_mappings") or [])],
         "network": copy.deepcopy(raw.get("network") or {}),
+        "apis": {name: _merged(DEFAULT_API, a) for name, a in (raw.get("apis") or {}).items()},
+        "state_machines": copy.deepcopy(raw.get("state_machines") or {}),
         "steps": [copy.deepcopy(step) for step in (raw.get("steps") or [])],
         "run_until_s": raw.get("run_until_s"),
     }

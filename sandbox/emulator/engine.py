@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from . import asynchronous, environments, invoke, runs, sqs, steps, streams
+from . import apigateway, asynchronous, environments, invoke, runs, sqs, stepfunctions, steps, streams
 from .executor import Executor
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
 
@@ -53,6 +53,12 @@ def handle(state: dict, event: list) -> list[dict]:
         effects.extend(sqs.poll(state, data, now))
     elif kind == "stream_poll":
         effects.extend(streams.poll(state, data, now))
+    elif kind == "api_timeout":
+        effects.extend(apigateway.timeout(state, data, now))
+    elif kind == "sfn_task":
+        effects.extend(stepfunctions.task_attempt(state, data, now))
+    elif kind == "sfn_continue":
+        effects.extend(stepfunctions.resume(state, data, now))
     elif kind == "attempt_end":
         effects.extend(runs.end_attempt(state, data, now))
         owner = data["ctx"]["owner"]
@@ -64,6 +70,10 @@ def handle(state: dict, event: list) -> list[dict]:
             effects.extend(sqs.end(state, data, now))
         elif owner == "stream":
             effects.extend(streams.end(state, data, now))
+        elif owner == "api":
+            effects.extend(apigateway.end(state, data, now))
+        elif owner == "sfn":
+            effects.extend(stepfunctions.end(state, data, now))
     else:
         raise ValueError(f"unknown event kind {kind!r}")
     return effects

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from . import asynchronous, ids, logs, runs
+from . import asynchronous, ids, lifecycle, logs, runs
 from .state import metrics_for, schedule
 
 SYNC_REQUEST_LIMIT = 6_291_456
@@ -78,6 +78,27 @@ def payload_text(call: dict) -> tuple[str | None, dict | None]:
     return json.dumps(call.get("payload", {}), separators=(",", ":")), None
 
 
+def admit(state: dict, name: str, invocation_type: str, text: str, now: float) -> dict | None:
+    """The service errors an Invoke call gets before any environment is looked for."""
+    not_ready = lifecycle.admit(state, name, now)
+    if not_ready:
+        return service_error(*not_ready)
+    size = len(text.encode())
+    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
+        return service_error(
+            413,
+            "RequestTooLargeException",
+            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)",
+        )
+    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
+        return service_error(
+            413,
+            "RequestTooLargeException",
+            f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)",
+        )
+    return None
+
+
 def start_step(state: dict, step_index: int, now: float) -> list[dict]:
     call = state["config"]["steps"][step_index]["invoke"]
     repeat = int(call.get("repeat", 1) or 1)
@@ -131,32 +152,9 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
     text, bad = payload_text(call)
     if bad:
         return done_now(**bad)
-    fn = state["config"]["functions"][name]
-    if fn.get("vpc") and now < float(state["config"]["account"].get("vpc_eni_delay_s") or 0):
-        return done_now(
-            **service_error(
-                409,
-                "ResourceConflictException",
-                "The operation cannot be performed at this time. The function is currently in the following state: Pending",
-            )
-        )
-    size = len(text.encode())
-    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
-        return done_now(
-            **service_error(
-                413,
-                "RequestTooLargeException",
-                f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)",
-            )
-        )
-    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
-        return done_now(
-            **service_error(
-                413,
-                "RequestTooLargeException",
-                f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)",
-            )
-        )
+    refused = admit(state, name, invocation_type, text, now)
+    if refused:
+        return done_now(**refused)
     if invocation_type == "DryRun":
         return done_now(status_code=204, payload=None, executed_version=version)
     if invocation_type == "Event":

@@ -51,6 +51,7 @@ def plan_run(
     claimed = environments.acquire(state, function, version, qualifier, now)
     if "throttle" in claimed:
         return claimed
+    environments.function_runtime(state, function)["last_used_s"] = now
     env = state["environments"][claimed["env"]]
     spec = None
     if claimed["create"]:

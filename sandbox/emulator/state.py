@@ -51,6 +51,10 @@ def new_state(raw: dict, seed: int | None = None) -> dict:
             "connections": [],
             "dropped": [],
             "metrics": {},
+            "api_responses": [],
+            "executions": [],
+            "publishes": [],
+            "function_states": [],
         },
     }
     return state

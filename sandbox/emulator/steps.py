@@ -1,11 +1,12 @@
 """Scenario steps that are not invokes: send, publish, put_records, put_events,
-put_object, update_function and update_mapping."""
+put_object, update_function, update_mapping, publish_version, get_function, http
+(API Gateway) and start_execution (Step Functions)."""
 
 from __future__ import annotations
 
 import json
 
-from . import environments, invoke, push, queues, sqs, streams
+from . import apigateway, environments, invoke, lifecycle, push, queues, sqs, stepfunctions, streams, versions
 from .config import SPEC_FIELDS
 
 
@@ -69,6 +70,16 @@ def run_step(state: dict, data: dict, now: float) -> list[dict]:
         return update_function(state, dict(step["update_function"]), now)
     if "update_mapping" in step:
         return update_mapping(state, dict(step["update_mapping"]), now)
+    if "publish_version" in step:
+        versions.publish(state, data["index"], step["publish_version"], now)
+        return []
+    if "get_function" in step:
+        lifecycle.get_function(state, data["index"], step["get_function"], now)
+        return []
+    if "http" in step:
+        return apigateway.request(state, data["index"], now)
+    if "start_execution" in step:
+        return stepfunctions.start(state, data["index"], now)
     return []
 
 

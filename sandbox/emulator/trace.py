@@ -16,6 +16,11 @@ def _round_times(item: dict) -> dict:
     return item
 
 
+def _executions(execution: dict) -> dict:
+    execution["history"] = [_round_times(h) for h in execution["history"]]
+    return _round_times(execution)
+
+
 def build(state: dict) -> dict:
     """A trace dict (a copy; the state is not changed)."""
     raw = state["trace"]
@@ -38,6 +43,10 @@ def build(state: dict) -> dict:
         "connections": [_round_times(c) for c in copy.deepcopy(raw["connections"])],
         "dropped": [_round_times(d) for d in copy.deepcopy(raw["dropped"])],
         "metrics": copy.deepcopy(raw["metrics"]),
+        "api_responses": [_round_times(r) for r in copy.deepcopy(raw.get("api_responses", []))],
+        "executions": [_executions(e) for e in copy.deepcopy(raw.get("executions", []))],
+        "publishes": [_round_times(p) for p in copy.deepcopy(raw.get("publishes", []))],
+        "function_states": [_round_times(f) for f in copy.deepcopy(raw.get("function_states", []))],
         "end_s": round(state["now"], 6),
         "stopped": state.get("stopped"),
     }

@@ -24,6 +24,7 @@ from sandbox.runtime.results import init_result_from, invoke_result_from, reques
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 DEFAULT_SOCKET = "/run/examprep/sandbox.sock"
+RECENT_USE_S = 5.0  # an environment this connection used this recently is taken as still there
 UNSAFE_FLAG = "EXAMPREP_UNSAFE_LOCAL_SANDBOX"
 BOOT = (
     "import sys; sys.path.insert(0, {root!r})\n"
@@ -149,6 +150,7 @@ class DaemonExecutor:
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             sock.connect(self.path)
             self._local.sock = sock
+            self._local.used = {}  # environments this connection's daemon served: id -> monotonic time
             with self._lock:
                 self._connections.append(sock)
         return sock
@@ -162,9 +164,31 @@ class DaemonExecutor:
             reply = _request(self._connection(), message)
         if not reply.get("ok"):
             if reply.get("missing"):
+                self._local.used.pop(message.get("id"), None)
                 raise EnvironmentGone(message.get("id"))
             raise RuntimeError(f"sandbox daemon: {reply.get('error')}")
         return reply.get("result")
+
+    def _note_used(self, environment_id: str) -> None:
+        self._local.used[environment_id] = time.monotonic()
+
+    def recently_used(self, environment_id: str, within_s: float = RECENT_USE_S) -> bool:
+        """True when this thread's connection used the environment within ``within_s`` and is still open.
+
+        A daemon that died or restarted since has closed the connection, which shows without a round
+        trip; only then (or when the use is older) must the caller ask the daemon with ``describe``.
+        """
+        sock = getattr(self._local, "sock", None)
+        used = getattr(self._local, "used", {}).get(environment_id)
+        if sock is None or used is None or time.monotonic() - used > within_s:
+            return False
+        try:
+            sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+        except BlockingIOError:
+            return True  # open, nothing unread: the daemon that served it is still there
+        except OSError:
+            return False
+        return False  # closed by the daemon (b""), or a stray frame: ask instead
 
     def create(self, environment_id: str, spec: EnvironmentSpec) -> InitResult:
         message = {"op": "create", "id": environment_id, "spec": spec_to_data(spec)}
@@ -173,22 +197,26 @@ class DaemonExecutor:
         result = self.call(message)
         with self._lock:
             self.created.add(environment_id)
+        self._note_used(environment_id)
         return init_result_from(result)
 
     def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
-        return invoke_result_from(
-            self.call({"op": "invoke", "id": environment_id, "request": request_to_data(request)})
-        )
+        result = self.call({"op": "invoke", "id": environment_id, "request": request_to_data(request)})
+        self._note_used(environment_id)
+        return invoke_result_from(result)
 
     def destroy(self, environment_id: str) -> None:
         with self._lock:
             self.created.discard(environment_id)
+        getattr(self._local, "used", {}).pop(environment_id, None)
         with contextlib.suppress(EnvironmentGone):
             self.call({"op": "destroy", "id": environment_id})
 
     def describe(self, environment_id: str) -> dict:
         """The environment's uid, host pids and cgroup paths (for tests and diagnostics)."""
-        return self.call({"op": "describe", "id": environment_id})
+        result = self.call({"op": "describe", "id": environment_id})
+        self._note_used(environment_id)
+        return result
 
     def check(self) -> dict:
         return self.call({"op": "check"})

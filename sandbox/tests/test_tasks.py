@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 import pytest
+from celery.signals import task_postrun, task_prerun
 from django.db import transaction
 
-from sandbox import running
+from sandbox import locks, running, tasks
 from sandbox.challenges import find_challenge, patched
 from sandbox.models import ChallengeAttempt, Run, Workspace
+from sandbox.runtime.client import DaemonExecutor
 from sandbox.tasks import advance_workspace
-from sandbox.tests.support import ECHO_CODE, finished, make_workspace, wait_for
+from sandbox.tests.support import ECHO_CODE, finished, make_run, make_workspace, wait_for
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
 
@@ -22,6 +27,11 @@ def invoke_step(n: int = 1, **fields) -> dict:
 
 def run(workspace: Workspace, kind: str, steps: list, **options) -> Run:
     return finished(running.start_run(workspace, kind, steps, **options))
+
+
+def daemon_id(workspace: Workspace, environment_id: str) -> str:
+    """The id the daemon knows a workspace's environment by (see running.ScopedExecutor)."""
+    return f"w{workspace.pk.hex}-{environment_id}"
 
 
 def test_invoke_run_records_response_and_attempt(celery_worker):
@@ -48,6 +58,68 @@ def test_second_invoke_reuses_the_warm_environment(celery_worker):
     assert cold["environment_id"] == warm["environment_id"]
     assert warm["start_s"] == 0.0
     assert second.trace["clock_s"] > 0
+
+
+def test_warm_invoke_trusts_an_environment_this_worker_used_moments_ago(celery_worker):
+    workspace = make_workspace(world={"functions": {"echo": {"code": ECHO_CODE}, "other": {"code": ECHO_CODE}}})
+    first = run(workspace, "invoke", [invoke_step(1), {"invoke": {"function": "other"}}])
+    used = {a["function"]: a["environment_id"] for a in first.trace["attempts"]}
+    # What each task made the daemon connection of its worker thread touch: an environment it used or
+    # asked about since the task began is "recently used" within that many seconds.
+    began, touched = {}, {}
+
+    def note_start(task_id=None, **kwargs):
+        began[task_id] = time.monotonic()
+
+    def note_end(task_id=None, args=None, **kwargs):
+        executor, since = running.process_executor(), time.monotonic() - began[task_id]
+        touched[args[0]] = {
+            name: executor.recently_used(daemon_id(workspace, env), within_s=since) for name, env in used.items()
+        }
+
+    task_prerun.connect(note_start, weak=False)
+    task_postrun.connect(note_end, weak=False)
+    try:
+        second = run(workspace, "invoke", [invoke_step(2)])  # warm; every worker thread now knows both
+        third = run(workspace, "invoke", [invoke_step(3)])
+        wait_for(lambda: str(third.pk) in touched, 10, "the worker to report what its task touched")
+    finally:
+        task_prerun.disconnect(note_start)
+        task_postrun.disconnect(note_end)
+
+    attempts = [one.trace["attempts"][0] for one in (second, third)]
+    assert [a["cold_start"] for a in attempts] == [False, False]
+    assert {a["environment_id"] for a in attempts} == {used["echo"]}
+    assert (second.deliveries, third.deliveries) == (1, 1)
+    assert third.trace["recycled_environments"] == []
+    # The third run invoked echo's environment but never asked the daemon about other's idle one.
+    assert touched[str(third.pk)] == {"echo": True, "other": False}
+    assert tasks._saved_here[workspace.pk] == Workspace.objects.get(pk=workspace.pk).state["shell_saved_at"]
+
+
+def test_environment_lost_within_the_trust_window_is_recycled(celery_worker, caplog):
+    caplog.set_level(logging.INFO, logger="sandbox.tasks")
+    workspace = make_workspace()
+    first = run(workspace, "invoke", [invoke_step(1)])
+    run(workspace, "invoke", [invoke_step(2)])  # with two worker threads, both now know the environment
+    lost = first.trace["attempts"][0]["environment_id"]
+    outside = DaemonExecutor()  # its own connection: the workers' record still says the environment is there
+    try:
+        outside.destroy(daemon_id(workspace, lost))
+    finally:
+        outside.close()
+
+    after = run(workspace, "invoke", [invoke_step(3)])
+
+    [attempt] = after.trace["attempts"]
+    assert after.status == Run.DONE
+    assert after.deliveries == 1
+    assert after.trace["responses"][0]["payload"] == {"n": 3}
+    assert attempt["cold_start"] is True
+    assert attempt["environment_id"] != lost
+    assert after.trace["recycled_environments"] == [lost]
+    retried = [r for r in caplog.records if str(after.pk) in r.getMessage() and "again" in r.getMessage()]
+    assert len(retried) == 1  # the trusted attempt met the loss and started over asking the daemon
 
 
 def test_handler_error_is_a_result_not_a_failed_run(celery_worker):
@@ -171,3 +243,17 @@ def test_run_status_reports_the_finished_trace(celery_worker):
     assert status.finished is True
     assert status.message == "Done."
     assert status.trace["responses"][0]["payload"] == {"n": 3}
+
+
+def test_run_queued_on_a_stale_redis_server_is_rescued_when_its_status_is_read(celery_worker):
+    stale = make_run(workspace=make_workspace(), queued_on="0" * 40)
+
+    running.run_status(stale)
+    sent_to = Run.objects.values_list("queued_on", flat=True).get(pk=stale.pk)
+    done = finished(stale)
+
+    assert sent_to == locks.server_id()
+    assert done.status == Run.DONE
+    assert done.deliveries == 1
+    assert done.trace["responses"][0]["payload"] == {"n": 1}
+    assert running.run_status(done).message == "Done."

@@ -621,3 +621,46 @@ def test_validate_reports_odd_shapes_instead_of_crashing(value, place, key):
     assert not any("unexpected shape" in p.message for p in problems)
     if not problems:
         apply_defaults(scenario)
+
+
+def machine(**task):
+    call = {"Type": "Task", "Resource": "arn:aws:states:::lambda:invoke", "Parameters": {"FunctionName": "orders"}}
+    call.update(task)
+    return make_scenario(
+        state_machines={"flow": {"StartAt": "Call", "States": {"Call": call, "Done": {"Type": "Succeed"}}}}
+    )
+
+
+def test_state_machine_task_with_retry_and_catch_is_valid():
+    scenario = machine(
+        Retry=[{"ErrorEquals": ["ValueError"], "MaxAttempts": 2}],
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Done", "ResultPath": "$.err"}],
+        End=True,
+    )
+
+    assert validate(scenario) == []
+
+
+def test_state_machine_states_all_must_be_last_and_targets_must_exist():
+    scenario = machine(
+        Catch=[{"ErrorEquals": ["States.ALL"], "Next": "Done"}, {"ErrorEquals": ["ValueError"], "Next": "Nowhere"}],
+        Next="Gone",
+    )
+
+    assert "States.ALL" in problem_at(scenario, "state_machines.flow.States.Call.Catch.0.ErrorEquals")
+    assert "Nowhere" in problem_at(scenario, "state_machines.flow.States.Call.Catch.1.Next")
+    assert "Gone" in problem_at(scenario, "state_machines.flow.States.Call.Next")
+
+
+def test_steps_naming_unknown_apis_machines_or_functions_are_reported():
+    scenario = make_scenario(
+        steps=[
+            {"at_s": 0, "http": {"api": "shop"}},
+            {"at_s": 0, "start_execution": {"state_machine": "flow"}},
+            {"at_s": 0, "publish_version": {"function": "payments"}},
+        ]
+    )
+
+    assert "declare it under apis" in problem_at(scenario, "steps.0.http.api")
+    assert "StateMachineDoesNotExist" in problem_at(scenario, "steps.1.start_execution.state_machine")
+    assert "declare it under functions" in problem_at(scenario, "steps.2.publish_version.function")

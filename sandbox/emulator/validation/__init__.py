@@ -24,6 +24,7 @@ from __future__ import annotations
 import copy
 
 from .base import BaseChecker, Problem
+from .callers import CallerChecks
 from .defaults import apply_defaults
 from .functions import FunctionChecks
 from .resources import ResourceChecks
@@ -90,7 +91,7 @@ def check_update(scenario: dict, function: str, changes: dict) -> list[Problem]:
     return check.problems
 
 
-class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks):
+class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks, CallerChecks):
     def run(self) -> None:
         self.fields(self.raw, "", TOP_FIELDS)
         if "name" in self.raw:
@@ -107,7 +108,10 @@ class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks):
             spec = self.dict_of(spec, f"functions.{name}", f"function {name}")
             if spec is not None:
                 self.function(name, spec, f"functions.{name}")
+                self.versions_and_aliases(name, spec, f"functions.{name}")
         self.cross_function_rules()
+        self.apis()
+        self.state_machines()
         self.resources()
         mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings", "event_source_mappings")
         for index, esm in enumerate(mappings or []):

@@ -193,6 +193,10 @@ STEP_DEFAULTS = {
     "put_events": {"bus": "default", "entries": []},
     "put_object": {"bucket": None, "key": None, "size_bytes": 0, "event_name": "ObjectCreated:Put"},
     "update_function": {"function": None},
+    "publish_version": {"function": None},
+    "get_function": {"function": None},
+    "http": {"api": None, "method": "GET", "path": "/", "headers": {}, "query": {}, "body": None},
+    "start_execution": {"state_machine": None, "input": {}, "name": None},
 }
 MESSAGE_DEFAULTS = {"body": "", "group_id": None, "deduplication_id": None, "attributes": {}, "delay_s": 0}
 KINESIS_RECORD_DEFAULTS = {"data": "", "partition_key": None}
@@ -212,6 +216,8 @@ TOP_FIELDS = (
     "buckets",
     "event_source_mappings",
     "network",
+    "apis",
+    "state_machines",
     "steps",
     "run_until_s",
 )
