@@ -38,7 +38,10 @@ def redis_url():
 
 @pytest.fixture(scope="session")
 def celery_worker(redis_url, django_db_blocker):
-    """A real Celery worker (thread pool) consuming the default and sandbox queues on the real Redis."""
+    """A real Celery worker consuming the default and sandbox queues on the real Redis.
+
+    One thread, so which worker thread runs a task is the same from run to run (the sandbox keeps
+    per-thread daemon connections)."""
     from celery.contrib.testing.worker import start_worker
 
     from examprep.celery import app
@@ -49,7 +52,7 @@ def celery_worker(redis_url, django_db_blocker):
         start_worker(
             app,
             pool="threads",
-            concurrency=2,
+            concurrency=1,
             queues=["default", "sandbox"],
             perform_ping_check=False,
             loglevel="WARNING",
