@@ -25,6 +25,7 @@ from sandbox.runtime.results import init_result_from, invoke_result_from, reques
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 DEFAULT_SOCKET = "/run/examprep/sandbox.sock"
 RECENT_USE_S = 5.0  # an environment this connection used this recently is taken as still there
+USED_RECORD_LIMIT = 256  # past this many entries, the record drops the ones older than RECENT_USE_S
 UNSAFE_FLAG = "EXAMPREP_UNSAFE_LOCAL_SANDBOX"
 BOOT = (
     "import sys; sys.path.insert(0, {root!r})\n"
@@ -170,7 +171,11 @@ class DaemonExecutor:
         return reply.get("result")
 
     def _note_used(self, environment_id: str) -> None:
-        self._local.used[environment_id] = time.monotonic()
+        used, now = self._local.used, time.monotonic()
+        used[environment_id] = now
+        if len(used) > USED_RECORD_LIMIT:  # forget what is too old to be trusted anyway
+            for stale in [key for key, at in used.items() if now - at > RECENT_USE_S]:
+                del used[stale]
 
     def recently_used(self, environment_id: str, within_s: float = RECENT_USE_S) -> bool:
         """True when this thread's connection used the environment within ``within_s`` and is still open.

@@ -137,3 +137,16 @@ def test_unsafe_flag_selects_the_local_executor(monkeypatch):
         assert type(executor).__name__ == "LocalExecutor"
     finally:
         executor.close()
+
+
+def test_record_of_recently_used_environments_forgets_stale_entries():
+    executor = client.DaemonExecutor()
+    executor._connection()
+    stale = client.time.monotonic() - 2 * client.RECENT_USE_S
+    executor._local.used.update({f"env-{n}": stale for n in range(client.USED_RECORD_LIMIT + 10)})
+
+    executor._note_used("env-fresh")
+
+    assert executor._local.used.keys() == {"env-fresh"}
+    assert executor.recently_used("env-fresh")
+    executor.close()
