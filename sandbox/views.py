@@ -321,6 +321,8 @@ def run_status(request, run_id: UUID):
     run = owned_run(request, run_id)
     status = running.run_status(run)
     context = {"run": run, "workspace": run.workspace, "status": status, **run_context(run, None, None)}
+    if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
+        context["recent_runs"] = list(run.workspace.runs.all()[:10])
     response = render(request, "sandbox/run_detail.html#run-status", context)
     if status.finished:
         response.status_code = STOP_POLLING
@@ -525,20 +527,22 @@ def _error_text(error: Exception) -> str:
 
 
 def world_summary(world: dict) -> list[tuple[str, int]]:
+    """(label, count) for each kind of resource the world has, the label singular or plural to match."""
     counts = [
-        (label, len(world.get(key) or {}))
+        (len(world.get(key) or {}), label)
         for key, label in (
-            ("functions", "functions"),
-            ("queues", "queues"),
-            ("topics", "topics"),
-            ("streams", "streams"),
-            ("buses", "event buses"),
-            ("buckets", "buckets"),
-            ("event_source_mappings", "event source mappings"),
+            ("functions", "function"),
+            ("queues", "queue"),
+            ("topics", "topic"),
+            ("streams", "stream"),
+            ("buses", "event bus"),
+            ("buckets", "bucket"),
+            ("event_source_mappings", "event source mapping"),
         )
     ]
-    counts.append(("subnets", len((world.get("network") or {}).get("subnets") or {})))
-    return [(label, count) for label, count in counts if count]
+    counts.append((len((world.get("network") or {}).get("subnets") or {}), "subnet"))
+    plural = {"event bus": "event buses"}
+    return [(label if count == 1 else plural.get(label, label + "s"), count) for count, label in counts if count]
 
 
 def decode_log(text: str | None) -> str:

@@ -382,6 +382,16 @@ def test_run_status_stops_polling_with_286_and_the_results(owner_client):
 
 
 @pytest.mark.django_db
+def test_run_status_when_finished_refreshes_the_recent_runs_list(owner_client):
+    run = make_run(owner_client.workspace)
+
+    page = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert '<ul id="recent-runs" class="row-list" hx-swap-oob="true">' in page
+    assert f'href="/sandbox/runs/{run.pk}/"' in page.split('id="recent-runs"')[1]
+
+
+@pytest.mark.django_db
 def test_run_status_of_a_failed_run_gives_the_reason(owner_client):
     run = make_run(owner_client.workspace, status=Run.FAILED, trace=None, error="the worker stopped")
 
@@ -539,3 +549,11 @@ def test_function_page_keeps_the_preset_destinations_when_only_the_code_changes(
     assert spec["dead_letter"] == "queue:charge-dlq"
     assert spec["async"]["on_failure"] == "queue:charge-failures"
     assert "role" not in spec  # left to the emulator, which grants what the DLQ and destination need
+
+
+def test_world_summary_matches_singular_and_plural():
+    from sandbox.views import world_summary
+
+    world = {"functions": {"charge": {}}, "queues": {"a": {}, "b": {}}, "buses": {"default": {}, "other": {}}}
+
+    assert world_summary(world) == [("function", 1), ("queues", 2), ("event buses", 2)]
