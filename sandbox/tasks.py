@@ -24,6 +24,7 @@ from django.utils import timezone
 from sandbox import locks, running
 from sandbox.locks import WorkspaceLock
 from sandbox.models import ChallengeAttempt, Run, Workspace
+from sandbox.runtime.client import SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,10 @@ def process(run_id, seen: Run | None = None) -> float | None:
     except SoftTimeLimitExceeded:
         _saved_here.pop(workspace.pk, None)
         finish(run_id, delivery, Run.FAILED, error=TOO_LONG.format(limit=running.SOFT_TIME_LIMIT_S))
+        return None
+    except SandboxUnavailable as error:
+        # This machine cannot isolate handlers: trying again will not help, so say why at once.
+        finish(run_id, delivery, Run.FAILED, error=str(error))
         return None
     except Exception as error:
         log.exception("run %s failed in the sandbox", run_id)

@@ -257,3 +257,22 @@ def test_run_queued_on_a_stale_redis_server_is_rescued_when_its_status_is_read(c
     assert done.deliveries == 1
     assert done.trace["responses"][0]["payload"] == {"n": 1}
     assert running.run_status(done).message == "Done."
+
+
+def test_run_fails_at_once_with_a_plain_reason_where_nothing_can_isolate(celery_worker, monkeypatch, tmp_path):
+    # A machine where the daemon cannot run: no daemon answers and this process is not root.
+    monkeypatch.setenv("SANDBOX_SOCKET", str(tmp_path / "no-daemon.sock"))
+    monkeypatch.setattr("sandbox.runtime.client.os.geteuid", lambda: 1000)
+    running.reset_executor()
+    workspace = make_workspace()
+
+    try:
+        done = run(workspace, "invoke", [invoke_step(1)])
+    finally:
+        monkeypatch.undo()
+        running.reset_executor()
+
+    assert done.status == Run.FAILED
+    assert done.deliveries == 1
+    assert "The sandbox needs root to isolate handlers" in done.error
+    assert "EXAMPREP_UNSAFE_LOCAL_SANDBOX=1" in done.error
