@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import copy
 
+from .validation.rules import (
+    ACCOUNT_DEFAULTS,
+    ASYNC_DEFAULTS,
+    ESM_SQS_DEFAULTS,
+    ESM_STREAM_DEFAULTS,
+    FUNCTION_DEFAULTS,
+    QUEUE_DEFAULTS,
+)
+
+
+def _without(table: dict, *names: str) -> dict:
+    return {key: value for key, value in table.items() if key not in names}
+
+
+# The format's defaults live with the validation rules; the engine adds only its own fields.
 DEFAULT_ACCOUNT = {
-    "concurrency_limit": 1000,
-    "unreserved_minimum": 100,
-    "region": "us-east-1",
-    "account_id": "123456789012",
+    **ACCOUNT_DEFAULTS,
     "idle_reclaim_s": 900,  # [emu] AWS keeps idle environments "for some time"
     "init_billing": True,  # bill Init Duration (on-demand zip functions since 2025-08-01)
     "duplicate_delivery": False,  # S26: deliver each async event twice when on
@@ -23,26 +35,12 @@ DEFAULT_ACCOUNT = {
     "inactive_after_s": 1_209_600,  # a VPC function idle for 14 days becomes Inactive
 }
 
-DEFAULT_ASYNC = {
-    "maximum_retry_attempts": 2,
-    "maximum_event_age_s": 21600,
-    "on_success": None,
-    "on_failure": None,
-}
+DEFAULT_ASYNC = ASYNC_DEFAULTS
 
 DEFAULT_FUNCTION = {
+    **_without(FUNCTION_DEFAULTS, "async", "description"),  # async is merged on its own below
     "code": "def lambda_handler(event, context):\n    return None\n",
-    "files": {},
-    "handler": "lambda_function.lambda_handler",
-    "memory_mb": 128,
-    "timeout_s": 3,
-    "ephemeral_storage_mb": 512,
-    "environment": {},
-    "reserved_concurrency": None,
-    "provisioned_concurrency": 0,
     "provisioned_qualifier": None,
-    "dead_letter": None,
-    "vpc": None,
     "role": None,  # None: the role allows everything the scenario needs
     "runtime": "python3.12",
     "recursive_loop": "Terminate",
@@ -69,36 +67,13 @@ SPEC_FIELDS = (
 # concurrency and VPC settings stay per function (lambda-semantics.md section 9).
 VERSIONED_FIELDS = tuple(field for field in SPEC_FIELDS if field != "vpc")
 
-DEFAULT_QUEUE = {
-    "visibility_timeout_s": 30,
-    "fifo": False,
-    "redrive": None,
-    "message_retention_s": 345600,
-    "delay_s": 0,
-    "content_based_deduplication": False,
-}
+DEFAULT_QUEUE = QUEUE_DEFAULTS
 
-DEFAULT_SQS_MAPPING = {
-    "batch_size": 10,
-    "maximum_batching_window_s": 0,
-    "enabled": True,
-    "report_batch_item_failures": False,
-    "filter_patterns": [],
-    "maximum_concurrency": None,
-}
+DEFAULT_SQS_MAPPING = _without(ESM_SQS_DEFAULTS, "function", "source")
 
 DEFAULT_STREAM_MAPPING = {
+    **_without(ESM_STREAM_DEFAULTS, "function", "source", "starting_position_timestamp", "tumbling_window_s"),
     "starting_position": "TRIM_HORIZON",
-    "batch_size": 100,
-    "maximum_batching_window_s": 0,
-    "enabled": True,
-    "maximum_retry_attempts": -1,
-    "maximum_record_age_s": -1,
-    "bisect_batch_on_function_error": False,
-    "on_failure": None,
-    "parallelization_factor": 1,
-    "report_batch_item_failures": False,
-    "filter_patterns": [],
 }
 
 
