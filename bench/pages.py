@@ -11,7 +11,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -19,14 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from servers import free_port, wait_until_up  # bench/servers.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def one_request(port: int, path: str) -> float:
@@ -60,18 +55,6 @@ async def load(port: int, path: str, seconds: float, connections: int) -> dict:
         "p95_ms": round(1000 * ordered[int(0.95 * (len(ordered) - 1))], 2),
         "requests": len(latencies),
     }
-
-
-def wait_until_up(port: int, process: subprocess.Popen) -> None:
-    for _ in range(100):
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start listening")
 
 
 def main() -> None:

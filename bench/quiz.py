@@ -19,13 +19,14 @@ import json
 import os
 import random
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
+
+from servers import free_port, wait_until_up  # bench/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,12 +44,6 @@ def admin_sql(url: str, statement: str) -> None:
 
     with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
         conn.execute(statement)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(clients: int) -> list[dict]:
@@ -171,18 +166,6 @@ async def load(port: int, students: list[dict], seconds: float, interval: float 
         "errors": len(errors),
         "error_statuses": sorted(set(errors)),
     }
-
-
-def wait_until_up(port: int, process: subprocess.Popen) -> None:
-    for _ in range(100):
-        if process.poll() is not None:
-            raise SystemExit("gunicorn exited during start-up")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start listening")
 
 
 def main() -> None:
