@@ -87,18 +87,9 @@ def preset_try(request, name: str):
     preset = find_preset(name)
     if preset is None:
         raise Http404("No preset with that name.")
-    if not request.user.is_authenticated:
-        return login_redirect(f"/sandbox/presets/{name}/")
-    workspace = Workspace.objects.filter(owner=request.user, preset=name).first()
-    if workspace is None:
-        try:
-            workspace = running.create_workspace(
-                request.user, name=preset.title.capitalize(), world=preset.world, preset=name
-            )
-        except (running.SandboxLimitError, running.InvalidWorld) as error:
-            messages.error(request, _error_text(error))
-            return redirect(f"/sandbox/presets/{name}/")
-    return redirect(workspace_url(workspace))
+    return open_workspace(
+        request, f"/sandbox/presets/{name}/", name=preset.title.capitalize(), world=preset.world, preset=name
+    )
 
 
 @require_GET
@@ -128,17 +119,23 @@ def challenge_start(request, slug: str):
     challenge = find_challenge(slug)
     if challenge is None:
         raise Http404("No challenge with that name.")
+    return open_workspace(
+        request, f"/sandbox/challenges/{slug}/", name=challenge.title, world=challenge.world, challenge=slug
+    )
+
+
+def open_workspace(request, back_url: str, *, name: str, world: dict, **origin: str) -> HttpResponse:
+    """Redirect to the student's workspace made from a preset or challenge (``origin``), creating it the
+    first time; anonymous visitors go to log in, and a refused creation goes back with the reason."""
     if not request.user.is_authenticated:
-        return login_redirect(f"/sandbox/challenges/{slug}/")
-    workspace = Workspace.objects.filter(owner=request.user, challenge=slug).first()
+        return login_redirect(back_url)
+    workspace = Workspace.objects.filter(owner=request.user, **origin).first()
     if workspace is None:
         try:
-            workspace = running.create_workspace(
-                request.user, name=challenge.title, world=challenge.world, challenge=slug
-            )
+            workspace = running.create_workspace(request.user, name=name, world=world, **origin)
         except (running.SandboxLimitError, running.InvalidWorld) as error:
             messages.error(request, _error_text(error))
-            return redirect(f"/sandbox/challenges/{slug}/")
+            return redirect(back_url)
     return redirect(workspace_url(workspace))
 
 
