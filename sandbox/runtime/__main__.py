@@ -50,10 +50,15 @@ def main(argv: list[str] | None = None) -> int:
             if report["mode"] == "none":
                 print(f"  unsafe local mode: set {client.UNSAFE_FLAG}=1 (single-user laptop only)")
         return 0 if report["mode"] != "none" else 1
-    command = client.daemon_command(args.socket)
-    os.makedirs(os.path.dirname(args.socket), mode=0o711, exist_ok=True)
-    os.execve(command[0], command, {})
+    exec_daemon(args.socket)
     return 0  # not reached
+
+
+def exec_daemon(path: str) -> None:
+    """Replace this process with the daemon, exec'd with an empty environment."""
+    command = client.daemon_command(path)
+    os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
+    os.execve(command[0], command, {})
 
 
 def run_or_wait(path: str) -> int:
@@ -67,9 +72,7 @@ def run_or_wait(path: str) -> int:
             f"For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
         )
     if message is None:
-        command = client.daemon_command(path)
-        os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
-        os.execve(command[0], command, {})
+        exec_daemon(path)
     print(message, flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:
