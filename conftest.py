@@ -2,13 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from examprep.embedded_redis import answers
+
+# The tests start their own sandbox daemon, from this checkout's code, on a socket no other process uses:
+# a daemon left running by the app or by another checkout is never the one under test.
+TEST_SOCKET = f"/run/examprep/test-{os.getpid()}/sandbox.sock"
+os.environ["SANDBOX_SOCKET"] = TEST_SOCKET
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Stop the test daemon (if a test started one) and remove its socket folder."""
+    from sandbox.runtime.client import ping
+
+    answer = ping(TEST_SOCKET)
+    if answer:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(answer["pid"], signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and ping(TEST_SOCKET):
+            time.sleep(0.05)
+        if ping(TEST_SOCKET):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(answer["pid"], signal.SIGKILL)
+    shutil.rmtree(os.path.dirname(TEST_SOCKET), ignore_errors=True)
+
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 CHROMIUM_ARGS = [

@@ -4,6 +4,7 @@ Zero variables work (SQLite in the project folder, DEBUG on, Redis on 127.0.0.1:
 See README.md for the full list.
 """
 
+import hashlib
 import os
 import tempfile
 from pathlib import Path
@@ -131,8 +132,13 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
-# Redis serves as Celery broker, result backend and the lock store.
+# Redis serves as Celery broker, result backend and the lock store. Every key this checkout writes starts
+# with REDIS_KEY_PREFIX (by default derived from the project folder), so two checkouts sharing one Redis never
+# take each other's tasks or locks.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_KEY_PREFIX = env_str(
+    "REDIS_KEY_PREFIX", "examprep-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10] + ":"
+)
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
@@ -144,7 +150,11 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"sandbox.*": {"queue": "sandbox"}}
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "global_keyprefix": REDIS_KEY_PREFIX,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
 CELERY_RESULT_EXPIRES = 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 

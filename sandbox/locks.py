@@ -24,8 +24,8 @@ import uuid
 import redis
 from django.conf import settings
 
-LOCK_PREFIX = "examprep:sandbox:workspace:"
-FINISHED_PREFIX = "examprep:sandbox:finished:"
+LOCK_PREFIX = "sandbox:workspace:"
+FINISHED_PREFIX = "sandbox:finished:"
 FINISHED_TTL_S = 60
 SERVER_ID_TTL_S = 1.0
 HOST = socket.gethostname()
@@ -70,7 +70,7 @@ def forget_server_id() -> None:
 
 def announce_finished(run_id) -> None:
     """Wake a reader waiting for this run (a hint; the row is the truth)."""
-    name = f"{FINISHED_PREFIX}{run_id}"
+    name = f"{settings.REDIS_KEY_PREFIX}{FINISHED_PREFIX}{run_id}"
     try:
         pipe = client().pipeline(transaction=False)
         pipe.rpush(name, 1)
@@ -83,14 +83,14 @@ def announce_finished(run_id) -> None:
 def wait_finished(run_id, timeout_s: float) -> bool:
     """Sleep until the run is announced finished or ``timeout_s`` passes; True when announced."""
     try:
-        return client().blpop([f"{FINISHED_PREFIX}{run_id}"], timeout=timeout_s) is not None
+        return client().blpop([f"{settings.REDIS_KEY_PREFIX}{FINISHED_PREFIX}{run_id}"], timeout=timeout_s) is not None
     except redis.RedisError:
         time.sleep(min(timeout_s, 0.05))
         return False
 
 
 def key(workspace_id) -> str:
-    return f"{LOCK_PREFIX}{workspace_id}"
+    return f"{settings.REDIS_KEY_PREFIX}{LOCK_PREFIX}{workspace_id}"
 
 
 def new_token() -> str:

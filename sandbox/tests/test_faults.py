@@ -24,7 +24,7 @@ import redis
 from django.utils import timezone
 
 from examprep.embedded_redis import server_binary
-from sandbox import running
+from sandbox import locks, running
 from sandbox.models import Run, Workspace
 from sandbox.runtime import client as daemon_client
 from sandbox.tests.support import finished, make_workspace, wait_for
@@ -199,7 +199,7 @@ def stack(tmp_path, request):
 def test_worker_killed_mid_run_completes_once(stack):
     stack.start_worker()
     run_id = stack.start_run("invoke", [{"invoke": {"function": "spin", "payload": {"n": 1, "cpu_s": 2}}}])
-    lock_key = f"examprep:sandbox:workspace:{uuid.UUID(stack.workspace)}"
+    lock_key = locks.key(uuid.UUID(stack.workspace))
     holder = wait_for(
         lambda: stack.row(run_id)[0] == "running" and stack.redis.client().get(lock_key),
         60,
