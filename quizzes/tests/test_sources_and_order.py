@@ -85,7 +85,7 @@ def test_drill_feedback_and_results_link_the_documentation_page(student_client, 
     student_client.post(f"/practice/attempts/{attempt.uuid}/submit/")
     results = student_client.get(f"/practice/attempts/{attempt.uuid}/results/")
 
-    link = f'AWS documentation: <a href="{DOC}"'
+    link = f'AWS documentation: <a href="{DOC}" rel="noopener" target="_blank">docs.aws.amazon.com/lambda › invocation-retries</a>'
     assert link in feedback.content.decode()
     assert link in results.content.decode()
 
@@ -209,3 +209,17 @@ def test_health_passes_balanced_multiple_response_keys():
     sets = [(0, 1), (2, 3), (1, 4), (0, 3), (2, 4), (1, 2, 3), (0, 2, 4), (3, 4), (0, 4), (1, 3)]
 
     assert bank.health(multiple_bank(sets), 0, 0).failures == ()
+
+
+@pytest.mark.parametrize(
+    "url, label",
+    [
+        (DOC, "docs.aws.amazon.com/lambda › invocation-retries"),
+        ("https://aws.amazon.com/lambda/pricing/", "aws.amazon.com/lambda › pricing"),
+        ("https://aws.amazon.com/", "aws.amazon.com"),
+    ],
+)
+def test_documentation_links_show_a_short_page_label(url, label):
+    from quizzes.templatetags.quiz_tags import doc_page
+
+    assert doc_page(url) == label
