@@ -223,3 +223,12 @@ def test_documentation_links_show_a_short_page_label(url, label):
     from quizzes.templatetags.quiz_tags import doc_page
 
     assert doc_page(url) == label
+
+
+def test_the_shipped_bank_imports_every_source_and_reimports_unchanged(db):
+    first = import_questions()
+    again = import_questions()
+
+    assert first["created"] == Question.objects.count() > 0
+    assert again == {"created": 0, "updated": 0, "unchanged": first["created"], "retired": 0}
+    assert not Question.objects.filter(doc_url="").exists()
