@@ -195,9 +195,12 @@ def letter_reference(text: str) -> str | None:
 
 
 def check_letters(stem: str, options: list[Option], problem) -> None:
-    places = [("the stem", stem)] + [
-        (f"the explanation of option {LETTERS[i]}", o.explanation) for i, o in enumerate(options)
-    ]
+    places = [("the stem", stem)]
+    for i, option in enumerate(options):
+        places += [
+            (f"option {LETTERS[i]}", option.text),
+            (f"the explanation of option {LETTERS[i]}", option.explanation),
+        ]
     for where, text in places:
         found = letter_reference(text)
         if found:

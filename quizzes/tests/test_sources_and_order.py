@@ -232,3 +232,11 @@ def test_the_shipped_bank_imports_every_source_and_reimports_unchanged(db):
     assert first["created"] == Question.objects.count() > 0
     assert again == {"created": 0, "updated": 0, "unchanged": first["created"], "retired": 0}
     assert not Question.objects.filter(doc_url="").exists()
+
+
+def test_an_option_naming_another_option_by_letter_is_rejected():
+    question = single("alpha-01").replace("Add a layer (alpha-01)", "Both A and B together")
+
+    problems = problems_of(bank_file("alpha", question))
+
+    assert any("option C refers to an option by letter ('A and B')" in p for p in problems)
