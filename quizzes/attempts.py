@@ -31,14 +31,17 @@ def live_questions():
     return Question.objects.filter(retired_at__isnull=True)
 
 
-def snapshot(question: Question) -> dict:
-    return {"stem": question.stem, "kind": question.kind, "options": question.options}
+def snapshot(question: Question, seed: str) -> dict:
+    """The question as drawn, its options shuffled once for this attempt (see selection.shuffled_options)."""
+    return {"stem": question.stem, "kind": question.kind, "options": selection.shuffled_options(question.options, seed)}
 
 
 def create_items(attempt: Attempt, question_ids: list[int]) -> None:
     questions = Question.objects.in_bulk(question_ids)
     AttemptItem.objects.bulk_create(
-        AttemptItem(attempt=attempt, position=number, question_id=qid, content=snapshot(questions[qid]))
+        AttemptItem(
+            attempt=attempt, position=number, question_id=qid, content=snapshot(questions[qid], f"{attempt.uuid}:{qid}")
+        )
         for number, qid in enumerate(question_ids, start=1)
     )
     Attempt.objects.filter(pk=attempt.pk).update(total_count=len(question_ids))

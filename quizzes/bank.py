@@ -25,7 +25,14 @@ SELECT_RE = re.compile(r"\(\s*Select\s+([A-Z]+)\s*\.?\s*\)", re.IGNORECASE)
 NUMBER_WORDS = {"TWO": 2, "THREE": 3}
 BANNED_OPTIONS = ("all of the above", "none of the above")
 LETTERS = "ABCDEF"
-QUESTION_FIELDS = {"id", "type", "skill", "section", "stem", "options"}
+QUESTION_FIELDS = {"id", "type", "skill", "section", "source", "stem", "options"}
+SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/")
+# Explanations and stems name options by content, never by letter: options are shown in a shuffled order.
+LETTER_REFERENCE_RES = (
+    re.compile(r"\b(?i:options?|answers?|choices?|letters?)\s+\(?[A-F]\b\)?"),
+    re.compile(r"\(\s*[A-F]\s*\)"),
+    re.compile(r"\b[A-F]\s*(?:,|and|or|&)\s*[A-F]\b"),
+)
 OPTION_FIELDS = {"text", "correct", "explanation"}
 
 # Bank-health limits (issue 3).
@@ -34,6 +41,9 @@ MAX_LONGEST_SHARE = 0.40
 MIN_PER_TOPIC = 10
 MIN_TOTAL = 180
 MIN_MULTIPLE_SHARE = 0.25
+MAX_KEY_SET_SHARE = 0.25  # no one set of keyed positions (say first and second) in more multiple-response questions
+MAX_KEYED_POSITION_SHARE = 0.60  # no option position keyed in more multiple-response questions
+MIN_MULTIPLE_FOR_BALANCE = 10  # below this many multiple-response questions the shares mean little
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,7 @@ class Question:
     options: tuple[Option, ...]
     source: str  # file name
     position: int  # order within the file, from 1
+    doc_url: str = ""  # the AWS documentation page the key rests on (``source:`` in the file)
 
     @property
     def correct_indexes(self) -> tuple[int, ...]:
@@ -66,6 +77,7 @@ class Question:
             "skill": self.skill,
             "type": self.kind,
             "section": self.section,
+            "source": self.doc_url,
             "stem": self.stem,
             "options": [{"text": o.text, "correct": o.correct, "explanation": o.explanation} for o in self.options],
         }
@@ -90,6 +102,8 @@ class Health:
     multiple: int
     longest_correct: int  # single-choice questions whose correct option is the longest (ties count)
     longest_correct_multiple: int  # multiple-response questions whose longest option is correct
+    key_sets: dict[str, int] = field(default_factory=dict)  # "A+B" -> multiple-response questions keyed so
+    keyed_positions: dict[str, int] = field(default_factory=dict)  # letter -> multiple-response questions keying it
     failures: tuple[str, ...] = field(default=())
 
     @property
@@ -102,6 +116,12 @@ class Health:
 
     def letter_share(self, letter: str) -> float:
         return self.letters.get(letter, 0) / self.single if self.single else 0.0
+
+    def key_set_share(self, key_set: str) -> float:
+        return self.key_sets.get(key_set, 0) / self.multiple if self.multiple else 0.0
+
+    def keyed_position_share(self, letter: str) -> float:
+        return self.keyed_positions.get(letter, 0) / self.multiple if self.multiple else 0.0
 
 
 def normalised(text: str) -> str:
@@ -149,6 +169,45 @@ def read_option(raw: object, number: int, problem) -> Option | None:
     if normalised(text).rstrip(".") in BANNED_OPTIONS:
         problem(f"option {letter} is '{text.strip()}': write a real option instead")
     return Option(text=text.strip(), correct=correct, explanation=explanation.strip())
+
+
+def check_source(source: object, problem) -> str:
+    """The documentation page a question's key rests on: an AWS URL, required."""
+    if not isinstance(source, str) or not source.strip():
+        problem("source must be the URL of the AWS documentation page the answer rests on")
+        return ""
+    source = source.strip()
+    if not source.startswith(SOURCE_PREFIXES) or any(ch.isspace() for ch in source):
+        problem(
+            f"source {source!r} must be one URL starting with {' or '.join(SOURCE_PREFIXES)} "
+            "(the AWS documentation page the answer rests on)"
+        )
+    return source
+
+
+def letter_reference(text: str) -> str | None:
+    """The first place a text names an option by its letter ("option B", "(C)", "A and D"), or None."""
+    for pattern in LETTER_REFERENCE_RES:
+        match = pattern.search(text)
+        if match:
+            return match.group(0)
+    return None
+
+
+def check_letters(stem: str, options: list[Option], problem) -> None:
+    places = [("the stem", stem)]
+    for i, option in enumerate(options):
+        places += [
+            (f"option {LETTERS[i]}", option.text),
+            (f"the explanation of option {LETTERS[i]}", option.explanation),
+        ]
+    for where, text in places:
+        found = letter_reference(text)
+        if found:
+            problem(
+                f"{where} refers to an option by letter ({found!r}); options are shown shuffled, "
+                "so name the option by what it says"
+            )
 
 
 def check_counts(kind: str, stem: str, options: list[Option], problem) -> None:
@@ -206,6 +265,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
     if not isinstance(stem, str) or not stem.strip():
         problem("the stem is empty")
         stem = ""
+    doc_url = check_source(raw["source"], problem)
     raw_options = raw["options"]
     if not isinstance(raw_options, list) or not raw_options:
         problem("options must be a list")
@@ -218,6 +278,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
         problem("two options have the same text")
     if kind in ("single", "multiple"):
         check_counts(kind, stem, options, problem)
+    check_letters(stem, options, problem)
     if problems:
         return None, problems
     question = Question(
@@ -230,6 +291,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
         options=tuple(options),
         source=file_name,
         position=position,
+        doc_url=doc_url,
     )
     return question, problems
 
@@ -309,6 +371,8 @@ def health(
 ) -> Health:
     per_topic: dict[str, dict[str, int]] = {}
     letters: Counter[str] = Counter()
+    key_sets: Counter[str] = Counter()
+    keyed_positions: Counter[str] = Counter()
     longest = longest_multiple = 0
     for question in questions:
         counts = per_topic.setdefault(question.topic, {"single": 0, "multiple": 0})
@@ -320,6 +384,9 @@ def health(
         else:
             top = max(range(len(question.options)), key=lambda i: len(question.options[i].text))
             longest_multiple += question.options[top].correct
+            keyed = [LETTERS[i] for i in question.correct_indexes]
+            key_sets["+".join(keyed)] += 1
+            keyed_positions.update(keyed)
     single = sum(c["single"] for c in per_topic.values())
     multiple = sum(c["multiple"] for c in per_topic.values())
     report = Health(
@@ -330,6 +397,8 @@ def health(
         multiple=multiple,
         longest_correct=longest,
         longest_correct_multiple=longest_multiple,
+        key_sets=dict(key_sets),
+        keyed_positions=dict(keyed_positions),
     )
     failures = []
     for letter in LETTERS[:4]:
@@ -343,6 +412,7 @@ def health(
             f"the correct option is the longest in {report.longest_share:.0%} of single-choice questions "
             f"(limit {MAX_LONGEST_SHARE:.0%}): lengthen some distractors or shorten the right answers"
         )
+    failures.extend(multiple_balance_failures(report))
     for topic, counts in sorted(per_topic.items()):
         if sum(counts.values()) < min_per_topic:
             failures.append(f"topic {topic} has {sum(counts.values())} questions (at least {min_per_topic})")
@@ -353,3 +423,24 @@ def health(
             f"{report.multiple_share:.0%} of questions are multiple response (at least {min_multiple_share:.0%})"
         )
     return Health(**{**report.__dict__, "failures": tuple(failures)})
+
+
+def multiple_balance_failures(report: Health) -> list[str]:
+    """Multiple-response keys must not form a pattern a student could learn instead of the content."""
+    if report.multiple < MIN_MULTIPLE_FOR_BALANCE:
+        return []
+    failures = []
+    for key_set, count in sorted(report.key_sets.items()):
+        if report.key_set_share(key_set) > MAX_KEY_SET_SHARE:
+            failures.append(
+                f"{count} of {report.multiple} multiple-response questions ({report.key_set_share(key_set):.0%}) are "
+                f"keyed {key_set} (limit {MAX_KEY_SET_SHARE:.0%}): reorder the options of some of them"
+            )
+    for letter in LETTERS:
+        share = report.keyed_position_share(letter)
+        if share > MAX_KEYED_POSITION_SHARE:
+            failures.append(
+                f"option {letter} is correct in {share:.0%} of multiple-response questions "
+                f"(limit {MAX_KEYED_POSITION_SHARE:.0%}): move some correct options to other positions"
+            )
+    return failures

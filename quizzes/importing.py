@@ -30,6 +30,7 @@ def fields_of(question: Question) -> dict:
         "stem": question.stem,
         "options": as_dict["options"],
         "source": question.source,
+        "doc_url": question.doc_url,
         "position": question.position,
         "retired_at": None,
     }

@@ -20,7 +20,8 @@ class Question(models.Model):
     section = models.CharField(max_length=200)
     stem = models.TextField()
     options = models.JSONField()  # [{"text", "correct", "explanation"}], letters A.. in this order
-    source = models.CharField(max_length=200)
+    source = models.CharField(max_length=200)  # the bank file it came from
+    doc_url = models.URLField(max_length=300, blank=True)  # the AWS documentation page its key rests on
     position = models.PositiveIntegerField(default=0)
     retired_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lessons.models import Lesson
-from quizzes import scoring
+from quizzes import scoring, selection
 from quizzes.bank import LETTERS
 from quizzes.models import Attempt, AttemptItem, ProblemReport, Question
 
@@ -68,10 +68,10 @@ def statistics_rows() -> list[dict]:
     """Item statistics over every final answer: timed tests once submitted, drill and review answers once checked."""
     final = AttemptItem.objects.filter(attempt__status=Attempt.SUBMITTED, attempt__mode__in=Attempt.TIMED)
     checked = AttemptItem.objects.filter(checked_at__isnull=False)
-    fields = ("attempt__uuid", "question__key", "selected", "correct")
-    responses = [
-        scoring.Response(str(uuid), key, tuple(selected), bool(correct))
-        for uuid, key, selected, correct in [*final.values_list(*fields), *checked.values_list(*fields)]
+    fields = ("attempt__uuid", "question__key", "content", "selected", "correct")
+    responses = [  # choices counted by their place in the bank file, whatever order the student saw
+        scoring.Response(str(uuid), key, selection.bank_indexes(content["options"], selected), bool(correct))
+        for uuid, key, content, selected, correct in [*final.values_list(*fields), *checked.values_list(*fields)]
     ]
     attempt_scores = {
         str(uuid): correct / total

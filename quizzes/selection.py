@@ -22,3 +22,15 @@ def drill_order(ids: list[int], missed: set[int], rng: random.Random) -> list[in
     first = [i for i in ids if i in missed]
     rest = [i for i in ids if i not in missed]
     return rng.sample(first, len(first)) + rng.sample(rest, len(rest))
+
+
+def shuffled_options(options: list[dict], seed: str) -> list[dict]:
+    """The options in an order fixed by ``seed`` (one attempt and one question), each remembering its place in the
+    bank file as ``bank_index``, so a student cannot learn answers by position and statistics can map back."""
+    order = random.Random(seed).sample(range(len(options)), len(options))
+    return [{**options[index], "bank_index": index} for index in order]
+
+
+def bank_indexes(options: list[dict], selected: list[int]) -> tuple[int, ...]:
+    """The chosen options as positions in the bank file (items drawn before shuffling keep the bank order)."""
+    return tuple(sorted(options[i].get("bank_index", i) if i < len(options) else i for i in selected))

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import template
 
 from quizzes.skills import domain_of, label_of
@@ -24,3 +26,16 @@ def skill_label(skill: str) -> str:
 @register.filter
 def skill_domain(skill: str) -> str:
     return domain_of(skill)
+
+
+@register.filter
+def doc_page(url: str) -> str:
+    """A documentation URL as a short label that wraps on a phone: 'docs.aws.amazon.com/lambda › invocation-async'."""
+    parts = urlsplit(url)
+    segments = [segment for segment in parts.path.split("/") if segment]
+    if not segments:
+        return parts.netloc
+    page = segments[-1].removesuffix(".html")
+    if len(segments) == 1:
+        return f"{parts.netloc} › {page}"
+    return f"{parts.netloc}/{segments[0]} › {page}"

@@ -16,11 +16,12 @@ def single(
     stem: str | None = None,
     skill: str = "1.2.2",
     section: str = "memory",
+    source: str = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html",
     texts=("Raise memory", "Lower timeout", "Add a layer", "Use arm64"),
 ) -> str:
     index = "ABCDE".index(correct_letter)  # "E": no option is correct
     body = (
-        f'  - id: {key}\n    type: single\n    skill: "{skill}"\n    section: {section}\n'
+        f'  - id: {key}\n    type: single\n    skill: "{skill}"\n    section: {section}\n    source: {source}\n'
         f"    stem: >-\n      {stem or f'Stem of {key}: which change fixes the slow function?'}\n    options:\n"
     )
     return body + "".join(option(f"{text} ({key})", i == index) for i, text in enumerate(texts))
@@ -30,6 +31,7 @@ def multiple(key: str, correct=(0, 2), stem: str | None = None, count: int = 5) 
     words = {2: "TWO", 3: "THREE"}[len(correct)]
     body = (
         f'  - id: {key}\n    type: multiple\n    skill: "1.2.3"\n    section: memory\n'
+        "    source: https://docs.aws.amazon.com/lambda/latest/dg/invocation-async.html\n"
         f"    stem: >-\n      {stem or f'Stem of {key}: which steps help? (Select {words}.)'}\n    options:\n"
     )
     return body + "".join(option(f"Step {i} of {key}", i in correct) for i in range(count))

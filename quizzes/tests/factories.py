@@ -38,6 +38,7 @@ def make_question(
             for i in range(options)
         ],
         "source": f"01-{topic}.yaml",
+        "doc_url": "https://docs.aws.amazon.com/lambda/latest/dg/welcome.html",
         "position": number,
     }
     fields.update(overrides)
@@ -45,11 +46,16 @@ def make_question(
 
 
 def make_attempt(user=None, mode: str = "quick", questions=None, **overrides) -> Attempt:
-    from quizzes.attempts import snapshot
-
+    """An attempt over ``questions`` with their options in bank order, so tests can name options by index."""
     user = user or make_user()
     questions = questions if questions is not None else [make_question() for _ in range(3)]
     attempt = Attempt.objects.create(user=user, mode=mode, total_count=len(questions), **overrides)
     for position, question in enumerate(questions, start=1):
-        AttemptItem.objects.create(attempt=attempt, position=position, question=question, content=snapshot(question))
+        AttemptItem.objects.create(
+            attempt=attempt, position=position, question=question, content=in_bank_order(question)
+        )
     return attempt
+
+
+def in_bank_order(question: Question) -> dict:
+    return {"stem": question.stem, "kind": question.kind, "options": question.options}

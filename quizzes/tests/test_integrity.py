@@ -58,7 +58,9 @@ def test_question_html_is_the_same_whichever_option_is_correct(student_client, b
     attempt = Attempt.objects.get(mode="quick")
     item = attempt.items.get(question__kind="single", position__gte=1, question__key="alpha-01")
     url = f"/practice/attempts/{attempt.uuid}/q/{item.position}/"
-    flipped = [dict(o, correct=not o["correct"] if i < 2 else o["correct"]) for i, o in enumerate(item.options)]
+    key = next(i for i, o in enumerate(item.options) if o["correct"])
+    moved = {key, (key + 1) % len(item.options)}  # the key moves to the next option as shown
+    flipped = [dict(o, correct=not o["correct"] if i in moved else o["correct"]) for i, o in enumerate(item.options)]
 
     with time_machine.travel(attempt.started_at, tick=False):
         student_client.get(url)
@@ -67,5 +69,5 @@ def test_question_html_is_the_same_whichever_option_is_correct(student_client, b
         Question.objects.filter(pk=item.question_id).update(options=flipped)
         after = without_tokens(student_client.get(url).content.decode())
 
-    assert item.options[1]["correct"] is True  # alpha-01's key is B, so the key moved from B to A
+    assert [o["correct"] for o in flipped] != [o["correct"] for o in item.options]
     assert before == after

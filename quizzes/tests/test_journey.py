@@ -37,18 +37,20 @@ def test_quick_test_journey(live_server, browser):
     expect(page.locator("#timer-clock")).to_be_hidden()
     page.get_by_role("button", name="Show timer").click()
 
-    page.locator("label.option").nth(1).click()
+    page.locator("label.option", has_text="Option B of").click()  # options are shuffled; B is the key
     expect(page.locator("#save-status")).to_contain_text("Saved at")
     page.locator("#flag-button").click()
     expect(page.locator("#flag-button")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#cell-flag-1")).to_have_class(re.compile("flagged"))
     page.keyboard.press("n")  # focus stays in the question, so the shortcut moves on
     expect(page.get_by_role("heading", name="Question 2 of 6")).to_be_visible()
-    page.keyboard.press("2")
+    shown = page.locator("label.option").all_inner_texts()
+    key = next(i for i, text in enumerate(shown) if "Option B of" in text)
+    page.keyboard.press(str(key + 1))
     expect(page.locator("#save-status")).to_contain_text("Saved at")
 
     page.reload()
-    expect(page.locator("#option-1")).to_be_checked()
+    expect(page.locator(f"#option-{key}")).to_be_checked()
     context.close()  # the browser is gone mid-test
 
     context = browser.new_context()
@@ -56,7 +58,7 @@ def test_quick_test_journey(live_server, browser):
     log_in(page, base)
     page.get_by_role("link", name=re.compile("Quick test")).click()
     expect(page.get_by_role("heading", name="Question 2 of 6")).to_be_visible()
-    expect(page.locator("#option-1")).to_be_checked()
+    expect(page.locator(f"#option-{key}")).to_be_checked()
     page.get_by_role("button", name="Review and submit").click()
     expect(page.get_by_role("heading", name="Flagged for review (1)")).to_be_visible()
     expect(page.get_by_role("heading", name="Not answered (4)")).to_be_visible()

@@ -27,6 +27,7 @@ class Command(BaseCommand):
                     "skill": q.skill,
                     "type": q.kind,
                     "section": q.section,
+                    "source": q.doc_url,
                     "stem": q.stem,
                     "options": q.options,
                     "retired": q.retired_at is not None,

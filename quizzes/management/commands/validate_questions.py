@@ -50,3 +50,18 @@ class Command(BaseCommand):
             f"The longest option is a correct one in {report.longest_correct_multiple} of {report.multiple} "
             "multiple-response questions (for information)"
         )
+        if report.multiple:
+            positions = "  ".join(
+                f"{letter} {report.keyed_positions.get(letter, 0)} ({report.keyed_position_share(letter):.0%})"
+                for letter in bank.LETTERS
+                if letter in report.keyed_positions
+            )
+            out(
+                f"Keyed positions in multiple-response questions: {positions} "
+                f"(limit {bank.MAX_KEYED_POSITION_SHARE:.0%} each)"
+            )
+            key_set, count = max(report.key_sets.items(), key=lambda pair: (pair[1], pair[0]))
+            out(
+                f"Most common multiple-response key set: {key_set} in {count} of {report.multiple} "
+                f"({report.key_set_share(key_set):.0%}; limit {bank.MAX_KEY_SET_SHARE:.0%})"
+            )
