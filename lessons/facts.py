@@ -43,10 +43,10 @@ MONTHS = (
 DATE_RES = (
     re.compile(rf"\b(?:\d{{1,2}} )?(?:{MONTHS})\.? (?:\d{{1,2}}, )?(?:19|20)\d\d\b"),
     re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b"),
-    re.compile(r"\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ff]rom|[Bb]y|[Bb]efore|[Aa]fter) (?:19|20)\d\d\b"),
+    re.compile(r"\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ff]rom|[Bb]y|[Bb]efore|[Aa]fter)(?: early| mid| late)? (?:19|20)\d\d\b"),
 )
-# Product names that contain a free-standing number.
-NAMES = ("Route 53",)
+# Names that contain a free-standing number: products, and HTTP status classes such as 5xx.
+NAMES_RE = re.compile(r"\bRoute 53\b|\b[1-5]xx\b")
 LIST_NUMBER_RE = re.compile(r"^(\s*)\d+[.)](?=\s)", re.M)
 HEADING_ORDINAL_RE = re.compile(r"^(#{2,6}\s+)\d+(?:\.\d+)*[.)]?(?=\s)", re.M)
 INLINE_CODE_RE = re.compile(r"(`+)(?:.+?)\1", re.S)
@@ -192,7 +192,7 @@ def stray_numbers(prose: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(line, number) for each number in the prose that no placeholder supplies.
 
     ``prose`` is the lesson body with fenced code already blanked. Not counted: placeholders, inline code,
-    link targets, list numbering, a heading's leading ordinal, dates cited as such and the names in NAMES.
+    link targets, list numbering, a heading's leading ordinal, dates cited as such and the names NAMES_RE matches.
     """
     text = PLACEHOLDER_RE.sub(blank, prose)
     text = INLINE_CODE_RE.sub(blank, text)
@@ -201,8 +201,7 @@ def stray_numbers(prose: str, first_line: int = 1) -> list[tuple[int, str]]:
     text = HEADING_ORDINAL_RE.sub(lambda m: m.group(1) + blank(m)[len(m.group(1)) :], text)
     for date_re in DATE_RES:
         text = date_re.sub(blank, text)
-    for name in NAMES:
-        text = text.replace(name, " " * len(name))
+    text = NAMES_RE.sub(blank, text)
     return [(first_line + text.count("\n", 0, m.start()), m.group(0)) for m in NUMBER_RE.finditer(text)]
 
 
