@@ -38,12 +38,14 @@ MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
     "|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec"
 )
-# Dates cited as such: "October 2024", "3 December 2026", "December 3, 2026", "2026-12-03",
-# and a year after "in", "since", "until", "from", "by", "before", "after".
+# Dates cited as such (a line break may sit between the words): "October 2024", "3 December 2026",
+# "December 3, 2026", "2026-12-03", and a year after "in", "since", "until", "from", "by", "before", "after".
 DATE_RES = (
-    re.compile(rf"\b(?:\d{{1,2}} )?(?:{MONTHS})\.? (?:\d{{1,2}}, )?(?:19|20)\d\d\b"),
+    re.compile(rf"\b(?:\d{{1,2}}\s+)?(?:{MONTHS})\.?\s+(?:\d{{1,2}},\s+)?(?:19|20)\d\d\b"),
     re.compile(r"\b(?:19|20)\d\d-\d\d-\d\d\b"),
-    re.compile(r"\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ff]rom|[Bb]y|[Bb]efore|[Aa]fter)(?: early| mid| late)? (?:19|20)\d\d\b"),
+    re.compile(
+        r"\b(?:[Ii]n|[Ss]ince|[Uu]ntil|[Ff]rom|[Bb]y|[Bb]efore|[Aa]fter)(?:\s+(?:early|mid|late))?\s+(?:19|20)\d\d\b"
+    ),
 )
 # Names that contain a free-standing number: products, and HTTP status classes such as 5xx.
 NAMES_RE = re.compile(r"\bRoute 53\b|\b[1-5]xx\b")

@@ -103,7 +103,7 @@ def test_stray_numbers_ignores_names_code_links_lists_ordinals_and_dates():
     prose = (
         "1. Put S3, EC2, arm64, x86_64, UTF-8, 5xx and Route 53 in `timeout: 30`.\n"
         "## 2. Since October 2024, since 2023 and since late 2023, see [the page](https://example.com/v2/42).\n"
-        "Checked 2026-12-03 and on 3 December 2026; {example:128 MB} is an illustration."
+        "Checked 2026-12-03, on 3 December 2026 and in October\n  2024; {example:128 MB} is an illustration."
     )
 
     assert stray_numbers(prose) == []
