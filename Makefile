@@ -41,6 +41,7 @@ test: install-dev lint
 	@$(PY) -m examprep.embedded_redis --ensure
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py validate_questions
+	$(PY) manage.py validate_lessons
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest
 
 sandbox-check: install

@@ -16,6 +16,8 @@ import markdown
 import nh3
 import yaml
 
+from lessons.facts import Fact, FactError, substitute
+
 MIN_WORDS = 700
 WORDS_PER_MINUTE = 200
 REQUIRED_FIELDS = ("title", "slug", "order", "group", "topic", "skills", "summary", "preset")
@@ -236,9 +238,14 @@ def without_code(body: str) -> str:
     return "\n".join(lines)
 
 
-def parse_lesson(text: str, file_name: str) -> ParsedLesson:
+def parse_lesson(text: str, file_name: str, facts: dict[str, Fact] | None = None) -> ParsedLesson:
+    """Parse one lesson file; ``{fact:id}`` placeholders take their value from ``facts``."""
     meta, body, body_line = split_front_matter(text)
     check_meta(meta, text, file_name)
+    try:
+        body = substitute(body, facts or {}, body_line)
+    except FactError as exc:
+        raise LessonError(exc.message, exc.line) from None
     prose = without_code(body)
     level_one = re.search(r"^# ", prose, flags=re.M)
     if level_one:
