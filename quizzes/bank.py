@@ -26,7 +26,7 @@ NUMBER_WORDS = {"TWO": 2, "THREE": 3}
 BANNED_OPTIONS = ("all of the above", "none of the above")
 LETTERS = "ABCDEF"
 QUESTION_FIELDS = {"id", "type", "skill", "section", "source", "stem", "options"}
-SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/")
+SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/", "https://docs.powertools.aws.dev/")
 # Explanations and stems name options by content, never by letter: options are shown in a shuffled order.
 LETTER_REFERENCE_RES = (
     re.compile(r"\b(?i:options?|answers?|choices?|letters?)\s+\(?[A-F]\b\)?"),
