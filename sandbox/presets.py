@@ -18,9 +18,10 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
+from sandbox.emulator.continuation import split_scenario
+
 SCENARIO_DIR = Path(__file__).resolve().parent / "scenarios"
 NAME_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-NOT_WORLD = ("steps", "name", "description", "seed", "run_until_s", "checks", "goal", "title", "hints")
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,12 @@ class Preset:
 
     @property
     def world(self) -> dict:
-        """A fresh copy of the scenario without its steps: what a workspace starts from."""
-        return world_of(self.data)
+        """A fresh copy of the scenario's world (no steps): what a workspace starts from."""
+        return split_scenario(self.data)[0]
 
     @property
     def steps(self) -> list:
         return copy.deepcopy(list(self.data.get("steps") or []))
-
-
-def world_of(scenario: dict) -> dict:
-    return {key: copy.deepcopy(value) for key, value in scenario.items() if key not in NOT_WORLD}
 
 
 def read_preset(path: Path) -> Preset:

@@ -1,4 +1,4 @@
-"""The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.running``; they never run
+"""The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.workspaces``; they never run
 user code and never wait on it. Per-user objects are found by UUID and owner: anyone else gets 404."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from sandbox import diagram, event_templates, metrics_chart, running, timeline
+from sandbox import diagram, event_templates, metrics_chart, timeline, workspaces
 from sandbox import forms as sandbox_forms
 from sandbox.challenges import all_challenges, find_challenge
 from sandbox.models import ChallengeAttempt, Run, Workspace
@@ -132,8 +132,8 @@ def open_workspace(request, back_url: str, *, name: str, world: dict, **origin: 
     workspace = Workspace.objects.filter(owner=request.user, **origin).first()
     if workspace is None:
         try:
-            workspace = running.create_workspace(request.user, name=name, world=world, **origin)
-        except (running.SandboxLimitError, running.InvalidWorld) as error:
+            workspace = workspaces.create_workspace(request.user, name=name, world=world, **origin)
+        except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
             messages.error(request, _error_text(error))
             return redirect(back_url)
     return redirect(workspace_url(workspace))
@@ -191,9 +191,8 @@ def workspace_reset(request, workspace_id: UUID):
     if source is None:
         raise Http404("This workspace has nothing to reset to.")
     try:
-        running.update_world(workspace, source.world)
-        running.start_run(workspace, "reset", [])
-    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        workspaces.reset_workspace(workspace, source.world)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         messages.error(request, _error_text(error))
     else:
         messages.success(request, "The workspace is back to where it started; every environment is cold again.")
@@ -316,7 +315,7 @@ def run_detail(request, run_id: UUID):
 def run_status(request, run_id: UUID):
     """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished."""
     run = owned_run(request, run_id)
-    status = running.run_status(run)
+    status = workspaces.run_status(run)
     context = {"run": run, "workspace": run.workspace, "status": status, **run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
         context["recent_runs"] = list(run.workspace.runs.all()[:10])
@@ -329,14 +328,14 @@ def run_status(request, run_id: UUID):
 def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str = "") -> HttpResponse:
     """Accept a run and answer with its polling status partial (htmx) or its page."""
     try:
-        run = running.start_run(workspace, kind, steps, challenge=challenge)
-    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        run = workspaces.start_run(workspace, kind, steps, challenge=challenge)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         if request.htmx:
             return render(request, "sandbox/_run_refused.html", {"message": _error_text(error)})
         messages.error(request, _error_text(error))
         return redirect(request.META.get("HTTP_REFERER") or workspace_url(workspace))
     if request.htmx:
-        status = running.RunStatus(run.status, False, "Queued: waiting for a sandbox worker.", None)
+        status = workspaces.queued_status(run)
         return render(
             request, "sandbox/run_detail.html#run-status", {"run": run, "workspace": workspace, "status": status}
         )
@@ -502,11 +501,11 @@ def network_context(workspace: Workspace) -> dict:
 def _save_world(request, workspace: Workspace, form, world: dict, quiet: bool = False) -> bool:
     """Save a changed world; problems go next to the form's fields (or above the form)."""
     try:
-        running.update_world(workspace, world)
-    except running.SandboxLimitError as error:
+        workspaces.update_world(workspace, world)
+    except workspaces.SandboxLimitError as error:
         form.add_error(None, error.message)
         return False
-    except running.InvalidWorld as error:
+    except workspaces.InvalidWorld as error:
         if hasattr(form, "add_problems"):
             form.add_problems(error.problems)
         else:
@@ -517,7 +516,7 @@ def _save_world(request, workspace: Workspace, form, world: dict, quiet: bool = 
 
 
 def _error_text(error: Exception) -> str:
-    if isinstance(error, running.SandboxLimitError):
+    if isinstance(error, workspaces.SandboxLimitError):
         return error.message
     problems = getattr(error, "problems", None) or []
     return " ".join(f"{problem.field}: {problem.message}" for problem in problems) or str(error)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import yaml
 
+from sandbox.emulator.continuation import split_scenario
+
 CHALLENGE_DIR = Path(__file__).resolve().parent
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NOT_SCENARIO = ("title", "goal", "description", "hints", "lesson", "checks", "solution", "order")
@@ -37,8 +39,6 @@ class Challenge:
 
     @property
     def world(self) -> dict:
-        from sandbox.running import split_scenario
-
         return split_scenario(self.scenario)[0]
 
     @property
