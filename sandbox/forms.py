@@ -546,3 +546,20 @@ class YamlSectionForm(forms.Form):
 
 def to_yaml(value) -> str:
     return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def mapping_sources(world: dict) -> list[str]:
+    return [f"queue:{name}" for name in world.get("queues") or {}] + [
+        f"stream:{name}" for name in world.get("streams") or {}
+    ]
+
+
+# action in the URL -> (form, the world section its names come from, the run kind it starts)
+RESOURCE_FORMS = {
+    "send": (SendForm, "queues", "send"),
+    "purge": (PurgeForm, "queues", "purge"),
+    "publish": (PublishForm, "topics", "publish"),
+    "put-records": (PutRecordsForm, "streams", "put_records"),
+    "put-events": (PutEventsForm, "buses", "put_events"),
+    "put-object": (PutObjectForm, "buckets", "put_object"),
+}

@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import connection, models
 from django.db.models import F
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 # The warm path's statements are plain SQL: each runs once per invoke, and the ORM took longer to build
@@ -76,10 +76,7 @@ class Workspace(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        try:
-            return reverse("sandbox:workspace-detail", args=[self.pk])
-        except NoReverseMatch:
-            return f"/sandbox/workspaces/{self.pk}/"
+        return reverse("sandbox:workspace-detail", args=[self.pk])
 
     @property
     def functions(self) -> dict:
@@ -213,6 +210,9 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:run-detail", args=[self.pk])
 
     @property
     def finished(self) -> bool:

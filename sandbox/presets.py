@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from django.urls import reverse
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
@@ -32,6 +33,9 @@ class Preset:
     source: str
     functions: tuple[str, ...]
     data: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:preset-detail", args=[self.name])
 
     @property
     def source_html(self) -> str:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
+from django.urls import reverse
 
 from sandbox.emulator.continuation import split_scenario
 
@@ -36,6 +37,9 @@ class Challenge:
     scenario: dict  # the starting world plus the steps, without the challenge fields
     checks: tuple[dict, ...]
     solution: dict
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:challenge-detail", args=[self.slug])
 
     @property
     def world(self) -> dict:

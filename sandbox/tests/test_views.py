@@ -552,7 +552,7 @@ def test_function_page_keeps_the_preset_destinations_when_only_the_code_changes(
 
 
 def test_world_summary_matches_singular_and_plural():
-    from sandbox.views import world_summary
+    from sandbox.presenting import world_summary
 
     world = {"functions": {"charge": {}}, "queues": {"a": {}, "b": {}}, "buses": {"default": {}, "other": {}}}
 
