@@ -11,11 +11,11 @@ import json
 
 from django.urls import reverse
 
-from sandbox import diagram, event_templates, metrics_chart, timeline
+from sandbox import event_templates
 from sandbox import forms as sandbox_forms
-from sandbox.challenges import all_challenges, find_challenge
+from sandbox.catalogue import all_challenges, all_presets, find_challenge, find_preset
 from sandbox.models import ChallengeAttempt, Run, Workspace
-from sandbox.presets import all_presets, find_preset
+from sandbox.pictures import diagram, metrics_chart, timeline
 
 
 def passed_challenges(user) -> set[str]:

@@ -24,7 +24,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, t
 from django.utils import timezone
 
 from sandbox import locks
-from sandbox.challenges import find_challenge
+from sandbox.catalogue import find_challenge
 from sandbox.emulator import continuation
 from sandbox.executors import reset_executor, trace_whole_scenario, workspace_executor
 from sandbox.grading import grade

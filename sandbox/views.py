@@ -17,9 +17,8 @@ from django_htmx.http import reswap, retarget
 
 from sandbox import event_templates, presenting, workspaces
 from sandbox import forms as sandbox_forms
-from sandbox.challenges import all_challenges, find_challenge
+from sandbox.catalogue import all_challenges, find_challenge, find_preset
 from sandbox.models import Run, Workspace
-from sandbox.presets import find_preset
 
 STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
 

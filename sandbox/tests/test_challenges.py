@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from sandbox import executors
-from sandbox.challenges import all_challenges, find_challenge, patched
+from sandbox.catalogue import all_challenges, find_challenge, patched
 from sandbox.emulator import continuation
 from sandbox.grading import grade, problems
 

@@ -10,7 +10,7 @@ from celery.signals import task_postrun, task_prerun
 from django.db import transaction
 
 from sandbox import executors, locks, tasks, workspaces
-from sandbox.challenges import find_challenge, patched
+from sandbox.catalogue import find_challenge, patched
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.runtime.client import DaemonExecutor
 from sandbox.tasks import advance_workspace
