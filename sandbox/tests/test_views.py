@@ -477,6 +477,42 @@ def test_world_yaml_editor_reports_problems_by_field(owner_client):
     assert "functions.orders.timeout_s" in response.content.decode()
 
 
+ALIAS_BOMB = """\
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tail", ["world/", "network/edit/"])
+def test_yaml_editors_refuse_an_alias_bomb_and_keep_the_world(owner_client, tail):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/{tail}"
+    before = Workspace.objects.get(pk=owner_client.workspace.pk).world
+
+    response = owner_client.post(url, {"text": ALIAS_BOMB})
+
+    assert response.status_code == 200
+    assert "expands to more than" in response.content.decode()
+    assert Workspace.objects.get(pk=owner_client.workspace.pk).world == before
+
+
+@pytest.mark.django_db
+def test_world_yaml_editor_names_a_duplicate_key(owner_client):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/world/"
+
+    response = owner_client.post(url, {"text": "queues:\n  jobs: {}\n  jobs: {}\n"})
+
+    assert response.status_code == 200
+    assert "duplicate key" in response.content.decode()
+
+
 def function_data(**overrides) -> dict:
     data = {
         "code": "def lambda_handler(event, context):\n    return 1\n",
