@@ -23,7 +23,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
-from sandbox import locks
+from sandbox import limits, locks
 from sandbox.catalogue import find_challenge
 from sandbox.emulator import continuation
 from sandbox.executors import reset_executor, trace_whole_scenario, workspace_executor
@@ -211,7 +211,7 @@ def save(run: Run, delivery: int, result: continuation.Advanced) -> None:
     state["shell_saved_at"] = time.time()
     _saved_here.pop(run.workspace_id, None)
     with transaction.atomic():
-        if not finish(run.pk, delivery, Run.DONE, trace=result.trace):
+        if not finish(run.pk, delivery, Run.DONE, trace=limits.bound_trace(result.trace, limits.current())):
             return  # another worker took the run over; its result counts
         if continuation.changes_configuration(run.steps):
             fresh = Workspace.objects.select_for_update().get(pk=run.workspace_id)

@@ -276,3 +276,22 @@ def test_run_fails_at_once_with_a_plain_reason_where_nothing_can_isolate(celery_
     assert done.deliveries == 1
     assert "The sandbox needs root to isolate handlers" in done.error
     assert "EXAMPREP_UNSAFE_LOCAL_SANDBOX=1" in done.error
+
+
+BIG_RESPONSE_CODE = "def lambda_handler(event, context):\n    print('y' * 20000)\n    return 'x' * 100000\n"
+
+
+def test_large_trace_is_cut_when_stored_and_says_so(celery_worker, settings):
+    settings.SANDBOX_TRACE_BYTES = 64 * 1024
+    settings.SANDBOX_TRACE_VALUE_BYTES = 8 * 1024
+    workspace = make_workspace(world={"functions": {"echo": {"code": BIG_RESPONSE_CODE}}})
+
+    done = run(workspace, "invoke", [invoke_step(1)])
+
+    [response], [attempt] = done.trace["responses"], done.trace["attempts"]
+    assert done.status == Run.DONE
+    assert len(response["payload"]) < 10 * 1024 and response["payload"].startswith("xxxx")
+    assert len(attempt["response"]) < 10 * 1024
+    assert attempt["logs"][-1].endswith("the rest was not kept]")
+    assert "larger than the 64 KB the sandbox keeps per run" in done.trace["cut"][0]
+    assert done.trace["metrics"]["echo"]["invocations"] == 1

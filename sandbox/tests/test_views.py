@@ -477,6 +477,19 @@ def test_world_yaml_editor_reports_problems_by_field(owner_client):
     assert "functions.orders.timeout_s" in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_run_page_says_when_the_trace_was_cut(owner_client):
+    note = "The trace is larger than the 2.0 MB the sandbox keeps per run, so it was cut."
+    cut = make_run(owner_client.workspace, trace={**TRACE, "cut": [note]})
+    whole = make_run(owner_client.workspace)
+
+    cut_page = owner_client.get(f"/sandbox/runs/{cut.pk}/").content.decode()
+    whole_page = owner_client.get(f"/sandbox/runs/{whole.pk}/").content.decode()
+
+    assert note in cut_page
+    assert "keeps per run" not in whole_page
+
+
 ALIAS_BOMB = """\
 a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
 b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
