@@ -6,7 +6,6 @@ import pytest
 from django.db import IntegrityError
 
 from sandbox import workspaces
-from sandbox.emulator import continuation
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.tests.support import ECHO_CODE, make_attempt, make_run, make_user, make_workspace
 
@@ -155,35 +154,3 @@ def test_start_run_refuses_purging_a_queue_that_does_not_exist():
         workspaces.start_run(workspace, "purge", [{"purge": {"queue": "nowhere"}}])
 
     assert raised.value.problems[0].field == "steps.0.purge.queue"
-
-
-def test_split_scenario_keeps_the_world_and_the_steps_apart():
-    raw = {
-        "name": "demo",
-        "functions": {"echo": {"code": ECHO_CODE}},
-        "steps": [{"invoke": {"function": "echo"}}],
-        "description": "not part of the world",
-    }
-
-    world, steps = continuation.split_scenario(raw)
-
-    assert world == {"name": "demo", "functions": {"echo": {"code": ECHO_CODE}}}
-    assert steps == [{"invoke": {"function": "echo"}}]
-
-
-def test_apply_configuration_writes_update_steps_into_the_world():
-    world = {
-        "functions": {"echo": {"code": ECHO_CODE, "async": {"maximum_retry_attempts": 2}}},
-        "event_source_mappings": [{"function": "echo", "source": "queue:jobs", "enabled": True}],
-    }
-    steps = [
-        {"update_function": {"function": "echo", "memory_mb": 256, "async": {"on_failure": "queue:dlq"}}},
-        {"update_mapping": {"index": 0, "enabled": False}},
-    ]
-
-    changed = continuation.apply_configuration(world, steps)
-
-    assert changed["functions"]["echo"]["memory_mb"] == 256
-    assert changed["functions"]["echo"]["async"] == {"maximum_retry_attempts": 2, "on_failure": "queue:dlq"}
-    assert changed["event_source_mappings"][0]["enabled"] is False
-    assert "memory_mb" not in world["functions"]["echo"]
