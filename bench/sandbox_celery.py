@@ -11,8 +11,7 @@ with DEBUG off, as in production. Handlers run in the sandbox daemon. Figures:
   (row written, message sent) until the finished run with its trace is read back from the
   database (median). The client sleeps until the worker announces the run finished
   (``locks.wait_finished``, a Redis list; at most 50 ms at a time), then reads the row, as
-  ``workspaces.run_status`` does; the row stays what it goes by. (Before issue 6 it polled the row
-  every millisecond and read it twice at the end.)
+  ``workspaces.run_status`` does; the row stays what it goes by.
 - ``invokes_per_s``: invokes finished per second with ``--clients`` clients each invoking their own
   workspace one run after the other.
 Goal: ``invoke_p50_ms`` <= 2 x ``noop_task_p50_ms``.
