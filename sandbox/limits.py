@@ -140,6 +140,11 @@ def current() -> dict:
     return {name: limit(name) for name in DEFAULTS}
 
 
+def trace_limits() -> dict:
+    """Only the limits ``bound_trace`` reads (it runs once per finished run)."""
+    return {name: limit(name) for name in ("TRACE_BYTES", "TRACE_ITEMS", "TRACE_VALUE_BYTES")}
+
+
 # --- what a run stores -------------------------------------------------------------------------------------------
 
 

@@ -211,7 +211,7 @@ def save(run: Run, delivery: int, result: continuation.Advanced) -> None:
     state["shell_saved_at"] = time.time()
     _saved_here.pop(run.workspace_id, None)
     with transaction.atomic():
-        if not finish(run.pk, delivery, Run.DONE, trace=limits.bound_trace(result.trace, limits.current())):
+        if not finish(run.pk, delivery, Run.DONE, trace=limits.bound_trace(result.trace, limits.trace_limits())):
             return  # another worker took the run over; its result counts
         if continuation.changes_configuration(run.steps):
             fresh = Workspace.objects.select_for_update().get(pk=run.workspace_id)
