@@ -40,6 +40,7 @@ lint: install-dev
 test: install-dev lint
 	@$(PY) -m examprep.embedded_redis --ensure
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py validate_questions
 	$(PY) manage.py validate_lessons
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest

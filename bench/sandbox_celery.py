@@ -7,12 +7,11 @@ It starts its own redis-server (no persistence), a temporary SQLite database and
 with DEBUG off, as in production. Handlers run in the sandbox daemon. Figures:
 
 - ``noop_task_p50_ms``: ``sandbox.noop`` sent and its result read back (median).
-- ``invoke_p50_ms``: a warm synchronous invoke of a trivial handler accepted by ``running.start_run``
+- ``invoke_p50_ms``: a warm synchronous invoke of a trivial handler accepted by ``workspaces.start_run``
   (row written, message sent) until the finished run with its trace is read back from the
   database (median). The client sleeps until the worker announces the run finished
   (``locks.wait_finished``, a Redis list; at most 50 ms at a time), then reads the row, as
-  ``running.run_status`` does; the row stays what it goes by. (Before issue 6 it polled the row
-  every millisecond and read it twice at the end.)
+  ``workspaces.run_status`` does; the row stays what it goes by.
 - ``invokes_per_s``: invokes finished per second with ``--clients`` clients each invoking their own
   workspace one run after the other.
 Goal: ``invoke_p50_ms`` <= 2 x ``noop_task_p50_ms``.
@@ -129,11 +128,11 @@ def measure_noop(count: int) -> list[float]:
 
 
 def invoke_once(workspace, n: int) -> float:
-    from sandbox import locks, running
+    from sandbox import locks, workspaces
     from sandbox.models import Run
 
     started = time.perf_counter()
-    run = running.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "payload": {"n": n}}}])
+    run = workspaces.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "payload": {"n": n}}}])
     while not run.finished:
         locks.wait_finished(run.pk, 0.05)
         run.refresh_from_db()
@@ -144,9 +143,9 @@ def invoke_once(workspace, n: int) -> float:
 
 
 def measure_invokes(owner, count: int) -> list[float]:
-    from sandbox import running
+    from sandbox import workspaces
 
-    workspace = running.create_workspace(owner, name="bench", world={"functions": {"echo": {"code": HANDLER}}})
+    workspace = workspaces.create_workspace(owner, name="bench", world={"functions": {"echo": {"code": HANDLER}}})
     for n in range(5):
         invoke_once(workspace, n)  # the first is a cold start
     return [invoke_once(workspace, n) for n in range(count)]
@@ -155,10 +154,10 @@ def measure_invokes(owner, count: int) -> list[float]:
 def measure_throughput(owner, clients: int, per_client: int) -> float:
     from django.db import connection
 
-    from sandbox import running
+    from sandbox import workspaces
 
     workspaces = [
-        running.create_workspace(owner, name=f"bench-{i}", world={"functions": {"echo": {"code": HANDLER}}})
+        workspaces.create_workspace(owner, name=f"bench-{i}", world={"functions": {"echo": {"code": HANDLER}}})
         for i in range(clients)
     ]
     for workspace in workspaces:

@@ -12,11 +12,12 @@ from django.db.models import F, Q
 from django.http import Http404
 
 from quizzes import review, scoring, selection, timer
+from quizzes.marking import MAX_SECONDS_PER_VISIT, correct_indexes, finalize, update_cards
 from quizzes.models import Attempt, AttemptItem, Question, QuizPreference, ReviewCard
+from quizzes.tasks import schedule_submit
 
 logger = logging.getLogger(__name__)
 MAX_OPTIONS = 6
-MAX_SECONDS_PER_VISIT = 30 * 60  # a question left open while away counts at most this long for pacing
 
 
 @dataclass(frozen=True)
@@ -95,17 +96,6 @@ def start_test(user, mode: str, now: datetime, rng: random.Random | None = None)
     except IntegrityError:  # another tab started the same test a moment ago
         return active_attempt(user, mode), False
     return attempt, True
-
-
-def schedule_submit(attempt: Attempt) -> None:
-    """Ask a Celery worker to submit the attempt at its deadline. If the broker is down, the deadline still
-    holds: every request for the attempt makes the same check (close_if_expired)."""
-    from quizzes.tasks import submit_attempt
-
-    try:
-        submit_attempt.apply_async(args=[str(attempt.uuid)], eta=attempt.deadline_at)
-    except Exception:  # a broker outage must not stop a student from starting a test
-        logger.exception("could not schedule the auto-submit of attempt %s", attempt.uuid)
 
 
 def start_review(user, now: datetime) -> Attempt | None:
@@ -190,10 +180,6 @@ def visit(attempt: Attempt, position: int, now: datetime) -> None:
     attempt.position, attempt.position_since = position, now
 
 
-def correct_indexes(item: AttemptItem) -> list[int]:
-    return [index for index, option in enumerate(item.options) if option["correct"]]
-
-
 def check_item(attempt: Attempt, position: int, selected: list[int], now: datetime) -> AttemptItem:
     """Drill and review: lock the answer in, mark it, and update the student's review card."""
     item = attempt.items.filter(position=position).first()
@@ -210,47 +196,3 @@ def check_item(attempt: Attempt, position: int, selected: list[int], now: dateti
             update_cards(attempt.user_id, [(item.question_id, right)], str(attempt.uuid), now)
     item.refresh_from_db()
     return item
-
-
-def update_cards(user_id: int, answers: list[tuple[int, bool]], session: str, now: datetime) -> None:
-    cards = {
-        c.question_id: c for c in ReviewCard.objects.filter(user_id=user_id, question_id__in=[q for q, _ in answers])
-    }
-    for question_id, right in answers:
-        card = cards.get(question_id)
-        if not review.starts_card(card is not None, right):
-            continue
-        if card and not review.counts(str(card.last_session) if card.last_session else None, session):
-            continue
-        data, due = review.review(card.card if card else None, right, now, card_id=question_id)
-        if card is None:
-            card = ReviewCard(user_id=user_id, question_id=question_id)
-        card.card, card.due, card.last_session = data, due, session
-        card.reviews += 1
-        card.lapses += 0 if right else 1
-        card.save()
-
-
-def finalize(attempt_pk: int, reason: str, now: datetime) -> bool:
-    """Submit and mark an open attempt once; False when it was already submitted (idempotent)."""
-    with transaction.atomic():
-        attempt = Attempt.objects.select_for_update().filter(pk=attempt_pk, status=Attempt.ACTIVE).first()
-        if attempt is None:
-            return False
-        items = list(attempt.items.select_for_update())  # waits for a save in flight, then reads it
-        spent = min(MAX_SECONDS_PER_VISIT, timer.elapsed_seconds(attempt.position_since, now, attempt.deadline_at))
-        for item in items:
-            if item.position == attempt.position:
-                item.seconds_spent += spent
-            if attempt.instant_feedback:
-                continue
-            item.correct = scoring.is_correct(item.selected, correct_indexes(item))
-        AttemptItem.objects.bulk_update(items, ["correct", "seconds_spent"])
-        marked = [item for item in items if item.checked_at] if attempt.instant_feedback else items
-        attempt.status, attempt.submitted_at, attempt.submit_reason = Attempt.SUBMITTED, now, reason
-        attempt.correct_count = sum(1 for item in marked if item.correct)
-        attempt.total_count = len(marked)
-        attempt.save(update_fields=["status", "submitted_at", "submit_reason", "correct_count", "total_count"])
-        if attempt.timed:
-            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in items], str(attempt.uuid), now)
-    return True

@@ -35,7 +35,7 @@ LETTER_REFERENCE_RES = (
 )
 OPTION_FIELDS = {"text", "correct", "explanation"}
 
-# Bank-health limits (issue 3).
+# Bank-health limits: the balance `health()` checks across the whole bank.
 MAX_LETTER_SHARE = 0.35
 MAX_LONGEST_SHARE = 0.40
 MIN_PER_TOPIC = 10

@@ -14,6 +14,8 @@ import re
 import yaml
 from django import forms
 
+from sandbox.emulator import loader
+
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 ASYNC_PAYLOAD_BYTES = 1024 * 1024
@@ -531,18 +533,36 @@ class YamlSectionForm(forms.Form):
     )
 
     def clean_text(self):
+        """The text as a mapping, read by the scenario loader: safe YAML, no duplicate keys, and no alias
+        expanding the text past the loader's size limit."""
+        text = self.cleaned_data["text"] or ""
+        if not text.strip():
+            return {}
         try:
-            value = yaml.safe_load(self.cleaned_data["text"] or "") or {}
-        except yaml.YAMLError as error:
-            mark = getattr(error, "problem_mark", None)
-            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-            raise forms.ValidationError(
-                f"This is not valid YAML{where}: {getattr(error, 'problem', error)}."
-            ) from error
-        if not isinstance(value, dict):
-            raise forms.ValidationError("Write a mapping (name: value lines), not a list or a single value.")
+            value, _lines = loader.loads(text, "yaml")
+        except loader.ScenarioError as error:
+            where = f" at line {error.line}" if error.line else ""
+            field = f" ({error.field})" if error.field else ""
+            raise forms.ValidationError(f"This YAML can't be used{where}{field}: {error.message}.") from error
         return value
 
 
 def to_yaml(value) -> str:
     return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+
+
+def mapping_sources(world: dict) -> list[str]:
+    return [f"queue:{name}" for name in world.get("queues") or {}] + [
+        f"stream:{name}" for name in world.get("streams") or {}
+    ]
+
+
+# action in the URL -> (form, the world section its names come from, the run kind it starts)
+RESOURCE_FORMS = {
+    "send": (SendForm, "queues", "send"),
+    "purge": (PurgeForm, "queues", "purge"),
+    "publish": (PublishForm, "topics", "publish"),
+    "put-records": (PutRecordsForm, "streams", "put_records"),
+    "put-events": (PutEventsForm, "buses", "put_events"),
+    "put-object": (PutObjectForm, "buckets", "put_object"),
+}

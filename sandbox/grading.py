@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from sandbox.emulator.validation import apply_defaults
+
 LISTS = ("attempts", "responses", "deliveries", "connections", "dropped")
 NAMED = {"queue": "queues", "topic": "topics", "bus": "buses", "bucket": "buckets"}
 COMPARATORS = ("equals", "at_least", "at_most", "includes", "excludes", "is_set")
@@ -40,8 +42,6 @@ class Check:
 
 def grade(challenge, trace: dict, world: dict | None = None) -> list[Check]:
     """One Check per declared check, in order. ``challenge`` has ``checks`` (a list of dicts)."""
-    from sandbox.emulator.validation import apply_defaults
-
     checks = challenge.checks if hasattr(challenge, "checks") else challenge["checks"]
     defaulted = apply_defaults(world) if world else {}  # a value the student never set reads as its default
     return [grade_one(spec, trace, defaulted) for spec in checks]

@@ -1,12 +1,14 @@
 """What one student may ask of the sandbox: sizes and counts, checked before a run is accepted.
 
 Pure functions over plain values; each returns a message in plain words (or None), which
-``running.start_run`` raises as ``SandboxLimitError``. The numbers can be changed in settings
-(``SANDBOX_<NAME>``, e.g. ``SANDBOX_RUNS_PER_MINUTE = 30``).
+``workspaces.start_run`` raises as ``SandboxLimitError``. ``bound_trace`` cuts what a finished run
+stores to a size the pages can show. The numbers can be changed in settings (``SANDBOX_<NAME>``,
+e.g. ``SANDBOX_RUNS_PER_MINUTE = 30``).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 
 DEFAULTS = {
@@ -19,7 +21,30 @@ DEFAULTS = {
     "STEPS": 50,  # steps per run
     "INVOCATIONS": 200,  # handler invocations a run's steps may ask for (repeat counts included)
     "STEPS_BYTES": 2 * 1024 * 1024,  # all events of one run, as JSON
+    "TRACE_BYTES": 2 * 1024 * 1024,  # what one run stores (its trace, as JSON)
+    "TRACE_ITEMS": 500,  # responses, attempts, deliveries... kept per list of a run's trace
+    "TRACE_VALUE_BYTES": 64 * 1024,  # one payload, response, message body or log of a trace, as JSON
 }
+TRACE_LISTS = (
+    "responses",
+    "attempts",
+    "deliveries",
+    "connections",
+    "dropped",
+    "api_responses",
+    "executions",
+    "publishes",
+    "function_states",
+)
+TRACE_NAMED = ("queues", "topics", "buses", "buckets")  # name -> list of messages or records
+NAMED_ITEMS = {
+    "queues": "queue messages",
+    "topics": "topic messages",
+    "buses": "bus events",
+    "buckets": "bucket records",
+}
+MIN_VALUE_BYTES = 256
+MIN_ITEMS = 1
 
 RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets")
 
@@ -113,3 +138,87 @@ def rate_problem(recent_runs: int, queued_in_workspace: int, limits: dict) -> st
 
 def current() -> dict:
     return {name: limit(name) for name in DEFAULTS}
+
+
+def trace_limits() -> dict:
+    """Only the limits ``bound_trace`` reads (it runs once per finished run)."""
+    return {name: limit(name) for name in ("TRACE_BYTES", "TRACE_ITEMS", "TRACE_VALUE_BYTES")}
+
+
+# --- what a run stores -------------------------------------------------------------------------------------------
+
+
+def bound_trace(trace: dict, limits: dict) -> dict:
+    """``trace`` cut to ``TRACE_BYTES``: lists keep their first ``TRACE_ITEMS`` items, and a payload, response,
+    message or log larger than ``TRACE_VALUE_BYTES`` keeps its beginning. Returns the trace itself when it fits,
+    else a cut copy whose ``cut`` lists, in words, what was left out. Counts in ``metrics`` are never cut."""
+    if _size(trace) <= limits["TRACE_BYTES"]:
+        return trace
+    items, value_bytes = limits["TRACE_ITEMS"], limits["TRACE_VALUE_BYTES"]
+    while True:
+        notes: dict[str, int] = {}
+        cut = _cut_trace(trace, items, value_bytes, notes)
+        if _size(cut) <= limits["TRACE_BYTES"] or (items <= MIN_ITEMS and value_bytes <= MIN_VALUE_BYTES):
+            break
+        items, value_bytes = max(MIN_ITEMS, items // 2), max(MIN_VALUE_BYTES, value_bytes // 4)
+    sentences = [
+        f"The trace is larger than the {_kb(limits['TRACE_BYTES'])} the sandbox keeps per run, so it was cut.",
+        *(_cut_sentence(what, count, items, value_bytes) for what, count in sorted(notes.items())),
+    ]
+    if _size(cut) > limits["TRACE_BYTES"]:  # still too big: keep the counts and the metrics only
+        cut = _cut_trace(trace, 0, value_bytes, {})
+        sentences.append("Even so it was too large: only the counts and metrics are kept.")
+    cut["cut"] = sentences
+    return cut
+
+
+def _cut_trace(trace: dict, items: int, value_bytes: int, notes: dict[str, int]) -> dict:
+    cut = copy.copy(trace)
+    for key in TRACE_LISTS:
+        if isinstance(trace.get(key), list):
+            cut[key] = _cut_list(trace[key], key, items, value_bytes, notes)
+    for key in TRACE_NAMED:
+        if isinstance(trace.get(key), dict):
+            cut[key] = {
+                name: _cut_list(entries, key, items, value_bytes, notes) if isinstance(entries, list) else entries
+                for name, entries in trace[key].items()
+            }
+    return cut
+
+
+def _cut_list(entries: list, what: str, items: int, value_bytes: int, notes: dict[str, int]) -> list:
+    if len(entries) > items:
+        notes[f"items:{what}"] = notes.get(f"items:{what}", 0) + len(entries) - items
+    kept = []
+    for entry in entries[:items]:
+        if isinstance(entry, dict) and _size(entry) > value_bytes:
+            entry = {key: _cut_value(value, value_bytes, notes) for key, value in entry.items()}
+        elif not isinstance(entry, dict) and _size(entry) > value_bytes:
+            entry = _cut_value(entry, value_bytes, notes)
+        kept.append(entry)
+    return kept
+
+
+def _cut_value(value, value_bytes: int, notes: dict[str, int]):
+    size = _size(value)
+    if size <= value_bytes:
+        return value
+    notes["values"] = notes.get("values", 0) + 1
+    if isinstance(value, list) and all(isinstance(line, str) for line in value):  # log lines: keep the first ones
+        kept, used = [], 0
+        for line in value:
+            used += len(line.encode()) + 4
+            if used > value_bytes:
+                break
+            kept.append(line)
+        return [*kept, f"[... {_kb(size)} of logs in all; the rest was not kept]"]
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text.encode()[:value_bytes].decode("utf-8", "ignore") + f" [... {_kb(size)} in all; the rest was not kept]"
+
+
+def _cut_sentence(what: str, count: int, items: int, value_bytes: int) -> str:
+    if what == "values":
+        return f"{count} payloads, messages or logs larger than {_kb(value_bytes)} keep only their beginning."
+    key = what.partition(":")[2]
+    name = NAMED_ITEMS.get(key, key.replace("_", " "))
+    return f"{count} {name} beyond the first {items} of a list are not kept."

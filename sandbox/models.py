@@ -9,10 +9,50 @@ buckets, mappings, network, account) and the emulator *state* between runs. A ru
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
-from django.urls import NoReverseMatch, reverse
+from django.db import connection, models
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+# The warm path's statements are plain SQL: each runs once per invoke, and the ORM took longer to build
+# them than SQLite took to answer. Rare paths (take-overs, retries, configuration changes) use the ORM.
+
+
+def db_value(model, field: str, value):
+    """``value`` as the database stores ``model.field`` (UUIDs, datetimes, JSON)."""
+    return model._meta.get_field(field).get_db_prep_save(value, connection)
+
+
+def execute(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+class WorkspaceQuerySet(models.QuerySet):
+    def load_state(self, workspace_id) -> Workspace:
+        """Only the id, world and state of a workspace: what a run needs."""
+        table = self.model._meta.db_table
+        sql = f"SELECT id, world, state FROM {table} WHERE id = %s"
+        workspace = next(iter(self.raw(sql, [db_value(self.model, "id", workspace_id)])), None)
+        if workspace is None:
+            raise self.model.DoesNotExist(workspace_id)
+        return workspace
+
+    def save_state(self, workspace_id, state: dict) -> None:
+        model = self.model
+        execute(
+            f"UPDATE {model._meta.db_table} SET state = %s, updated_at = %s WHERE id = %s",
+            [
+                db_value(model, "state", state),
+                db_value(model, "updated_at", timezone.now()),
+                db_value(model, "id", workspace_id),
+            ],
+        )
 
 
 class Workspace(models.Model):
@@ -26,6 +66,8 @@ class Workspace(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = WorkspaceQuerySet.as_manager()
+
     class Meta:
         ordering = ["-updated_at"]
         indexes = [models.Index(fields=["owner", "-updated_at"])]
@@ -34,10 +76,7 @@ class Workspace(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        try:
-            return reverse("sandbox:workspace-detail", args=[self.pk])
-        except NoReverseMatch:
-            return f"/sandbox/workspaces/{self.pk}/"
+        return reverse("sandbox:workspace-detail", args=[self.pk])
 
     @property
     def functions(self) -> dict:
@@ -45,6 +84,101 @@ class Workspace(models.Model):
 
     def latest_run(self):
         return self.runs.order_by("-created_at").first()
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on a run: which delivery it is, and whether it took over from a worker that died."""
+
+    delivery: int
+    taken_over: bool = False
+    exhausted: bool = False  # taken over too many times already: the run must end failed
+
+
+class RunQuerySet(models.QuerySet):
+    def counts_for(self, workspace: Workspace) -> tuple[int, int]:
+        """(runs the owner started in the last 60 s, unfinished runs of this workspace), in one statement.
+
+        Both counts use the (owner) and (workspace, created_at) indexes.
+        """
+        since = timezone.now() - timedelta(seconds=60)
+        runs, workspaces = self.model._meta.db_table, Workspace._meta.db_table
+        sql = (
+            f"SELECT (SELECT COUNT(*) FROM {runs} r INNER JOIN {workspaces} w ON r.workspace_id = w.id"
+            f" WHERE w.owner_id = %s AND r.created_at >= %s),"
+            f" (SELECT COUNT(*) FROM {runs} WHERE workspace_id = %s AND status IN (%s, %s))"
+        )
+        params = [
+            workspace.owner_id,
+            self.model._meta.get_field("created_at").get_db_prep_value(since, connection),
+            Workspace._meta.pk.get_db_prep_value(workspace.pk, connection),
+            Run.PENDING,
+            Run.RUNNING,
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            recent, queued = cursor.fetchone()
+        return int(recent), int(queued)
+
+    def load_for_task(self, run_id) -> Run | None:
+        """The run (without trace and error) and ``waiting``: does an earlier run of its workspace wait?
+
+        Kind, steps and created_at never change; status and deliveries are re-checked by the claim.
+        """
+        runs = self.model._meta.db_table
+        sql = (
+            f"SELECT r.id, r.workspace_id, r.kind, r.steps, r.status, r.deliveries, r.created_at,"
+            f" EXISTS(SELECT 1 FROM {runs} e WHERE e.workspace_id = r.workspace_id AND e.created_at < r.created_at"
+            f" AND e.status IN (%s, %s)) AS waiting FROM {runs} r WHERE r.id = %s"
+        )
+        return next(iter(self.raw(sql, [Run.PENDING, Run.RUNNING, db_value(Run, "id", run_id)])), None)
+
+    def claim(self, run_id, seen: Run | None = None, *, max_deliveries: int) -> Claim | None:
+        """Take the run: pending -> running, or take over one still running (call it holding the workspace
+        lock, so a run marked running has lost its worker). None when the run is not this worker's to do.
+
+        ``seen`` is the row as read before the lock: when it was pending and nothing changed since, one
+        conditional UPDATE both claims it and tells its delivery number.
+        """
+        now = timezone.now()
+        if seen is not None and seen.status == Run.PENDING and self._claim_seen(seen, now):
+            return Claim(seen.deliveries + 1)
+        if self.filter(pk=run_id, status=Run.PENDING).update(
+            status=Run.RUNNING, started_at=now, deliveries=F("deliveries") + 1
+        ):
+            return Claim(self.values_list("deliveries", flat=True).get(pk=run_id))
+        current = self.filter(pk=run_id, status=Run.RUNNING).values_list("deliveries", flat=True).first()
+        if current is None:
+            return None
+        if current >= max_deliveries:
+            return Claim(current, taken_over=True, exhausted=True)
+        if self.filter(pk=run_id, status=Run.RUNNING, deliveries=current).update(
+            started_at=now, deliveries=current + 1
+        ):
+            return Claim(current + 1, taken_over=True)
+        return None
+
+    def _claim_seen(self, seen: Run, now) -> bool:
+        """pending -> running in one conditional UPDATE, when the row is still as ``seen`` read it."""
+        sql = (
+            f"UPDATE {self.model._meta.db_table} SET status = %s, started_at = %s, deliveries = %s"
+            " WHERE id = %s AND status = %s AND deliveries = %s"
+        )
+        params = [Run.RUNNING, db_value(Run, "started_at", now), seen.deliveries + 1, db_value(Run, "id", seen.pk)]
+        return execute(sql, [*params, Run.PENDING, seen.deliveries]) == 1
+
+    def finish(self, run_id, delivery: int, status: str, *, trace: dict | None = None, error: str = "") -> bool:
+        """Record the outcome, if this delivery still holds the run; False when another worker took it over."""
+        sql = (
+            f"UPDATE {self.model._meta.db_table} SET status = %s, trace = %s, error = %s, finished_at = %s"
+            " WHERE id = %s AND status = %s AND deliveries = %s"
+        )
+        params = [status, db_value(Run, "trace", trace), error, db_value(Run, "finished_at", timezone.now())]
+        return bool(execute(sql, [*params, db_value(Run, "id", run_id), Run.RUNNING, delivery]))
+
+    def release(self, run_id, delivery: int) -> bool:
+        """Give a claimed run back (running -> pending) so that it is tried again."""
+        return bool(self.filter(pk=run_id, status=Run.RUNNING, deliveries=delivery).update(status=Run.PENDING))
 
 
 class Run(models.Model):
@@ -68,12 +202,17 @@ class Run(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    objects = RunQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "created_at"]), models.Index(fields=["workspace", "-created_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.status}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("sandbox:run-detail", args=[self.pk])
 
     @property
     def finished(self) -> bool:

@@ -1,4 +1,6 @@
-"""Celery tasks of the sandbox (queue ``sandbox``). They take ids, load rows, call ``running``, save.
+"""Celery tasks of the sandbox (queue ``sandbox``), and sending, rescuing and sweeping their messages.
+
+They take ids, load rows, call the emulator (``sandbox.emulator.continuation``), save.
 
 ``sandbox.advance_workspace(run_id)``: under the workspace's Redis lock, claim the run
 (pending -> running, once), advance the emulator with its steps, save state and trace. A handler's
@@ -12,21 +14,33 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_ready, worker_shutdown
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, close_old_connections, connection, transaction
-from django.db.models import F
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.utils import timezone
 
-from sandbox import locks, running
+from sandbox import limits, locks
+from sandbox.catalogue import find_challenge
+from sandbox.emulator import continuation
+from sandbox.executors import reset_executor, trace_whole_scenario, workspace_executor
+from sandbox.grading import grade
 from sandbox.locks import WorkspaceLock
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.runtime.client import SandboxUnavailable
 
 log = logging.getLogger(__name__)
+
+# Task limits (seconds). Handler sleeps cost no real time; CPU work does.
+SOFT_TIME_LIMIT_S = 240
+HARD_TIME_LIMIT_S = 270
+LOCK_TIMEOUT_S = HARD_TIME_LIMIT_S + 30
+LOCK_WAIT_S = 5
+MAX_DELIVERIES = 3  # a run whose worker died this many times ends failed
+STUCK_AFTER_S = LOCK_TIMEOUT_S + 10  # a run "running" longer than this has lost its worker
 
 WORKER_DIED = (
     "the sandbox worker running it stopped {count} times before finishing (it was killed or ran out of "
@@ -40,7 +54,7 @@ BROKEN = "the sandbox failed while running it ({error}). Nothing was applied to 
 
 
 def max_deliveries() -> int:
-    return int(getattr(settings, "SANDBOX_MAX_DELIVERIES", running.MAX_DELIVERIES))
+    return int(getattr(settings, "SANDBOX_MAX_DELIVERIES", MAX_DELIVERIES))
 
 
 @shared_task(
@@ -48,8 +62,8 @@ def max_deliveries() -> int:
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=running.SOFT_TIME_LIMIT_S,
-    time_limit=running.HARD_TIME_LIMIT_S,
+    soft_time_limit=SOFT_TIME_LIMIT_S,
+    time_limit=HARD_TIME_LIMIT_S,
     max_retries=None,
     ignore_result=True,
 )
@@ -63,11 +77,11 @@ def advance_workspace(self, run_id: str) -> str | None:
 
 
 def advance_in_order(self, run_id: str) -> str | None:
-    run = load_run(run_id)
+    run = Run.objects.load_for_task(run_id)
     if run is None or run.finished:
         return None
-    lock = WorkspaceLock(run.workspace_id, running.LOCK_TIMEOUT_S)
-    if not lock.acquire(running.LOCK_WAIT_S):
+    lock = WorkspaceLock(run.workspace_id, LOCK_TIMEOUT_S)
+    if not lock.acquire(LOCK_WAIT_S):
         raise self.retry(countdown=0.5)
     try:
         # Earlier runs of the workspace go first, so a student's actions apply in the order given. A
@@ -99,32 +113,18 @@ _saved_here: dict = {}
 
 
 def claim(run_id, seen: Run | None = None) -> int | None:
-    """Take the run: pending -> running, or take over one whose worker died. Returns its delivery number.
-
-    ``seen`` is the row as read before the lock: when it was pending and nothing changed since, one
-    conditional UPDATE both claims it and tells its delivery number.
-    """
-    now = timezone.now()
-    if seen is not None and seen.status == Run.PENDING and claim_seen(seen, now):
-        return seen.deliveries + 1
-    if Run.objects.filter(pk=run_id, status=Run.PENDING).update(
-        status=Run.RUNNING, started_at=now, deliveries=F("deliveries") + 1
-    ):
-        return Run.objects.values_list("deliveries", flat=True).get(pk=run_id)
-    # We hold the workspace lock, so a run still marked running has lost its worker.
-    current = Run.objects.filter(pk=run_id, status=Run.RUNNING).values_list("deliveries", flat=True).first()
-    if current is None:
+    """Take the run (see ``Run.objects.claim``); returns its delivery number, or None when there is nothing to do."""
+    taken = Run.objects.claim(run_id, seen, max_deliveries=max_deliveries())
+    if taken is None:
         return None
-    _saved_here.clear()  # a worker died mid-run: it may have removed environments the saved state lists
-    if current >= max_deliveries():
-        finish(run_id, current, Run.FAILED, error=WORKER_DIED.format(count=current))
+    if taken.taken_over:
+        _saved_here.clear()  # a worker died mid-run: it may have removed environments the saved state lists
+    if taken.exhausted:
+        finish(run_id, taken.delivery, Run.FAILED, error=WORKER_DIED.format(count=taken.delivery))
         return None
-    if Run.objects.filter(pk=run_id, status=Run.RUNNING, deliveries=current).update(
-        started_at=now, deliveries=current + 1
-    ):
-        log.warning("run %s: taking over from a worker that died (delivery %s)", run_id, current + 1)
-        return current + 1
-    return None
+    if taken.taken_over:
+        log.warning("run %s: taking over from a worker that died (delivery %s)", run_id, taken.delivery)
+    return taken.delivery
 
 
 def process(run_id, seen: Run | None = None) -> float | None:
@@ -134,7 +134,7 @@ def process(run_id, seen: Run | None = None) -> float | None:
         return None
     if seen is not None:
         run = seen
-        run.workspace = load_workspace(run.workspace_id)
+        run.workspace = Workspace.objects.load_state(run.workspace_id)
     else:
         run = Run.objects.select_related("workspace").get(pk=run_id)
     workspace = run.workspace
@@ -144,7 +144,7 @@ def process(run_id, seen: Run | None = None) -> float | None:
         result = advance_run(run, workspace, trust_recent)
     except SoftTimeLimitExceeded:
         _saved_here.pop(workspace.pk, None)
-        finish(run_id, delivery, Run.FAILED, error=TOO_LONG.format(limit=running.SOFT_TIME_LIMIT_S))
+        finish(run_id, delivery, Run.FAILED, error=TOO_LONG.format(limit=SOFT_TIME_LIMIT_S))
         return None
     except SandboxUnavailable as error:
         # This machine cannot isolate handlers: trying again will not help, so say why at once.
@@ -153,11 +153,11 @@ def process(run_id, seen: Run | None = None) -> float | None:
     except Exception as error:
         log.exception("run %s failed in the sandbox", run_id)
         _saved_here.pop(workspace.pk, None)
-        running.reset_executor()  # a broken connection or a restarted daemon: start afresh
+        reset_executor()  # a broken connection or a restarted daemon: start afresh
         if delivery < max_deliveries():
             delay = 2.0**delivery  # 2 s, then 4 s: time for a restarted daemon to come back
-            Run.objects.filter(pk=run_id, status=Run.RUNNING, deliveries=delivery).update(status=Run.PENDING)
-            running.enqueue(run_id, countdown=delay)
+            Run.objects.release(run_id, delivery)
+            enqueue(run_id, countdown=delay)
             return delay
         finish(run_id, delivery, Run.FAILED, error=BROKEN.format(error=type(error).__name__))
         return None
@@ -165,7 +165,7 @@ def process(run_id, seen: Run | None = None) -> float | None:
     return None
 
 
-def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> running.Advanced:
+def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> continuation.Advanced:
     """Advance the workspace's freshly loaded state with the run's steps.
 
     With ``trust_recent`` the environments this process used moments ago are not asked about. Should
@@ -175,12 +175,12 @@ def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> running.A
     saved_at = (workspace.state or {}).get("shell_saved_at")
     idle_s = time.time() - float(saved_at) if saved_at else 0.0
     try:
-        return running.advance(
+        return continuation.advance(
             workspace.world,
             workspace.state,
             run.kind,
             run.steps,
-            running.workspace_executor(workspace.pk, trust_recent=trust_recent),
+            workspace_executor(workspace.pk, trust_recent=trust_recent),
             idle_s=idle_s,
             owned=True,  # loaded just now and used for nothing else: no deep copies
         )
@@ -191,7 +191,7 @@ def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> running.A
             raise
         log.info("run %s: again, asking the daemon about every environment", run.pk, exc_info=True)
         _saved_here.pop(workspace.pk, None)
-        return advance_run(run, load_workspace(workspace.pk), trust_recent=False)
+        return advance_run(run, Workspace.objects.load_state(workspace.pk), trust_recent=False)
 
 
 def patiently(function, *args, attempts: int = 5):
@@ -206,101 +206,33 @@ def patiently(function, *args, attempts: int = 5):
     return None
 
 
-def save(run: Run, delivery: int, result: running.Advanced) -> None:
+def save(run: Run, delivery: int, result: continuation.Advanced) -> None:
     state = result.state
     state["shell_saved_at"] = time.time()
     _saved_here.pop(run.workspace_id, None)
     with transaction.atomic():
-        if not finish(run.pk, delivery, Run.DONE, trace=result.trace):
+        if not finish(run.pk, delivery, Run.DONE, trace=limits.bound_trace(result.trace, limits.trace_limits())):
             return  # another worker took the run over; its result counts
-        if running.changes_configuration(run.steps):
+        if continuation.changes_configuration(run.steps):
             fresh = Workspace.objects.select_for_update().get(pk=run.workspace_id)
-            world = running.apply_configuration(fresh.world, run.steps)
+            world = continuation.apply_configuration(fresh.world, run.steps)
             Workspace.objects.filter(pk=run.workspace_id).update(state=state, world=world, updated_at=timezone.now())
         else:
             world = result.world
-            execute(
-                f"UPDATE {WORKSPACES} SET state = %s, updated_at = %s WHERE id = %s",
-                [
-                    db(Workspace, "state", state),
-                    db(Workspace, "updated_at", timezone.now()),
-                    db(Workspace, "id", run.workspace_id),
-                ],
-            )
+            Workspace.objects.save_state(run.workspace_id, state)
         if run.kind == "challenge":
             grade_attempt(run, result.trace, world)
     _saved_here[run.workspace_id] = state["shell_saved_at"]  # committed: this process saved it last
 
 
 def finish(run_id, delivery: int, status: str, *, trace: dict | None = None, error: str = "") -> bool:
-    done = bool(
-        execute(
-            f"UPDATE {RUNS} SET status = %s, trace = %s, error = %s, finished_at = %s"
-            " WHERE id = %s AND status = %s AND deliveries = %s",
-            [status, db(Run, "trace", trace), error, db(Run, "finished_at", timezone.now()), db(Run, "id", run_id)]
-            + [Run.RUNNING, delivery],
-        )
-    )
+    done = Run.objects.finish(run_id, delivery, status, trace=trace, error=error)
     if done:  # wake a reader waiting on the row, once it is committed (a hint: the row is the truth)
         transaction.on_commit(lambda: locks.announce_finished(run_id))
     return done
 
 
-# --- the warm path's statements in plain SQL: each runs once per invoke, and the ORM took longer to build
-# them than SQLite took to answer. Rare paths (take-overs, retries, configuration changes) use the ORM.
-
-RUNS, WORKSPACES = Run._meta.db_table, Workspace._meta.db_table
-
-
-def db(model, field: str, value):
-    """``value`` as the database stores ``model.field`` (UUIDs, datetimes, JSON)."""
-    return model._meta.get_field(field).get_db_prep_save(value, connection)
-
-
-def execute(sql: str, params: list) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
-
-
-def load_run(run_id) -> Run | None:
-    """The run (without trace and error) and ``waiting``: does an earlier run of its workspace wait?
-
-    Kind, steps and created_at never change; status and deliveries are re-checked by the claim.
-    """
-    sql = (
-        f"SELECT r.id, r.workspace_id, r.kind, r.steps, r.status, r.deliveries, r.created_at,"
-        f" EXISTS(SELECT 1 FROM {RUNS} e WHERE e.workspace_id = r.workspace_id AND e.created_at < r.created_at"
-        f" AND e.status IN (%s, %s)) AS waiting FROM {RUNS} r WHERE r.id = %s"
-    )
-    return next(iter(Run.objects.raw(sql, [Run.PENDING, Run.RUNNING, db(Run, "id", run_id)])), None)
-
-
-def claim_seen(seen: Run, now) -> bool:
-    """pending -> running in one conditional UPDATE, when the row is still as ``seen`` read it."""
-    sql = (
-        f"UPDATE {RUNS} SET status = %s, started_at = %s, deliveries = %s"
-        " WHERE id = %s AND status = %s AND deliveries = %s"
-    )
-    started = db(Run, "started_at", now)
-    return (
-        execute(sql, [Run.RUNNING, started, seen.deliveries + 1, db(Run, "id", seen.pk), Run.PENDING, seen.deliveries])
-        == 1
-    )
-
-
-def load_workspace(workspace_id) -> Workspace:
-    sql = f"SELECT id, world, state FROM {WORKSPACES} WHERE id = %s"
-    workspace = next(iter(Workspace.objects.raw(sql, [db(Workspace, "id", workspace_id)])), None)
-    if workspace is None:
-        raise Workspace.DoesNotExist(workspace_id)
-    return workspace
-
-
 def grade_attempt(run: Run, trace: dict, world: dict) -> None:
-    from sandbox.challenges import find_challenge
-    from sandbox.grading import grade
-
     attempt = ChallengeAttempt.objects.filter(run_id=run.pk).first()
     if attempt is None:
         return
@@ -314,22 +246,89 @@ def grade_attempt(run: Run, trace: dict, world: dict) -> None:
     )
 
 
-@shared_task(
-    name="sandbox.run_scenario", soft_time_limit=running.SOFT_TIME_LIMIT_S, time_limit=running.HARD_TIME_LIMIT_S
-)
-def run_scenario(raw: dict, seed: int | None = None) -> dict:
+@shared_task(name="sandbox.trace_scenario", soft_time_limit=SOFT_TIME_LIMIT_S, time_limit=HARD_TIME_LIMIT_S)
+def trace_scenario(raw: dict, seed: int | None = None) -> dict:
     """A whole scenario (``scenario run FILE --via-celery``): nothing is stored; the trace is the result."""
-    return running.run_scenario_inline(raw, seed)
+    return trace_whole_scenario(raw, seed)
 
 
 @shared_task(name="sandbox.sweep_runs", ignore_result=True)
-def sweep_runs() -> int:
-    return running.sweep_runs()
+def sweep_runs_task() -> int:
+    return sweep_runs()
 
 
 @shared_task(name="sandbox.noop")
 def noop() -> None:
     """An empty task: the round trip bench/sandbox_celery.py compares an invoke with."""
+
+
+# --- sending a run's message, and rescuing lost ones --------------------------------------------------------------
+
+
+def enqueue(run_id, countdown: float | None = None) -> bool:
+    """Send the run's message; a failure leaves the row pending for the sweeper to send again."""
+    # Recorded before sending, so that the worker never races this write. It is advisory: when it is
+    # wrong the sweeper sends a duplicate message, which the claim makes harmless.
+    _note_queued(run_id, locks.server_id())
+    return send(run_id, countdown)
+
+
+def send(run_id, countdown: float | None = None) -> bool:
+    """Send the message of a run whose ``queued_on`` is already noted."""
+    try:
+        advance_workspace.apply_async(args=[str(run_id)], retry=False, countdown=countdown)
+    except Exception as error:  # noqa: BLE001 - broker down: the row stays pending, the sweeper resends it
+        log.warning("could not enqueue run %s: %s", run_id, error)
+        _note_queued(run_id, "")
+        return False
+    return True
+
+
+def _note_queued(run_id, server: str) -> None:
+    try:
+        Run.objects.filter(pk=run_id, status=Run.PENDING).update(queued_on=server)
+    except OperationalError:
+        log.warning("could not note where run %s was queued", run_id)
+
+
+def rescue(run: Run, server: str | None = None, now=None) -> bool:
+    """Send a run's message again when it was lost; True when it did.
+
+    Pending with no message on the current Redis (never sent, or Redis restarted since): send again.
+    Running for longer than any worker could (the worker was killed): send again; the task takes it
+    over or marks it failed. Duplicate messages are harmless: the task claims a run once.
+    """
+    now = now or timezone.now()
+    if run.status == Run.PENDING:
+        server = locks.server_id() if server is None else server
+        if not server or run.queued_on == server:
+            return False
+        return enqueue(run.pk)
+    if run.status == Run.RUNNING and run.started_at and now - run.started_at > timedelta(seconds=STUCK_AFTER_S):
+        return enqueue_running(run.pk)
+    return False
+
+
+def enqueue_running(run_id) -> bool:
+    try:
+        advance_workspace.apply_async(args=[str(run_id)], retry=False)
+    except Exception as error:  # noqa: BLE001
+        log.warning("could not re-enqueue run %s: %s", run_id, error)
+        return False
+    return True
+
+
+def sweep_runs() -> int:
+    """Rescue every unfinished run; returns how many messages were sent again."""
+    server = locks.server_id()
+    if not server:
+        return 0
+    sent = 0
+    for run in Run.objects.filter(status__in=(Run.PENDING, Run.RUNNING)).only(
+        "id", "status", "queued_on", "started_at"
+    ):
+        sent += rescue(run, server=server)
+    return sent
 
 
 # --- the beat-less sweeper: every worker re-sends lost runs now and then -----------------------------------------
@@ -341,7 +340,7 @@ def _sweep_forever(every_s: float) -> None:
     while not _stop_sweeping.wait(every_s):
         try:
             close_old_connections()
-            running.sweep_runs()
+            sweep_runs()
         except Exception:  # noqa: BLE001 - the database or Redis is away: try again later
             log.warning("sandbox sweep failed", exc_info=True)
         finally:
@@ -354,7 +353,7 @@ def start_sweeper(sender=None, **kwargs) -> None:
     if every_s <= 0:
         return
     try:
-        running.sweep_runs()  # runs accepted while no worker (or no Redis) was up
+        sweep_runs()  # runs accepted while no worker (or no Redis) was up
     except Exception:  # noqa: BLE001
         log.warning("sandbox sweep at start failed", exc_info=True)
     finally:

@@ -1,26 +1,24 @@
-"""The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.running``; they never run
-user code and never wait on it. Per-user objects are found by UUID and owner: anyone else gets 404."""
+"""The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.workspaces`` and take their
+page context from ``sandbox.presenting``; they never run user code and never wait on it. Per-user objects are
+found by UUID and owner: anyone else gets 404."""
 
 from __future__ import annotations
 
-import base64
-import binascii
 import copy
-import json
 from uuid import UUID
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
-from sandbox import diagram, event_templates, metrics_chart, running, timeline
+from sandbox import event_templates, presenting, workspaces
 from sandbox import forms as sandbox_forms
-from sandbox.challenges import all_challenges, find_challenge
-from sandbox.models import ChallengeAttempt, Run, Workspace
-from sandbox.presets import all_presets, find_preset
+from sandbox.catalogue import all_challenges, find_challenge, find_preset
+from sandbox.models import Run, Workspace
 
 STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
 
@@ -40,34 +38,12 @@ def owned_run(request, run_id: UUID) -> Run:
     return get_object_or_404(Run.objects.select_related("workspace"), pk=run_id, workspace__owner=request.user)
 
 
-def login_redirect(next_path: str):
-    return redirect(f"/accounts/login/?next={next_path}")
-
-
-def workspace_url(workspace: Workspace, tail: str = "") -> str:
-    return f"/sandbox/workspaces/{workspace.pk}/{tail}"
-
-
-def run_url(run: Run) -> str:
-    return f"/sandbox/runs/{run.pk}/"
-
-
-def challenges():
-    return all_challenges()
-
-
 # --- home, presets, challenges ------------------------------------------------------------------------------------
 
 
 @require_GET
 def sandbox_home(request):
-    context = {"presets": all_presets(), "challenges": challenges(), "workspaces": [], "passed": set()}
-    if request.user.is_authenticated:
-        context["workspaces"] = list(Workspace.objects.filter(owner=request.user)[:50])
-        context["passed"] = set(
-            ChallengeAttempt.objects.filter(user=request.user, passed=True).values_list("challenge", flat=True)
-        )
-    return render(request, "sandbox/sandbox_home.html", context)
+    return render(request, "sandbox/sandbox_home.html", presenting.home_context(request.user))
 
 
 @require_GET
@@ -88,18 +64,14 @@ def preset_try(request, name: str):
     if preset is None:
         raise Http404("No preset with that name.")
     return open_workspace(
-        request, f"/sandbox/presets/{name}/", name=preset.title.capitalize(), world=preset.world, preset=name
+        request, preset.get_absolute_url(), name=preset.title.capitalize(), world=preset.world, preset=name
     )
 
 
 @require_GET
 def challenge_list(request):
-    passed = set()
-    if request.user.is_authenticated:
-        passed = set(
-            ChallengeAttempt.objects.filter(user=request.user, passed=True).values_list("challenge", flat=True)
-        )
-    return render(request, "sandbox/challenge_list.html", {"challenges": challenges(), "passed": passed})
+    context = {"challenges": all_challenges(), "passed": presenting.passed_challenges(request.user)}
+    return render(request, "sandbox/challenge_list.html", context)
 
 
 @require_GET
@@ -107,11 +79,7 @@ def challenge_detail(request, slug: str):
     challenge = find_challenge(slug)
     if challenge is None:
         raise Http404("No challenge with that name.")
-    context = {"challenge": challenge, "workspace": None, "attempts": []}
-    if request.user.is_authenticated:
-        context["workspace"] = Workspace.objects.filter(owner=request.user, challenge=slug).first()
-        context["attempts"] = list(ChallengeAttempt.objects.filter(user=request.user, challenge=slug)[:10])
-    return render(request, "sandbox/challenge_detail.html", context)
+    return render(request, "sandbox/challenge_detail.html", presenting.challenge_context(request.user, challenge))
 
 
 @require_POST
@@ -120,7 +88,7 @@ def challenge_start(request, slug: str):
     if challenge is None:
         raise Http404("No challenge with that name.")
     return open_workspace(
-        request, f"/sandbox/challenges/{slug}/", name=challenge.title, world=challenge.world, challenge=slug
+        request, challenge.get_absolute_url(), name=challenge.title, world=challenge.world, challenge=slug
     )
 
 
@@ -128,15 +96,15 @@ def open_workspace(request, back_url: str, *, name: str, world: dict, **origin: 
     """Redirect to the student's workspace made from a preset or challenge (``origin``), creating it the
     first time; anonymous visitors go to log in, and a refused creation goes back with the reason."""
     if not request.user.is_authenticated:
-        return login_redirect(back_url)
+        return redirect_to_login(back_url)
     workspace = Workspace.objects.filter(owner=request.user, **origin).first()
     if workspace is None:
         try:
-            workspace = running.create_workspace(request.user, name=name, world=world, **origin)
-        except (running.SandboxLimitError, running.InvalidWorld) as error:
+            workspace = workspaces.create_workspace(request.user, name=name, world=world, **origin)
+        except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
             messages.error(request, _error_text(error))
             return redirect(back_url)
-    return redirect(workspace_url(workspace))
+    return redirect(workspace)
 
 
 @require_POST
@@ -155,22 +123,7 @@ def workspace_grade(request, workspace_id: UUID):
 @require_GET
 def workspace_detail(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    runs = list(workspace.runs.all()[:10])
-    preset = find_preset(workspace.preset) if workspace.preset else None
-    challenge = find_challenge(workspace.challenge) if workspace.challenge else None
-    return render(
-        request,
-        "sandbox/workspace_detail.html",
-        {
-            "workspace": workspace,
-            "runs": runs,
-            "preset": preset,
-            "challenge": challenge,
-            "tab": "overview",
-            "summary": world_summary(workspace.world),
-            "latest": runs[0] if runs else None,
-        },
-    )
+    return render(request, "sandbox/workspace_detail.html", presenting.workspace_context(workspace))
 
 
 @require_POST
@@ -191,13 +144,12 @@ def workspace_reset(request, workspace_id: UUID):
     if source is None:
         raise Http404("This workspace has nothing to reset to.")
     try:
-        running.update_world(workspace, source.world)
-        running.start_run(workspace, "reset", [])
-    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        workspaces.reset_workspace(workspace, source.world)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         messages.error(request, _error_text(error))
     else:
         messages.success(request, "The workspace is back to where it started; every environment is cold again.")
-    return redirect(workspace_url(workspace))
+    return redirect(workspace)
 
 
 @require_http_methods(["GET", "POST"])
@@ -211,7 +163,7 @@ def workspace_world(request, workspace_id: UUID):
         and _save_world(request, workspace, form, form.cleaned_data["text"])
     ):
         messages.success(request, "Workspace saved.")
-        return redirect(workspace_url(workspace))
+        return redirect(workspace)
     return render(request, "sandbox/workspace_world.html", {"workspace": workspace, "form": form, "tab": "world"})
 
 
@@ -227,7 +179,7 @@ def function_create(request, workspace_id: UUID):
         world = copy.deepcopy(workspace.world)
         world.setdefault("functions", {})[name] = {"code": sandbox_forms.NEW_HANDLER}
         if _save_world(request, workspace, form, world):
-            return redirect(workspace_url(workspace, f"functions/{name}/"))
+            return redirect("sandbox:function-detail", workspace.pk, name)
     return render(request, "sandbox/function_create.html", {"workspace": workspace, "form": form, "tab": "functions"})
 
 
@@ -248,7 +200,7 @@ def function_detail(request, workspace_id: UUID, name: str):
     template = "sandbox/function_detail.html#function-form" if request.htmx else "sandbox/function_detail.html"
     if saved and not request.htmx:
         messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
-        return redirect(workspace_url(workspace, f"functions/{name}/"))
+        return redirect("sandbox:function-detail", workspace.pk, name)
     return render(
         request, template, {"workspace": workspace, "name": name, "form": form, "saved": saved, "tab": "functions"}
     )
@@ -266,13 +218,7 @@ def workspace_events(request, workspace_id: UUID):
     if request.GET.get("function") in workspace.functions:
         initial["function"] = request.GET["function"]
     form = sandbox_forms.InvokeForm(initial=initial, functions=list(workspace.functions))
-    context = {
-        "workspace": workspace,
-        "form": form,
-        "templates": event_templates.all_templates(),
-        "chosen": template,
-        "tab": "events",
-    }
+    context = presenting.events_context(workspace, form, template)
     if request.htmx and request.GET.get("template"):
         return render(request, "sandbox/workspace_events.html#payload-field", context)
     return render(request, "sandbox/workspace_events.html", context)
@@ -283,13 +229,7 @@ def workspace_invoke(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
     form = sandbox_forms.InvokeForm(request.POST, functions=list(workspace.functions))
     if not form.is_valid():
-        context = {
-            "workspace": workspace,
-            "form": form,
-            "templates": event_templates.all_templates(),
-            "chosen": event_templates.all_templates()[0],
-            "tab": "events",
-        }
+        context = presenting.events_context(workspace, form)
         if not request.htmx:
             return render(request, "sandbox/workspace_events.html", context)
         response = render(request, "sandbox/workspace_events.html#invoke-form", context)
@@ -305,7 +245,7 @@ def run_detail(request, run_id: UUID):
         "run": run,
         "workspace": run.workspace,
         "tab": "runs",
-        **run_context(run, request.GET.get("step"), request.GET.get("play")),
+        **presenting.run_context(run, request.GET.get("step"), request.GET.get("play")),
     }
     if request.htmx and "step" in request.GET:
         return render(request, "sandbox/_timeline.html", context)
@@ -316,8 +256,8 @@ def run_detail(request, run_id: UUID):
 def run_status(request, run_id: UUID):
     """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished."""
     run = owned_run(request, run_id)
-    status = running.run_status(run)
-    context = {"run": run, "workspace": run.workspace, "status": status, **run_context(run, None, None)}
+    status = workspaces.run_status(run)
+    context = {"run": run, "workspace": run.workspace, "status": status, **presenting.run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
         context["recent_runs"] = list(run.workspace.runs.all()[:10])
     response = render(request, "sandbox/run_detail.html#run-status", context)
@@ -329,37 +269,27 @@ def run_status(request, run_id: UUID):
 def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str = "") -> HttpResponse:
     """Accept a run and answer with its polling status partial (htmx) or its page."""
     try:
-        run = running.start_run(workspace, kind, steps, challenge=challenge)
-    except (running.SandboxLimitError, running.InvalidWorld) as error:
+        run = workspaces.start_run(workspace, kind, steps, challenge=challenge)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         if request.htmx:
             return render(request, "sandbox/_run_refused.html", {"message": _error_text(error)})
         messages.error(request, _error_text(error))
-        return redirect(request.META.get("HTTP_REFERER") or workspace_url(workspace))
+        return redirect(request.META.get("HTTP_REFERER") or workspace.get_absolute_url())
     if request.htmx:
-        status = running.RunStatus(run.status, False, "Queued: waiting for a sandbox worker.", None)
+        status = workspaces.queued_status(run)
         return render(
             request, "sandbox/run_detail.html#run-status", {"run": run, "workspace": workspace, "status": status}
         )
-    return redirect(run_url(run))
+    return redirect(run)
 
 
 # --- resources ------------------------------------------------------------------------------------------------
 
 
-RESOURCE_FORMS = {
-    "send": (sandbox_forms.SendForm, "queues", "send"),
-    "purge": (sandbox_forms.PurgeForm, "queues", "purge"),
-    "publish": (sandbox_forms.PublishForm, "topics", "publish"),
-    "put-records": (sandbox_forms.PutRecordsForm, "streams", "put_records"),
-    "put-events": (sandbox_forms.PutEventsForm, "buses", "put_events"),
-    "put-object": (sandbox_forms.PutObjectForm, "buckets", "put_object"),
-}
-
-
 @require_GET
 def workspace_resources(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    return render(request, "sandbox/workspace_resources.html", resources_context(workspace))
+    return render(request, "sandbox/workspace_resources.html", presenting.resources_context(workspace))
 
 
 @require_POST
@@ -367,8 +297,8 @@ def resource_action(request, workspace_id: UUID, action: str):
     """Data-plane actions (send, purge, publish, put...) start a run; control-plane ones change the world."""
     workspace = owned_workspace(request, workspace_id)
     world = workspace.world
-    if action in RESOURCE_FORMS:
-        form_class, section, kind = RESOURCE_FORMS[action]
+    if action in sandbox_forms.RESOURCE_FORMS:
+        form_class, section, kind = sandbox_forms.RESOURCE_FORMS[action]
         form = form_class(request.POST, names=list(world.get(section) or {}))
         if form.is_valid():
             return _start(request, workspace, kind, [form.step()])
@@ -376,10 +306,10 @@ def resource_action(request, workspace_id: UUID, action: str):
         form = _control_form(action, request.POST, world)
         if form.is_valid() and _save_world(request, workspace, form, form.apply(world)):
             messages.success(request, "Saved.")
-            return redirect(workspace_url(workspace, "resources/"))
+            return redirect("sandbox:workspace-resources", workspace.pk)
     else:
         raise Http404("No such action.")
-    context = resources_context(workspace)
+    context = presenting.resources_context(workspace)
     context["forms"][action.replace("-", "_")] = form
     return render(request, "sandbox/workspace_resources.html", context)
 
@@ -391,45 +321,9 @@ def _control_form(action: str, data, world: dict):
         return sandbox_forms.TopicForm(data)
     if action == "add-mapping":
         return sandbox_forms.MappingForm(
-            data, functions=list(world.get("functions") or {}), sources=mapping_sources(world)
+            data, functions=list(world.get("functions") or {}), sources=sandbox_forms.mapping_sources(world)
         )
     return sandbox_forms.MappingToggleForm(data)
-
-
-def mapping_sources(world: dict) -> list[str]:
-    return [f"queue:{name}" for name in world.get("queues") or {}] + [
-        f"stream:{name}" for name in world.get("streams") or {}
-    ]
-
-
-def resources_context(workspace: Workspace) -> dict:
-    world = workspace.world
-    latest = workspace.runs.filter(status=Run.DONE).exclude(trace=None).first()
-    contents = (latest.trace or {}).get("queues", {}) if latest else {}
-    queues = [(name, spec or {}, contents.get(name)) for name, spec in (world.get("queues") or {}).items()]
-    names = {section: list(world.get(section) or {}) for section in ("queues", "topics", "streams", "buses", "buckets")}
-    forms = {
-        action.replace("-", "_"): form_class(names=names[section])
-        for action, (form_class, section, _kind) in RESOURCE_FORMS.items()
-    }
-    forms["add_queue"] = sandbox_forms.QueueForm()
-    forms["add_topic"] = sandbox_forms.TopicForm()
-    forms["add_mapping"] = sandbox_forms.MappingForm(
-        functions=list(world.get("functions") or {}), sources=mapping_sources(world)
-    )
-    actions = [*RESOURCE_FORMS, "add-queue", "add-topic", "add-mapping", "toggle-mapping"]
-    urls = {action.replace("-", "_"): workspace_url(workspace, f"resources/{action}/") for action in actions}
-    return {
-        "workspace": workspace,
-        "world": world,
-        "queues": queues,
-        "forms": forms,
-        "urls": urls,
-        "latest": latest,
-        "mappings": list(enumerate(world.get("event_source_mappings") or [])),
-        "names": names,
-        "tab": "resources",
-    }
 
 
 # --- network ------------------------------------------------------------------------------------------------------
@@ -438,7 +332,7 @@ def resources_context(workspace: Workspace) -> dict:
 @require_GET
 def workspace_network(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    return render(request, "sandbox/workspace_network.html", network_context(workspace))
+    return render(request, "sandbox/workspace_network.html", presenting.network_context(workspace))
 
 
 @require_POST
@@ -464,36 +358,10 @@ def network_action(request, workspace_id: UUID, action: str):
             world = form.apply(workspace.world)
         if _save_world(request, workspace, form, world):
             messages.success(request, "Network saved. Invoke the function again to see the new verdicts.")
-            return redirect(workspace_url(workspace, "network/"))
-    context = network_context(workspace)
+            return redirect("sandbox:workspace-network", workspace.pk)
+    context = presenting.network_context(workspace)
     context["forms"][action.replace("-", "_")] = form
     return render(request, "sandbox/workspace_network.html", context)
-
-
-def network_context(workspace: Workspace) -> dict:
-    network = workspace.world.get("network") or {}
-    picture = diagram.build(network, workspace.functions)
-    latest = workspace.runs.filter(status=Run.DONE).exclude(trace__connections=[]).exclude(trace=None).first()
-    forms = {
-        "add_nat": sandbox_forms.NatGatewayForm(
-            subnets=list(network.get("subnets") or {}), route_tables=list(network.get("route_tables") or {})
-        ),
-        "set_route": sandbox_forms.RouteForm(route_tables=list(network.get("route_tables") or {})),
-        "edit": sandbox_forms.YamlSectionForm(initial={"text": sandbox_forms.to_yaml(network)}),
-    }
-    urls = {name: workspace_url(workspace, f"network/{name.replace('_', '-')}/") for name in forms}
-    return {
-        "workspace": workspace,
-        "network": network,
-        "diagram": picture,
-        "diagram_svg": diagram.render_svg(picture) if not picture.empty else "",
-        "connections": (latest.trace or {}).get("connections", []) if latest else [],
-        "latest": latest,
-        "security_groups": sorted((network.get("security_groups") or {}).items()),
-        "forms": forms,
-        "urls": urls,
-        "tab": "network",
-    }
 
 
 # --- helpers --------------------------------------------------------------------------------------------------
@@ -502,11 +370,11 @@ def network_context(workspace: Workspace) -> dict:
 def _save_world(request, workspace: Workspace, form, world: dict, quiet: bool = False) -> bool:
     """Save a changed world; problems go next to the form's fields (or above the form)."""
     try:
-        running.update_world(workspace, world)
-    except running.SandboxLimitError as error:
+        workspaces.update_world(workspace, world)
+    except workspaces.SandboxLimitError as error:
         form.add_error(None, error.message)
         return False
-    except running.InvalidWorld as error:
+    except workspaces.InvalidWorld as error:
         if hasattr(form, "add_problems"):
             form.add_problems(error.problems)
         else:
@@ -517,79 +385,7 @@ def _save_world(request, workspace: Workspace, form, world: dict, quiet: bool = 
 
 
 def _error_text(error: Exception) -> str:
-    if isinstance(error, running.SandboxLimitError):
+    if isinstance(error, workspaces.SandboxLimitError):
         return error.message
     problems = getattr(error, "problems", None) or []
     return " ".join(f"{problem.field}: {problem.message}" for problem in problems) or str(error)
-
-
-def world_summary(world: dict) -> list[tuple[str, int]]:
-    """(label, count) for each kind of resource the world has, the label singular or plural to match."""
-    counts = [
-        (len(world.get(key) or {}), label)
-        for key, label in (
-            ("functions", "function"),
-            ("queues", "queue"),
-            ("topics", "topic"),
-            ("streams", "stream"),
-            ("buses", "event bus"),
-            ("buckets", "bucket"),
-            ("event_source_mappings", "event source mapping"),
-        )
-    ]
-    counts.append((len((world.get("network") or {}).get("subnets") or {}), "subnet"))
-    plural = {"event bus": "event buses"}
-    return [(label if count == 1 else plural.get(label, label + "s"), count) for count, label in counts if count]
-
-
-def decode_log(text: str | None) -> str:
-    if not text:
-        return ""
-    try:
-        return base64.b64decode(text).decode("utf-8", "replace")
-    except (binascii.Error, ValueError):
-        return text
-
-
-def run_context(run: Run, step: str | None, play: str | None) -> dict:
-    """Everything the results show: responses, logs, timeline (at a replay step), metrics, verdicts."""
-    trace = run.trace or {}
-    if not trace:
-        return {"trace": None}
-    picture = timeline.build(trace)
-    total = len(picture.steps)
-    try:
-        upto = timeline.clamp_step(picture, int(step)) if step not in (None, "") else None
-    except ValueError:
-        upto = None
-    shown = total if upto is None else upto
-    chart = metrics_chart.build(trace)
-    responses = [
-        {
-            **response,
-            "payload_json": json.dumps(response.get("payload"), indent=2),
-            "log": decode_log(response.get("log_result")),
-        }
-        for response in trace.get("responses") or []
-    ]
-    return {
-        "trace": trace,
-        "responses": responses,
-        "attempts": trace.get("attempts") or [],
-        "timeline": picture,
-        "timeline_svg": timeline.render_svg(picture, upto),
-        "upto": upto,
-        "shown": shown,
-        "total_steps": total,
-        "previous_step": max(shown - 1, 0),
-        "next_step": min(shown + 1, total),
-        "playing": bool(play) and upto is not None and shown < total,
-        "chart": chart,
-        "chart_svg": metrics_chart.render_svg(chart) if not chart.empty else "",
-        "queue_contents": sorted((trace.get("queues") or {}).items()),
-        "connections": trace.get("connections") or [],
-        "deliveries": trace.get("deliveries") or [],
-        "dropped": trace.get("dropped") or [],
-        "metrics": sorted((trace.get("metrics") or {}).items()),
-        "attempt": getattr(run, "challenge_attempt", None),
-    }

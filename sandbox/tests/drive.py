@@ -25,23 +25,23 @@ def main(argv: list[str]) -> int:
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
 
-    from sandbox import running
+    from sandbox import workspaces
     from sandbox.models import Run, Workspace
 
     command, args = argv[0], argv[1:]
     if command == "setup":
         call_command("migrate", verbosity=0, interactive=False)
         user, _ = get_user_model().objects.get_or_create(username="fault-student")
-        workspace = running.create_workspace(user, name="faults", world=json.loads(args[0]))
+        workspace = workspaces.create_workspace(user, name="faults", world=json.loads(args[0]))
         out = {"workspace": str(workspace.pk)}
     elif command == "start":
         workspace = Workspace.objects.get(pk=args[0])
-        out = {"run": str(running.start_run(workspace, args[1], json.loads(args[2])).pk)}
+        out = {"run": str(workspaces.start_run(workspace, args[1], json.loads(args[2])).pk)}
     elif command == "status":
         out = []
         for run_id in args:
             run = Run.objects.get(pk=run_id)
-            status = running.run_status(run)
+            status = workspaces.run_status(run)
             run.refresh_from_db()
             out.append(
                 {"status": status.status, "deliveries": run.deliveries, "error": run.error, "trace": status.trace}

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox import running
-from sandbox.challenges import all_challenges, find_challenge, patched
+from sandbox import executors
+from sandbox.catalogue import all_challenges, find_challenge, patched
+from sandbox.emulator import continuation
 from sandbox.grading import grade, problems
 
 CHALLENGES = all_challenges()
@@ -14,9 +15,9 @@ SLUGS = [challenge.slug for challenge in CHALLENGES]
 
 @pytest.fixture(scope="module")
 def executor():
-    scoped = running.ScopedExecutor(running.process_executor(), "challenge-tests-")
+    scoped = executors.ScopedExecutor(executors.process_executor(), "challenge-tests-")
     yield scoped
-    running.reset_executor()
+    executors.reset_executor()
 
 
 def test_there_are_at_least_eight_challenges():
@@ -36,8 +37,8 @@ def test_challenge_is_well_formed(slug):
     assert challenge.title and challenge.goal and challenge.description
     assert challenge.checks and challenge.solution and challenge.steps
     assert [problem for spec in challenge.checks for problem in problems(spec)] == []
-    assert running.world_problems(challenge.world, challenge.steps) == []
-    assert running.world_problems(patched(challenge.world, challenge.solution), challenge.steps) == []
+    assert continuation.world_problems(challenge.world, challenge.steps) == []
+    assert continuation.world_problems(patched(challenge.world, challenge.solution), challenge.steps) == []
 
 
 @pytest.mark.parametrize("slug", SLUGS)
@@ -45,8 +46,8 @@ def test_challenge_fails_as_given_and_passes_with_its_solution(slug, executor):
     challenge = find_challenge(slug)
     solved_world = patched(challenge.world, challenge.solution)
 
-    as_given = running.advance(challenge.world, None, "challenge", challenge.steps, executor)
-    solved = running.advance(solved_world, None, "challenge", challenge.steps, executor)
+    as_given = continuation.advance(challenge.world, None, "challenge", challenge.steps, executor)
+    solved = continuation.advance(solved_world, None, "challenge", challenge.steps, executor)
 
     assert not all(check.passed for check in grade(challenge, as_given.trace, world=challenge.world))
     assert [check.detail for check in grade(challenge, solved.trace, world=solved_world) if not check.passed] == []

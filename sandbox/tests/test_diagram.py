@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from sandbox import diagram
+from sandbox.pictures import diagram
 
 NETWORK = {
     "vpcs": {"main": {"cidr": "10.0.0.0/16"}},

@@ -24,7 +24,7 @@ import redis
 from django.utils import timezone
 
 from examprep.embedded_redis import server_binary
-from sandbox import locks, running
+from sandbox import executors, locks, tasks, workspaces
 from sandbox.models import Run, Workspace
 from sandbox.runtime import client as daemon_client
 from sandbox.tests.support import finished, make_workspace, wait_for
@@ -244,7 +244,7 @@ def test_redis_restart_loses_no_accepted_run(stack):
 
 
 def invoke(workspace: Workspace, n: int) -> Run:
-    return finished(running.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "payload": {"n": n}}}]))
+    return finished(workspaces.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "payload": {"n": n}}}]))
 
 
 @pytest.fixture
@@ -252,9 +252,9 @@ def private_daemon(tmp_path, monkeypatch):
     """The workers' executor talks to a daemon of its own, which the test may kill."""
     path = f"/run/examprep-test-{uuid.uuid4().hex[:8]}/sandbox.sock"
     monkeypatch.setenv("SANDBOX_SOCKET", path)
-    running.reset_executor()
+    executors.reset_executor()
     yield path
-    running.reset_executor()
+    executors.reset_executor()
     answer = daemon_client.ping(path)
     if answer:
         os.kill(answer["pid"], signal.SIGKILL)
@@ -282,7 +282,7 @@ def test_daemon_restart_recycles_environments(celery_worker, private_daemon):
 @pytest.mark.django_db(transaction=True)
 def test_stuck_running_run_is_taken_over(celery_worker):
     workspace = make_workspace()
-    long_ago = timezone.now() - timedelta(seconds=running.STUCK_AFTER_S + 60)
+    long_ago = timezone.now() - timedelta(seconds=tasks.STUCK_AFTER_S + 60)
     run = Run.objects.create(
         workspace=workspace,
         kind="invoke",
@@ -292,7 +292,7 @@ def test_stuck_running_run_is_taken_over(celery_worker):
         steps=[{"invoke": {"function": "echo", "payload": {"n": 7}}}],
     )
 
-    assert running.rescue(run) is True
+    assert tasks.rescue(run) is True
     finished(run)
 
     assert run.status == Run.DONE
@@ -303,20 +303,20 @@ def test_stuck_running_run_is_taken_over(celery_worker):
 @pytest.mark.django_db(transaction=True)
 def test_run_whose_worker_died_too_often_fails_with_reason(celery_worker):
     workspace = make_workspace()
-    long_ago = timezone.now() - timedelta(seconds=running.STUCK_AFTER_S + 60)
+    long_ago = timezone.now() - timedelta(seconds=tasks.STUCK_AFTER_S + 60)
     run = Run.objects.create(
         workspace=workspace,
         kind="invoke",
         status=Run.RUNNING,
         started_at=long_ago,
-        deliveries=running.MAX_DELIVERIES,
+        deliveries=tasks.MAX_DELIVERIES,
         steps=[{"invoke": {"function": "echo"}}],
     )
 
-    running.sweep_runs()
+    tasks.sweep_runs()
     finished(run)
 
-    status = running.run_status(run)
+    status = workspaces.run_status(run)
     assert status.status == Run.FAILED
     assert "stopped 3 times" in status.message
     assert Workspace.objects.get(pk=workspace.pk).state is None
@@ -327,8 +327,8 @@ def test_pending_run_never_sent_is_sent_by_status_read(celery_worker):
     workspace = make_workspace()
     run = Run.objects.create(workspace=workspace, kind="invoke", steps=[{"invoke": {"function": "echo"}}])
 
-    first = running.run_status(run)
+    first = workspaces.run_status(run)
     finished(run)
 
     assert first.finished is False
-    assert running.run_status(run).status == Run.DONE
+    assert workspaces.run_status(run).status == Run.DONE

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from lessons.importing import import_lessons
-from sandbox import running
+from sandbox import workspaces
 from sandbox.models import ChallengeAttempt, Run
 
 pytestmark = [pytest.mark.e2e, pytest.mark.celery, pytest.mark.django_db(transaction=True)]
@@ -100,7 +100,7 @@ def test_journey_preset_handler_raises_async_retries_reach_the_dlq(live_server, 
 
 def test_journey_vpc_function_needs_a_nat_gateway_to_reach_the_internet(live_server, page, celery_worker):
     user = log_in(page, live_server.url, "/sandbox/")
-    workspace = running.create_workspace(user, name="Partner calls", world=NO_NAT_WORLD)
+    workspace = workspaces.create_workspace(user, name="Partner calls", world=NO_NAT_WORLD)
 
     page.goto(f"{live_server.url}/sandbox/workspaces/{workspace.pk}/events/")
     page.get_by_role("button", name="Invoke").click()
@@ -151,7 +151,7 @@ def test_journey_results_fit_a_phone_and_replay_works_from_the_keyboard(live_ser
     from sandbox.tests.test_views import TRACE, WORLD
 
     user = get_user_model().objects.create_user(username="phone-student", password=PASSWORD)
-    workspace = running.create_workspace(user, name="On the bus", world=WORLD)
+    workspace = workspaces.create_workspace(user, name="On the bus", world=WORLD)
     run = Run.objects.create(workspace=workspace, kind="invoke", steps=[], status=Run.DONE, trace=TRACE)
     context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
     phone = context.new_page()

@@ -1,11 +1,11 @@
-"""The sandbox rows and the checks ``running`` makes before it accepts a workspace or a run."""
+"""The sandbox rows and the checks ``workspaces`` makes before it accepts a workspace or a run."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import IntegrityError
 
-from sandbox import running
+from sandbox import workspaces
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.tests.support import ECHO_CODE, make_attempt, make_run, make_user, make_workspace
 
@@ -45,7 +45,7 @@ def test_deleting_a_workspace_deletes_its_runs():
 def test_create_workspace_saves_a_valid_world():
     owner = make_user()
 
-    workspace = running.create_workspace(
+    workspace = workspaces.create_workspace(
         owner, name="mine", world={"functions": {"echo": {"code": ECHO_CODE}}}, preset="invocation-models"
     )
 
@@ -56,8 +56,8 @@ def test_create_workspace_saves_a_valid_world():
 def test_create_workspace_names_the_field_of_a_problem():
     world = {"functions": {"echo": {"code": ECHO_CODE, "memory_mb": 64}}}
 
-    with pytest.raises(running.InvalidWorld) as raised:
-        running.create_workspace(make_user(), name="bad", world=world)
+    with pytest.raises(workspaces.InvalidWorld) as raised:
+        workspaces.create_workspace(make_user(), name="bad", world=world)
 
     assert [problem.field for problem in raised.value.problems] == ["functions.echo.memory_mb"]
     assert "memorySize" in raised.value.problems[0].message or "128" in raised.value.problems[0].message
@@ -67,8 +67,8 @@ def test_create_workspace_refuses_more_functions_than_the_limit(settings):
     settings.SANDBOX_FUNCTIONS = 2
     world = {"functions": {name: {"code": ECHO_CODE} for name in ("a", "b", "c")}}
 
-    with pytest.raises(running.SandboxLimitError) as raised:
-        running.create_workspace(make_user(), name="big", world=world)
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.create_workspace(make_user(), name="big", world=world)
 
     assert "3 functions" in raised.value.message
     assert "allows 2" in raised.value.message
@@ -79,8 +79,8 @@ def test_update_world_refuses_code_over_the_size_limit(settings):
     workspace = make_workspace()
     world = {"functions": {"echo": {"code": ECHO_CODE + "# padding\n" * 200}}}
 
-    with pytest.raises(running.SandboxLimitError) as raised:
-        running.update_world(workspace, world)
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.update_world(workspace, world)
 
     assert "function echo" in raised.value.message
     assert Workspace.objects.get(pk=workspace.pk).world["functions"]["echo"]["code"] == ECHO_CODE
@@ -90,7 +90,7 @@ def test_start_run_records_a_pending_row_with_its_steps():
     workspace = make_workspace()
     steps = [{"invoke": {"function": "echo", "type": "Event", "payload": {"n": 2}}}]
 
-    run = running.start_run(workspace, "invoke", steps)
+    run = workspaces.start_run(workspace, "invoke", steps)
 
     assert Run.objects.get(pk=run.pk).steps == steps
     assert run.status == Run.PENDING
@@ -99,7 +99,7 @@ def test_start_run_records_a_pending_row_with_its_steps():
 def test_start_run_for_a_challenge_records_an_ungraded_attempt():
     workspace = make_workspace()
 
-    run = running.start_run(workspace, "challenge", [{"invoke": {"function": "echo"}}], challenge="charge-once")
+    run = workspaces.start_run(workspace, "challenge", [{"invoke": {"function": "echo"}}], challenge="charge-once")
 
     attempt = ChallengeAttempt.objects.get(run=run)
     assert (attempt.challenge, attempt.passed, attempt.user_id) == ("charge-once", None, workspace.owner_id)
@@ -111,8 +111,8 @@ def test_start_run_refuses_too_many_runs_in_a_minute(settings):
     for _ in range(2):
         make_run(workspace=workspace, status=Run.DONE)
 
-    with pytest.raises(running.SandboxLimitError) as raised:
-        running.start_run(workspace, "invoke", [{"invoke": {"function": "echo"}}])
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.start_run(workspace, "invoke", [{"invoke": {"function": "echo"}}])
 
     assert "2 runs in the last minute" in raised.value.message
 
@@ -122,8 +122,8 @@ def test_start_run_refuses_a_payload_over_the_limit(settings):
     workspace = make_workspace()
     steps = [{"invoke": {"function": "echo", "payload": {"blob": "x" * 20_000}}}]
 
-    with pytest.raises(running.SandboxLimitError) as raised:
-        running.start_run(workspace, "invoke", steps)
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.start_run(workspace, "invoke", steps)
 
     assert "20 KB" in raised.value.message
     assert not Run.objects.exists()
@@ -132,8 +132,8 @@ def test_start_run_refuses_a_payload_over_the_limit(settings):
 def test_start_run_refuses_a_burst_over_the_limit():
     workspace = make_workspace()
 
-    with pytest.raises(running.SandboxLimitError) as raised:
-        running.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "repeat": 500, "parallel": True}}])
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "repeat": 500, "parallel": True}}])
 
     assert "500 invocations" in raised.value.message
 
@@ -141,8 +141,8 @@ def test_start_run_refuses_a_burst_over_the_limit():
 def test_start_run_names_the_step_field_of_a_problem():
     workspace = make_workspace()
 
-    with pytest.raises(running.InvalidWorld) as raised:
-        running.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "type": "Sometimes"}}])
+    with pytest.raises(workspaces.InvalidWorld) as raised:
+        workspaces.start_run(workspace, "invoke", [{"invoke": {"function": "echo", "type": "Sometimes"}}])
 
     assert raised.value.problems[0].field == "steps.0.invoke.type"
 
@@ -150,39 +150,7 @@ def test_start_run_names_the_step_field_of_a_problem():
 def test_start_run_refuses_purging_a_queue_that_does_not_exist():
     workspace = make_workspace()
 
-    with pytest.raises(running.InvalidWorld) as raised:
-        running.start_run(workspace, "purge", [{"purge": {"queue": "nowhere"}}])
+    with pytest.raises(workspaces.InvalidWorld) as raised:
+        workspaces.start_run(workspace, "purge", [{"purge": {"queue": "nowhere"}}])
 
     assert raised.value.problems[0].field == "steps.0.purge.queue"
-
-
-def test_split_scenario_keeps_the_world_and_the_steps_apart():
-    raw = {
-        "name": "demo",
-        "functions": {"echo": {"code": ECHO_CODE}},
-        "steps": [{"invoke": {"function": "echo"}}],
-        "description": "not part of the world",
-    }
-
-    world, steps = running.split_scenario(raw)
-
-    assert world == {"name": "demo", "functions": {"echo": {"code": ECHO_CODE}}}
-    assert steps == [{"invoke": {"function": "echo"}}]
-
-
-def test_apply_configuration_writes_update_steps_into_the_world():
-    world = {
-        "functions": {"echo": {"code": ECHO_CODE, "async": {"maximum_retry_attempts": 2}}},
-        "event_source_mappings": [{"function": "echo", "source": "queue:jobs", "enabled": True}],
-    }
-    steps = [
-        {"update_function": {"function": "echo", "memory_mb": 256, "async": {"on_failure": "queue:dlq"}}},
-        {"update_mapping": {"index": 0, "enabled": False}},
-    ]
-
-    changed = running.apply_configuration(world, steps)
-
-    assert changed["functions"]["echo"]["memory_mb"] == 256
-    assert changed["functions"]["echo"]["async"] == {"maximum_retry_attempts": 2, "on_failure": "queue:dlq"}
-    assert changed["event_source_mappings"][0]["enabled"] is False
-    assert "memory_mb" not in world["functions"]["echo"]

@@ -17,7 +17,7 @@ from sandbox.emulator.runner import check, run_scenario
 from sandbox.runtime.local import LocalExecutor
 
 ROOT = Path(__file__).resolve().parents[2]
-SCENARIOS = ROOT / "sandbox" / "scenarios"
+SCENARIOS = ROOT / "sandbox" / "presets"
 LESSONS = (
     "execution-model",
     "configuration",

@@ -9,8 +9,8 @@ import pytest
 from celery.signals import task_postrun, task_prerun
 from django.db import transaction
 
-from sandbox import locks, running, tasks
-from sandbox.challenges import find_challenge, patched
+from sandbox import executors, locks, tasks, workspaces
+from sandbox.catalogue import find_challenge, patched
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.runtime.client import DaemonExecutor
 from sandbox.tasks import advance_workspace
@@ -26,11 +26,11 @@ def invoke_step(n: int = 1, **fields) -> dict:
 
 
 def run(workspace: Workspace, kind: str, steps: list, **options) -> Run:
-    return finished(running.start_run(workspace, kind, steps, **options))
+    return finished(workspaces.start_run(workspace, kind, steps, **options))
 
 
 def daemon_id(workspace: Workspace, environment_id: str) -> str:
-    """The id the daemon knows a workspace's environment by (see running.ScopedExecutor)."""
+    """The id the daemon knows a workspace's environment by (see executors.ScopedExecutor)."""
     return f"w{workspace.pk.hex}-{environment_id}"
 
 
@@ -72,7 +72,7 @@ def test_warm_invoke_trusts_an_environment_this_worker_used_moments_ago(celery_w
         began[task_id] = time.monotonic()
 
     def note_end(task_id=None, args=None, **kwargs):
-        executor, since = running.process_executor(), time.monotonic() - began[task_id]
+        executor, since = executors.process_executor(), time.monotonic() - began[task_id]
         touched[args[0]] = {
             name: executor.recently_used(daemon_id(workspace, env), within_s=since) for name, env in used.items()
         }
@@ -145,7 +145,7 @@ def test_async_failure_is_retried_twice_within_one_run(celery_worker):
 
 def test_duplicate_messages_apply_a_run_once(celery_worker):
     workspace = make_workspace()
-    accepted = running.start_run(workspace, "invoke", [invoke_step()])
+    accepted = workspaces.start_run(workspace, "invoke", [invoke_step()])
     for _ in range(3):
         advance_workspace.apply_async(args=[str(accepted.pk)])
 
@@ -161,7 +161,7 @@ def test_runs_apply_in_the_order_they_were_started(celery_worker):
     workspace = make_workspace(world={"functions": {"echo": {"code": ECHO_CODE}}, "queues": {"jobs": {}}})
     with transaction.atomic():  # the worker starts on the first only after all three are accepted
         accepted = [
-            running.start_run(workspace, "send", [{"send": {"queue": "jobs", "messages": [body]}}])
+            workspaces.start_run(workspace, "send", [{"send": {"queue": "jobs", "messages": [body]}}])
             for body in ("first", "second", "third")
         ]
 
@@ -195,7 +195,7 @@ def test_edited_code_runs_in_a_new_environment(celery_worker):
     workspace = make_workspace()
     first = run(workspace, "invoke", [invoke_step(1)])
     new_code = "def lambda_handler(event, context):\n    return {'version': 2}\n"
-    running.update_world(workspace, {"functions": {"echo": {"code": new_code}}})
+    workspaces.update_world(workspace, {"functions": {"echo": {"code": new_code}}})
 
     second = run(workspace, "invoke", [invoke_step(2)])
 
@@ -209,7 +209,7 @@ def test_new_network_starts_a_fresh_emulator_state(celery_worker):
     challenge = find_challenge("vpc-internet-via-nat")
     workspace = make_workspace(world=challenge.world)
     before = run(workspace, "invoke", [{"invoke": {"function": "fetcher"}}])
-    running.update_world(workspace, patched(challenge.world, challenge.solution))
+    workspaces.update_world(workspace, patched(challenge.world, challenge.solution))
 
     after = run(workspace, "invoke", [{"invoke": {"function": "fetcher"}}])
 
@@ -223,7 +223,7 @@ def test_challenge_run_is_graded_and_recorded(celery_worker):
     workspace = make_workspace(world=challenge.world, challenge=challenge.slug)
 
     unsolved = run(workspace, "challenge", challenge.steps, challenge=challenge.slug)
-    running.update_world(workspace, patched(challenge.world, challenge.solution))
+    workspaces.update_world(workspace, patched(challenge.world, challenge.solution))
     solved = run(workspace, "challenge", challenge.steps, challenge=challenge.slug)
 
     first, second = (ChallengeAttempt.objects.get(run=one) for one in (unsolved, solved))
@@ -235,10 +235,10 @@ def test_challenge_run_is_graded_and_recorded(celery_worker):
 
 def test_run_status_reports_the_finished_trace(celery_worker):
     workspace = make_workspace()
-    accepted = running.start_run(workspace, "invoke", [invoke_step(3)])
+    accepted = workspaces.start_run(workspace, "invoke", [invoke_step(3)])
 
     finished(accepted)
-    status = running.run_status(accepted)
+    status = workspaces.run_status(accepted)
 
     assert status.finished is True
     assert status.message == "Done."
@@ -248,7 +248,7 @@ def test_run_status_reports_the_finished_trace(celery_worker):
 def test_run_queued_on_a_stale_redis_server_is_rescued_when_its_status_is_read(celery_worker):
     stale = make_run(workspace=make_workspace(), queued_on="0" * 40)
 
-    running.run_status(stale)
+    workspaces.run_status(stale)
     sent_to = Run.objects.values_list("queued_on", flat=True).get(pk=stale.pk)
     done = finished(stale)
 
@@ -256,23 +256,42 @@ def test_run_queued_on_a_stale_redis_server_is_rescued_when_its_status_is_read(c
     assert done.status == Run.DONE
     assert done.deliveries == 1
     assert done.trace["responses"][0]["payload"] == {"n": 1}
-    assert running.run_status(done).message == "Done."
+    assert workspaces.run_status(done).message == "Done."
 
 
 def test_run_fails_at_once_with_a_plain_reason_where_nothing_can_isolate(celery_worker, monkeypatch, tmp_path):
     # A machine where the daemon cannot run: no daemon answers and this process is not root.
     monkeypatch.setenv("SANDBOX_SOCKET", str(tmp_path / "no-daemon.sock"))
     monkeypatch.setattr("sandbox.runtime.client.os.geteuid", lambda: 1000)
-    running.reset_executor()
+    executors.reset_executor()
     workspace = make_workspace()
 
     try:
         done = run(workspace, "invoke", [invoke_step(1)])
     finally:
         monkeypatch.undo()
-        running.reset_executor()
+        executors.reset_executor()
 
     assert done.status == Run.FAILED
     assert done.deliveries == 1
     assert "The sandbox needs root to isolate handlers" in done.error
     assert "EXAMPREP_UNSAFE_LOCAL_SANDBOX=1" in done.error
+
+
+BIG_RESPONSE_CODE = "def lambda_handler(event, context):\n    print('y' * 20000)\n    return 'x' * 100000\n"
+
+
+def test_large_trace_is_cut_when_stored_and_says_so(celery_worker, settings):
+    settings.SANDBOX_TRACE_BYTES = 64 * 1024
+    settings.SANDBOX_TRACE_VALUE_BYTES = 8 * 1024
+    workspace = make_workspace(world={"functions": {"echo": {"code": BIG_RESPONSE_CODE}}})
+
+    done = run(workspace, "invoke", [invoke_step(1)])
+
+    [response], [attempt] = done.trace["responses"], done.trace["attempts"]
+    assert done.status == Run.DONE
+    assert len(response["payload"]) < 10 * 1024 and response["payload"].startswith("xxxx")
+    assert len(attempt["response"]) < 10 * 1024
+    assert attempt["logs"][-1].endswith("the rest was not kept]")
+    assert "larger than the 64 KB the sandbox keeps per run" in done.trace["cut"][0]
+    assert done.trace["metrics"]["echo"]["invocations"] == 1

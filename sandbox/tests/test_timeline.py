@@ -6,8 +6,8 @@ import copy
 
 import pytest
 
-from sandbox import metrics_chart, timeline
 from sandbox.emulator.runner import run_scenario
+from sandbox.pictures import metrics_chart, timeline
 from sandbox.runtime.local import LocalExecutor
 
 

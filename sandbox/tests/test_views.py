@@ -477,6 +477,55 @@ def test_world_yaml_editor_reports_problems_by_field(owner_client):
     assert "functions.orders.timeout_s" in response.content.decode()
 
 
+@pytest.mark.django_db
+def test_run_page_says_when_the_trace_was_cut(owner_client):
+    note = "The trace is larger than the 2.0 MB the sandbox keeps per run, so it was cut."
+    cut = make_run(owner_client.workspace, trace={**TRACE, "cut": [note]})
+    whole = make_run(owner_client.workspace)
+
+    cut_page = owner_client.get(f"/sandbox/runs/{cut.pk}/").content.decode()
+    whole_page = owner_client.get(f"/sandbox/runs/{whole.pk}/").content.decode()
+
+    assert note in cut_page
+    assert "keeps per run" not in whole_page
+
+
+ALIAS_BOMB = """\
+a: &a ["x", "x", "x", "x", "x", "x", "x", "x", "x"]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
+f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]
+g: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]
+h: &h [*g, *g, *g, *g, *g, *g, *g, *g, *g]
+i: &i [*h, *h, *h, *h, *h, *h, *h, *h, *h]
+"""
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("tail", ["world/", "network/edit/"])
+def test_yaml_editors_refuse_an_alias_bomb_and_keep_the_world(owner_client, tail):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/{tail}"
+    before = Workspace.objects.get(pk=owner_client.workspace.pk).world
+
+    response = owner_client.post(url, {"text": ALIAS_BOMB})
+
+    assert response.status_code == 200
+    assert "expands to more than" in response.content.decode()
+    assert Workspace.objects.get(pk=owner_client.workspace.pk).world == before
+
+
+@pytest.mark.django_db
+def test_world_yaml_editor_names_a_duplicate_key(owner_client):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/world/"
+
+    response = owner_client.post(url, {"text": "queues:\n  jobs: {}\n  jobs: {}\n"})
+
+    assert response.status_code == 200
+    assert "duplicate key" in response.content.decode()
+
+
 def function_data(**overrides) -> dict:
     data = {
         "code": "def lambda_handler(event, context):\n    return 1\n",
@@ -552,7 +601,7 @@ def test_function_page_keeps_the_preset_destinations_when_only_the_code_changes(
 
 
 def test_world_summary_matches_singular_and_plural():
-    from sandbox.views import world_summary
+    from sandbox.presenting import world_summary
 
     world = {"functions": {"charge": {}}, "queues": {"a": {}, "b": {}}, "buses": {"default": {}, "other": {}}}
 

@@ -6,11 +6,14 @@ an invalid file exits 2 with one line per problem, naming the field and its YAML
 
 from __future__ import annotations
 
+import json
 import sys
 
 from django.core.management.base import BaseCommand
 
 from sandbox.emulator import cli
+from sandbox.emulator.runner import check
+from sandbox.tasks import trace_scenario
 
 
 class Command(BaseCommand):
@@ -30,8 +33,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if options["via_celery"] and options["action"] == "run":
-            from sandbox.running import run_file_via_celery
-
             status = run_file_via_celery(
                 options["file"], options["seed"], options["timeout"], self.stdout, self.stderr, indent=options["indent"]
             )
@@ -49,3 +50,31 @@ class Command(BaseCommand):
         )
         if status:
             sys.exit(status)
+
+
+def run_via_celery(raw: dict, seed: int | None = None, timeout: float = 300) -> dict:
+    """Submit a whole scenario to the running workers (queue ``sandbox``) and wait for its trace."""
+    problems = check(raw)
+    if problems:
+        raise ValueError("; ".join(str(problem) for problem in problems))
+    result = trace_scenario.apply_async(args=[raw, seed])
+    try:
+        return result.get(timeout=timeout, propagate=True)
+    finally:
+        result.forget()
+
+
+def run_file_via_celery(path: str, seed, timeout: float, stdout, stderr, indent=None) -> int:
+    """``scenario run FILE --via-celery``: the same checks and output as the inline run, on the workers."""
+    raw, _lines, found = cli.load_checked(path)
+    if found:
+        for problem in found:
+            stderr.write(f"{path}: {problem}\n")
+        return 2
+    try:
+        trace = run_via_celery(raw, seed, timeout)
+    except Exception as error:  # noqa: BLE001 - no worker, no broker, or the task failed
+        stderr.write(f"{path}: the Celery run did not finish: {type(error).__name__}: {error}\n")
+        return 1
+    stdout.write(json.dumps(trace, indent=indent) + "\n")
+    return 0

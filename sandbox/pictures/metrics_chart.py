@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from html import escape
 
-from sandbox.timeline import FAILED, format_seconds
+from sandbox.pictures.timeline import FAILED, format_seconds
 
 BUCKET_S = 1.0
 COLUMN = 64

@@ -1,6 +1,6 @@
 """The timeline of a run: every handler attempt across execution environments, drawn as SVG.
 
-Pure: a trace dict (scenario-format.md) in, frozen values and SVG markup out. One lane per execution
+Pure: a trace dict (docs/scenarios.md) in, frozen values and SVG markup out. One lane per execution
 environment (``function · env-N``), a lane for throttles (they have no environment) and a lane for what the
 service did on its own (DLQ and destination deliveries, dropped events).
 

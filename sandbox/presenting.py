@@ -1,0 +1,197 @@
+"""Page context for the sandbox's views: what each page shows, built from rows, the world and a run's trace.
+
+Views fetch and authorise, then call these; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from django.urls import reverse
+
+from sandbox import event_templates
+from sandbox import forms as sandbox_forms
+from sandbox.catalogue import all_challenges, all_presets, find_challenge, find_preset
+from sandbox.models import ChallengeAttempt, Run, Workspace
+from sandbox.pictures import diagram, metrics_chart, timeline
+
+
+def passed_challenges(user) -> set[str]:
+    """Slugs of the challenges the user has passed (none for an anonymous visitor)."""
+    if not user.is_authenticated:
+        return set()
+    return set(ChallengeAttempt.objects.filter(user=user, passed=True).values_list("challenge", flat=True))
+
+
+def home_context(user) -> dict:
+    workspaces = list(Workspace.objects.filter(owner=user)[:50]) if user.is_authenticated else []
+    return {
+        "presets": all_presets(),
+        "challenges": all_challenges(),
+        "workspaces": workspaces,
+        "passed": passed_challenges(user),
+    }
+
+
+def challenge_context(user, challenge) -> dict:
+    context = {"challenge": challenge, "workspace": None, "attempts": []}
+    if user.is_authenticated:
+        context["workspace"] = Workspace.objects.filter(owner=user, challenge=challenge.slug).first()
+        context["attempts"] = list(ChallengeAttempt.objects.filter(user=user, challenge=challenge.slug)[:10])
+    return context
+
+
+def workspace_context(workspace: Workspace) -> dict:
+    runs = list(workspace.runs.all()[:10])
+    return {
+        "workspace": workspace,
+        "runs": runs,
+        "preset": find_preset(workspace.preset) if workspace.preset else None,
+        "challenge": find_challenge(workspace.challenge) if workspace.challenge else None,
+        "tab": "overview",
+        "summary": world_summary(workspace.world),
+        "latest": runs[0] if runs else None,
+    }
+
+
+def events_context(workspace: Workspace, form, chosen=None) -> dict:
+    templates = event_templates.all_templates()
+    return {
+        "workspace": workspace,
+        "form": form,
+        "templates": templates,
+        "chosen": chosen or templates[0],
+        "tab": "events",
+    }
+
+
+def resources_context(workspace: Workspace) -> dict:
+    world = workspace.world
+    latest = workspace.runs.filter(status=Run.DONE).exclude(trace=None).first()
+    contents = (latest.trace or {}).get("queues", {}) if latest else {}
+    queues = [(name, spec or {}, contents.get(name)) for name, spec in (world.get("queues") or {}).items()]
+    names = {section: list(world.get(section) or {}) for section in ("queues", "topics", "streams", "buses", "buckets")}
+    forms = {
+        action.replace("-", "_"): form_class(names=names[section])
+        for action, (form_class, section, _kind) in sandbox_forms.RESOURCE_FORMS.items()
+    }
+    forms["add_queue"] = sandbox_forms.QueueForm()
+    forms["add_topic"] = sandbox_forms.TopicForm()
+    forms["add_mapping"] = sandbox_forms.MappingForm(
+        functions=list(world.get("functions") or {}), sources=sandbox_forms.mapping_sources(world)
+    )
+    actions = [*sandbox_forms.RESOURCE_FORMS, "add-queue", "add-topic", "add-mapping", "toggle-mapping"]
+    urls = {
+        action.replace("-", "_"): reverse("sandbox:resource-action", args=[workspace.pk, action]) for action in actions
+    }
+    return {
+        "workspace": workspace,
+        "world": world,
+        "queues": queues,
+        "forms": forms,
+        "urls": urls,
+        "latest": latest,
+        "mappings": list(enumerate(world.get("event_source_mappings") or [])),
+        "names": names,
+        "tab": "resources",
+    }
+
+
+def network_context(workspace: Workspace) -> dict:
+    network = workspace.world.get("network") or {}
+    picture = diagram.build(network, workspace.functions)
+    latest = workspace.runs.filter(status=Run.DONE).exclude(trace__connections=[]).exclude(trace=None).first()
+    forms = {
+        "add_nat": sandbox_forms.NatGatewayForm(
+            subnets=list(network.get("subnets") or {}), route_tables=list(network.get("route_tables") or {})
+        ),
+        "set_route": sandbox_forms.RouteForm(route_tables=list(network.get("route_tables") or {})),
+        "edit": sandbox_forms.YamlSectionForm(initial={"text": sandbox_forms.to_yaml(network)}),
+    }
+    urls = {name: reverse("sandbox:network-action", args=[workspace.pk, name.replace("_", "-")]) for name in forms}
+    return {
+        "workspace": workspace,
+        "network": network,
+        "diagram": picture,
+        "diagram_svg": diagram.render_svg(picture) if not picture.empty else "",
+        "connections": (latest.trace or {}).get("connections", []) if latest else [],
+        "latest": latest,
+        "security_groups": sorted((network.get("security_groups") or {}).items()),
+        "forms": forms,
+        "urls": urls,
+        "tab": "network",
+    }
+
+
+def world_summary(world: dict) -> list[tuple[str, int]]:
+    """(label, count) for each kind of resource the world has, the label singular or plural to match."""
+    counts = [
+        (len(world.get(key) or {}), label)
+        for key, label in (
+            ("functions", "function"),
+            ("queues", "queue"),
+            ("topics", "topic"),
+            ("streams", "stream"),
+            ("buses", "event bus"),
+            ("buckets", "bucket"),
+            ("event_source_mappings", "event source mapping"),
+        )
+    ]
+    counts.append((len((world.get("network") or {}).get("subnets") or {}), "subnet"))
+    plural = {"event bus": "event buses"}
+    return [(label if count == 1 else plural.get(label, label + "s"), count) for count, label in counts if count]
+
+
+def decode_log(text: str | None) -> str:
+    if not text:
+        return ""
+    try:
+        return base64.b64decode(text).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return text
+
+
+def run_context(run: Run, step: str | None, play: str | None) -> dict:
+    """Everything the results show: responses, logs, timeline (at a replay step), metrics, verdicts."""
+    trace = run.trace or {}
+    if not trace:
+        return {"trace": None}
+    picture = timeline.build(trace)
+    total = len(picture.steps)
+    try:
+        upto = timeline.clamp_step(picture, int(step)) if step not in (None, "") else None
+    except ValueError:
+        upto = None
+    shown = total if upto is None else upto
+    chart = metrics_chart.build(trace)
+    responses = [
+        {
+            **response,
+            "payload_json": json.dumps(response.get("payload"), indent=2),
+            "log": decode_log(response.get("log_result")),
+        }
+        for response in trace.get("responses") or []
+    ]
+    return {
+        "trace": trace,
+        "responses": responses,
+        "attempts": trace.get("attempts") or [],
+        "timeline": picture,
+        "timeline_svg": timeline.render_svg(picture, upto),
+        "upto": upto,
+        "shown": shown,
+        "total_steps": total,
+        "previous_step": max(shown - 1, 0),
+        "next_step": min(shown + 1, total),
+        "playing": bool(play) and upto is not None and shown < total,
+        "chart": chart,
+        "chart_svg": metrics_chart.render_svg(chart) if not chart.empty else "",
+        "queue_contents": sorted((trace.get("queues") or {}).items()),
+        "connections": trace.get("connections") or [],
+        "deliveries": trace.get("deliveries") or [],
+        "dropped": trace.get("dropped") or [],
+        "metrics": sorted((trace.get("metrics") or {}).items()),
+        "attempt": getattr(run, "challenge_attempt", None),
+    }

@@ -1,0 +1,54 @@
+"""Carrying a workspace's world and emulator state from one run to the next (``sandbox.emulator.continuation``)."""
+
+from __future__ import annotations
+
+from sandbox.catalogue import find_preset
+from sandbox.emulator import continuation
+from sandbox.emulator.validation.rules import TOP_FIELDS
+from sandbox.tests.support import ECHO_CODE
+
+
+def test_world_fields_are_the_format_fields_that_do_not_describe_a_run():
+    assert set(continuation.WORLD_FIELDS) == set(TOP_FIELDS) - {"description", "steps", "run_until_s"}
+
+
+def test_a_preset_world_is_its_scenario_without_steps_or_description():
+    preset = find_preset("error-handling")
+
+    world = preset.world
+
+    assert world == continuation.split_scenario(preset.data)[0]
+    assert "steps" not in world and "description" not in world
+    assert world["functions"] == preset.data["functions"]
+
+
+def test_split_scenario_keeps_the_world_and_the_steps_apart():
+    raw = {
+        "name": "demo",
+        "functions": {"echo": {"code": ECHO_CODE}},
+        "steps": [{"invoke": {"function": "echo"}}],
+        "description": "not part of the world",
+    }
+
+    world, steps = continuation.split_scenario(raw)
+
+    assert world == {"name": "demo", "functions": {"echo": {"code": ECHO_CODE}}}
+    assert steps == [{"invoke": {"function": "echo"}}]
+
+
+def test_apply_configuration_writes_update_steps_into_the_world():
+    world = {
+        "functions": {"echo": {"code": ECHO_CODE, "async": {"maximum_retry_attempts": 2}}},
+        "event_source_mappings": [{"function": "echo", "source": "queue:jobs", "enabled": True}],
+    }
+    steps = [
+        {"update_function": {"function": "echo", "memory_mb": 256, "async": {"on_failure": "queue:dlq"}}},
+        {"update_mapping": {"index": 0, "enabled": False}},
+    ]
+
+    changed = continuation.apply_configuration(world, steps)
+
+    assert changed["functions"]["echo"]["memory_mb"] == 256
+    assert changed["functions"]["echo"]["async"] == {"maximum_retry_attempts": 2, "on_failure": "queue:dlq"}
+    assert changed["event_source_mappings"][0]["enabled"] is False
+    assert "memory_mb" not in world["functions"]["echo"]

@@ -1,0 +1,151 @@
+"""The sandbox's one service for views: workspaces, accepting runs, reading a run's status.
+
+Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``start_run`` and ``run_status``;
+they never run user code and never wait: ``start_run`` writes a row and, once it is committed, sends
+``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``). See docs/sandbox-app.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from sandbox import limits, locks, tasks
+from sandbox.emulator.continuation import world_problems
+from sandbox.emulator.validation import Problem
+from sandbox.models import ChallengeAttempt, Run, Workspace
+
+RUN_KINDS = (
+    "invoke",
+    "send",
+    "publish",
+    "put_records",
+    "put_events",
+    "put_object",
+    "configure",
+    "purge",
+    "steps",
+    "preset",
+    "challenge",
+    "reset",
+)
+QUEUED_MESSAGE = "Queued: waiting for a sandbox worker."
+
+
+class SandboxLimitError(Exception):
+    """A request the sandbox refuses because of a limit; ``message`` says which and what to do."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidWorld(Exception):
+    """The world or the steps break the scenario format or an AWS rule; ``problems`` say where."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+# --- workspaces -------------------------------------------------------------------------------------------------
+
+
+def create_workspace(owner, *, name: str, world: dict, preset: str = "", challenge: str = "") -> Workspace:
+    """A new workspace; raises ``InvalidWorld`` or ``SandboxLimitError``."""
+    settings_limits = limits.current()
+    if Workspace.objects.filter(owner=owner).count() >= settings_limits["WORKSPACES_PER_USER"]:
+        raise SandboxLimitError(
+            f"You have {settings_limits['WORKSPACES_PER_USER']} workspaces, the most the sandbox keeps per student. "
+            "Delete one you no longer need."
+        )
+    _check_world(world, settings_limits)
+    return Workspace.objects.create(owner=owner, name=name[:100], world=world, preset=preset, challenge=challenge)
+
+
+def update_world(workspace: Workspace, world: dict) -> None:
+    """Save a changed world; raises ``InvalidWorld`` or ``SandboxLimitError`` and then saves nothing.
+
+    The emulator state is kept: the next run applies the change the way Lambda would (new code or
+    configuration means new execution environments; a new network or new resources start afresh).
+    """
+    _check_world(world, limits.current())
+    Workspace.objects.filter(pk=workspace.pk).update(world=world, updated_at=timezone.now())
+    workspace.world = world
+
+
+def reset_workspace(workspace: Workspace, world: dict) -> Run:
+    """Put ``world`` back and start from a fresh emulator (every environment cold), or change nothing."""
+    with transaction.atomic():
+        update_world(workspace, world)
+        return start_run(workspace, "reset", [])
+
+
+def _check_world(world: dict, settings_limits: dict) -> None:
+    message = limits.world_problem(world, settings_limits)
+    if message:
+        raise SandboxLimitError(message)
+    problems = world_problems(world)
+    if problems:
+        raise InvalidWorld(problems)
+
+
+# --- runs ---------------------------------------------------------------------------------------------------------
+
+
+def start_run(workspace: Workspace, kind: str, steps: list, *, challenge: str = "") -> Run:
+    """Check, record and enqueue one run; returns at once with the pending row.
+
+    Raises ``SandboxLimitError`` (a limit, with what to do) or ``InvalidWorld`` (problems by field).
+    For ``kind="challenge"`` pass the challenge's slug: a ChallengeAttempt is recorded and graded.
+    """
+    if kind not in RUN_KINDS:
+        raise ValueError(f"unknown run kind {kind!r}; one of {', '.join(RUN_KINDS)}")
+    if not isinstance(steps, list) or not all(isinstance(step, dict) for step in steps):
+        raise InvalidWorld([Problem("steps", None, "steps must be a list of mappings")])
+    settings_limits = limits.current()
+    message = limits.steps_problem(steps, settings_limits) or limits.world_problem(workspace.world, settings_limits)
+    if not message:
+        recent, queued = Run.objects.counts_for(workspace)
+        message = limits.rate_problem(recent, queued, settings_limits)
+    if message:
+        raise SandboxLimitError(message)
+    problems = world_problems(workspace.world, steps)
+    if problems:
+        raise InvalidWorld(problems)
+    with transaction.atomic():
+        run = Run.objects.create(workspace=workspace, kind=kind, steps=steps, queued_on=locks.server_id())
+        if kind == "challenge":
+            ChallengeAttempt.objects.create(user_id=workspace.owner_id, challenge=challenge, run=run)
+        transaction.on_commit(lambda: tasks.send(run.pk))
+    return run
+
+
+@dataclass(frozen=True)
+class RunStatus:
+    status: str
+    finished: bool
+    message: str  # for the student: what is happening, or why the run failed
+    trace: dict | None
+
+
+def queued_status(run: Run) -> RunStatus:
+    """The status of a run just accepted, without reading it again."""
+    return RunStatus(run.status, False, QUEUED_MESSAGE, None)
+
+
+def run_status(run: Run) -> RunStatus:
+    """The run as it is now (re-read from the database); rescues it when its message or worker was lost."""
+    run.refresh_from_db()
+    if not run.finished:
+        tasks.rescue(run)
+        run.refresh_from_db()
+    messages = {
+        Run.PENDING: QUEUED_MESSAGE,
+        Run.RUNNING: "Running in the emulator.",
+        Run.DONE: "Done.",
+        Run.FAILED: f"The sandbox could not finish this run: {run.error}",
+    }
+    return RunStatus(run.status, run.finished, messages[run.status], run.trace)
