@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from . import ids, invoke, logs, runs
+from . import ids, invoke, logs, qualifiers, runs
 from .state import metrics_for, schedule
 
 INTERNAL_ERROR = json.dumps({"message": "Internal server error"})
@@ -83,7 +83,7 @@ def request(state: dict, step_index: int, now: float) -> list[dict]:
     responses.append(record)
     index = len(responses) - 1
     text = json.dumps(proxy_event(state, api_name, api, call, now), separators=(",", ":"))
-    resolved = invoke.resolve(state, str(api["function"]), None)
+    resolved = qualifiers.resolve(state, str(api["function"]), None)
     refused = resolved.get("error")
     if refused is None:
         refused = invoke.admit(state, resolved["name"], "RequestResponse", text, now)

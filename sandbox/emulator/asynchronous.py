@@ -13,52 +13,14 @@ from __future__ import annotations
 import contextlib
 import json
 
-from . import ids, logs, push, runs
+from . import ids, logs, push, queues, runs
+from .qualifiers import resolve
 from .state import metrics_for, schedule
 from .validation.rules import SEND_ACTIONS, role_allows
 
 RETRY_DELAYS_S = (60.0, 120.0)
 THROTTLE_BACKOFF_MAX_S = 300.0
 RECURSION_LIMIT = 16
-
-
-def enqueue(
-    state: dict,
-    *,
-    function: str,
-    qualifier: str | None,
-    payload: str,
-    trigger: str,
-    now: float,
-    request_id: str | None = None,
-    chain: dict | None = None,
-) -> str:
-    request_id = request_id or ids.uuid(state, "request")
-    event_id = f"evt-{ids.next_counter(state, 'async')}"
-    state["async_events"][event_id] = {
-        "id": event_id,
-        "request_id": request_id,
-        "function": function,
-        "qualifier": qualifier,
-        "payload": payload,
-        "trigger": trigger,
-        "enqueued_at": now,
-        "runs": 0,
-        "throttles": 0,
-        "last_error": None,
-        "last_status": None,
-        "version": None,
-        "chain": dict(chain or {}),  # invocations per function so far in this request chain
-        "done": None,
-    }
-    metrics_for(state, function)["async_events_received"] += 1
-    schedule(state, now, "async_attempt", {"event": event_id})
-    if state["config"]["account"].get("duplicate_delivery"):
-        # At-least-once delivery made visible (S26): the same event, a second time.
-        twin = dict(state["async_events"][event_id], id=f"{event_id}-dup")
-        state["async_events"][twin["id"]] = twin
-        schedule(state, now + 1.0, "async_attempt", {"event": twin["id"]})
-    return event_id
 
 
 def _next_chain(event: dict) -> dict:
@@ -73,8 +35,6 @@ def _config(state: dict, event: dict) -> dict:
 
 
 def attempt(state: dict, data: dict, now: float) -> list[dict]:
-    from .invoke import resolve
-
     event = state["async_events"][data["event"]]
     if event["done"]:
         return []
@@ -272,8 +232,6 @@ def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
         if not role_can_send(state, event["function"], dead_letter):
             ok = False
         elif kind == "queue" and name in state["config"]["queues"]:
-            from . import queues
-
             queues.send(state, name, event["payload"], now, message_attributes=attributes, chain=_next_chain(event))
             ok = True
         elif kind == "topic" and name in state["config"]["topics"]:

@@ -8,57 +8,13 @@ from __future__ import annotations
 
 import json
 
-from . import asynchronous, ids, lifecycle, logs, runs
+from . import ids, inbox, lifecycle, logs, runs
+from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
 
 SYNC_REQUEST_LIMIT = 6_291_456
 ASYNC_REQUEST_LIMIT = 1_048_576
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
-
-
-def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
-    """Find the function, qualifier and version a caller named.
-
-    Returns ``{"name", "qualifier", "version"}`` or ``{"error": response fields}``.
-    """
-    name = reference
-    if reference.startswith("arn:"):
-        parts = reference.split(":")
-        name = parts[6] if len(parts) > 6 else ""
-        if len(parts) > 7 and qualifier is None:
-            qualifier = parts[7]
-    elif ":" in reference:
-        name, _, given = reference.partition(":")
-        qualifier = qualifier or given
-    functions = state["config"]["functions"]
-    if name not in functions:
-        return {"error": _not_found(state, name, None)}
-    fn = functions[name]
-    if qualifier in (None, "", "$LATEST"):
-        return {"name": name, "qualifier": qualifier or None, "version": "$LATEST"}
-    if qualifier in fn["versions"]:
-        return {"name": name, "qualifier": qualifier, "version": qualifier}
-    alias = fn["aliases"].get(qualifier)
-    if alias is None:
-        return {"error": _not_found(state, name, qualifier)}
-    version = alias["version"]
-    for extra, weight in sorted(alias["weights"].items()):
-        if ids.uniform(state, "alias") < weight:
-            version = extra
-            break
-    return {"name": name, "qualifier": qualifier, "version": version}
-
-
-def _not_found(state: dict, name: str, qualifier: str | None) -> dict:
-    arn = runs.function_arn(state, name, qualifier)
-    return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
-
-
-def service_error(status: int, error_type: str, message: str, reason: str | None = None) -> dict:
-    body = {"Type": "User", "message": message}
-    if reason:
-        body = {"Reason": reason, "Type": "User", "message": message}
-    return {"status_code": status, "error_type": error_type, "reason": reason, "payload": body}
 
 
 def payload_text(call: dict) -> tuple[str | None, dict | None]:
@@ -158,7 +114,7 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
     if invocation_type == "DryRun":
         return done_now(status_code=204, payload=None, executed_version=version)
     if invocation_type == "Event":
-        asynchronous.enqueue(
+        inbox.enqueue(
             state,
             function=name,
             qualifier=resolved["qualifier"],

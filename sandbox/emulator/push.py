@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import urllib.parse
 
-from . import asynchronous, ids, logs, patterns, queues
+from . import ids, inbox, logs, patterns, queues
 
 SNS_MESSAGE_LIMIT = 262_144
 ASYNC_PAYLOAD_LIMIT = 1_048_576
@@ -46,9 +46,7 @@ def deliver(
     if kind == "function" and name in state["config"]["functions"]:
         if len(message.encode()) > ASYNC_PAYLOAD_LIMIT:
             return False
-        asynchronous.enqueue(
-            state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain
-        )
+        inbox.enqueue(state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain)
         return True
     if kind == "bus" and name in state["config"]["buses"]:
         try:
@@ -112,7 +110,7 @@ def publish(
                     }
                 ]
             }
-            asynchronous.enqueue(
+            inbox.enqueue(
                 state, function=name, qualifier=None, payload=json.dumps(event), trigger="sns", now=now, chain=chain
             )
         elif kind == "queue" and name in state["config"]["queues"]:
@@ -153,7 +151,7 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | N
             kind, name = split_target(target)
             text = json.dumps(event)
             if kind == "function" and name in state["config"]["functions"]:
-                asynchronous.enqueue(
+                inbox.enqueue(
                     state, function=name, qualifier=None, payload=text, trigger="eventbridge", now=now, chain=chain
                 )
             else:
@@ -222,7 +220,7 @@ def put_object(
         event = {"Records": [record]}
         kind, name = split_target(notification.get("target", ""))
         if kind == "function" and name in state["config"]["functions"]:
-            asynchronous.enqueue(
+            inbox.enqueue(
                 state, function=name, qualifier=None, payload=json.dumps(event), trigger="s3", now=now, chain=chain
             )
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from . import ids, logs
+from . import ids, logs, pollers
 
 SENDER_ID = "AIDAEXAMPRPEMULATOR01"
 DEDUP_WINDOW_S = 300.0
@@ -61,9 +61,7 @@ def send(
             "chain": dict(chain or {}),
         }
     )
-    from . import sqs  # the mappings reading this queue wake up
-
-    sqs.poke_queue(state, name, now + float(delay_s))
+    pollers.poke_queue(state, name, now + float(delay_s))
     return message_id
 
 

@@ -7,7 +7,8 @@
 
 from __future__ import annotations
 
-from . import engine, trace
+from . import engine, trace, validation
+from .loader import loads
 from .state import new_state
 
 
@@ -20,15 +21,11 @@ class InvalidScenario(Exception):
 
 
 def check(raw: dict, lines: dict | None = None) -> list:
-    from . import validation
-
     return list(validation.validate(raw, lines or {}))
 
 
 def run_text(text: str, executor, seed: int | None = None, fmt: str = "yaml") -> dict:
     """Run scenario text (YAML or JSON); problems raise InvalidScenario with their lines."""
-    from .loader import loads
-
     raw, lines = loads(text, fmt)
     return run_scenario(raw, executor, seed=seed, lines=lines)
 

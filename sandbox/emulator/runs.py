@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from . import environments, logs
+from . import environments, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
 from .state import PRIORITY_END, metrics_for, schedule
 
@@ -26,8 +26,6 @@ def function_arn(state: dict, name: str, qualifier: str | None = None) -> str:
 
 
 def network_for(state: dict, name: str):
-    from . import vpc  # noqa: PLC0415 (section 8.2, helper B's module)
-
     return vpc.network_table(state["config"], name)
 
 

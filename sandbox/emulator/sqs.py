@@ -13,33 +13,13 @@ from __future__ import annotations
 import json
 
 from . import ids, patterns, queues, runs
-from .state import schedule
+from .pollers import mapping_runtime, poke
+from .qualifiers import resolve
 
 SYNC_LIMIT = 6_291_456
 START_CONCURRENCY = 5
 SCALE_PER_MINUTE = 300
 MAX_CONCURRENCY = 1000
-
-
-def _runtime(state: dict, index: int) -> dict:
-    while len(state["mappings"]) <= index:
-        state["mappings"].append(
-            {"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None, "lanes": {}}
-        )
-    return state["mappings"][index]
-
-
-def poke(state: dict, index: int, at: float) -> None:
-    runtime = _runtime(state, index)
-    if runtime["poll_at"] is None or at < runtime["poll_at"]:
-        runtime["poll_at"] = at
-        schedule(state, at, "sqs_poll", {"mapping": index, "at": at})
-
-
-def poke_queue(state: dict, queue: str, now: float) -> None:
-    for mapping in state["config"]["event_source_mappings"]:
-        if mapping["kind"] == "sqs" and mapping["source_name"] == queue:
-            poke(state, mapping["index"], now)
 
 
 def _allowed(mapping: dict, runtime: dict, now: float) -> int:
@@ -57,7 +37,7 @@ def _function_ref(mapping: dict) -> tuple[str, str | None]:
 
 def poll(state: dict, data: dict, now: float) -> list[dict]:
     index = data["mapping"]
-    runtime = _runtime(state, index)
+    runtime = mapping_runtime(state, index)
     if runtime["poll_at"] != data["at"]:
         return []  # superseded by an earlier poll
     runtime["poll_at"] = None
@@ -176,8 +156,6 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
 
 
 def _version(state: dict, name: str, qualifier: str | None) -> str:
-    from .invoke import resolve
-
     return resolve(state, name, qualifier).get("version", "$LATEST")
 
 
@@ -206,7 +184,7 @@ def failed_items(response, message_ids: list) -> list | None:
 def end(state: dict, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     index = ctx["mapping"]
-    runtime = _runtime(state, index)
+    runtime = mapping_runtime(state, index)
     runtime["in_flight"] = max(0, runtime["in_flight"] - 1)
     mapping = state["config"]["event_source_mappings"][index]
     name = mapping["source_name"]

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import json
 
-from . import ids, invoke, runs
+from . import ids, invoke, qualifiers, runs
 from .state import metrics_for, schedule
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -181,7 +181,7 @@ def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
         reference = resource.split("function:", 1)[1] if "function:" in resource else resource
         payload = parameters(definition["Parameters"], effective) if "Parameters" in definition else effective
     text = json.dumps(payload, separators=(",", ":"))
-    resolved = invoke.resolve(state, reference, None)
+    resolved = qualifiers.resolve(state, reference, None)
     refused = resolved.get("error") or invoke.admit(state, resolved["name"], "RequestResponse", text, now)
     if refused:
         return fail_task(state, index, f"Lambda.{refused['error_type']}", json.dumps(refused["payload"]), now)
@@ -201,7 +201,7 @@ def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
     )
     if "throttle" in planned:
         metrics_for(state, resolved["name"])["throttles"] += 1
-        body = invoke.service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"])
+        body = qualifiers.service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"])
         return fail_task(state, index, "Lambda.TooManyRequestsException", json.dumps(body["payload"]), now)
     _log(state, index, now, "LambdaFunctionScheduled", current["state"], request_id=request_id)
     return [planned]

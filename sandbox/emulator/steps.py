@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import json
 
-from . import apigateway, environments, invoke, lifecycle, push, queues, sqs, stepfunctions, streams, versions
+from . import apigateway, environments, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
 from .config import SPEC_FIELDS
+from .qualifiers import resolve
+from .runs import network_for
 
 
 def _text(value) -> str:
@@ -121,7 +123,7 @@ def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
     for mapping in chosen:
         mapping.update(changes)
         if mapping["kind"] == "sqs":
-            sqs.poke(state, mapping["index"], now)
+            pollers.poke(state, mapping["index"], now)
         else:
             streams.poke_mapping(state, mapping["index"], now)
     return []
@@ -129,8 +131,6 @@ def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
 
 def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
     """Bring the provisioned environments of a function to the configured number."""
-    from .invoke import resolve
-
     fn = state["config"]["functions"][name]
     wanted = int(fn.get("provisioned_concurrency") or 0)
     runtime = environments.function_runtime(state, name)
@@ -161,6 +161,4 @@ def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
 
 
 def _network(state: dict, name: str):
-    from .runs import network_for
-
     return network_for(state, name)

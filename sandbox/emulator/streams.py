@@ -15,6 +15,8 @@ import base64
 import json
 
 from . import ids, logs, patterns, push, runs
+from .pollers import mapping_runtime
+from .qualifiers import resolve
 from .state import schedule
 
 RETRY_BACKOFF_MAX_S = 60.0
@@ -138,9 +140,7 @@ def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
 
 
 def _lanes(state: dict, index: int) -> dict:
-    from .sqs import _runtime
-
-    return _runtime(state, index)["lanes"]
+    return mapping_runtime(state, index)["lanes"]
 
 
 def _lane(state: dict, index: int, key: str) -> dict:
@@ -240,8 +240,6 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
 
     fn_name, _, qualifier = str(mapping["function"]).partition(":")
-    from .invoke import resolve
-
     version = resolve(state, fn_name, qualifier or None).get("version", "$LATEST")
     request_id = ids.uuid(state, "request")
     sequence_numbers = [r["seq"] for r in batch]

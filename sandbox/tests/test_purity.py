@@ -67,3 +67,65 @@ def test_purity_check_allows_yaml_in_the_loader_and_relative_imports():
     source = "import yaml\nfrom . import state\nfrom .executor import NetworkTable\nimport sandbox.emulator.ids\n"
 
     assert violations(source, "loader.py") == []
+
+
+def emulator_module(path: Path) -> str:
+    parts = path.relative_to(EMULATOR).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def internal_imports(source: str, module: str, is_package: bool) -> set[str]:
+    """Modules of the emulator that ``module`` imports, wherever the import statement stands."""
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[: len(package) - node.level + 1] if node.level > 1 else package
+            base = [p for p in base if p]
+            if node.module:
+                found.add(".".join([*base, node.module]))
+            else:
+                found.update(".".join([*base, alias.name]) for alias in node.names)
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {emulator_module(path): path for path in EMULATOR.rglob("*.py")}
+    graph = {}
+    for module, path in paths.items():
+        targets = internal_imports(path.read_text(encoding="utf-8"), module, path.name == "__init__.py")
+        # Importing a submodule runs its package's __init__ first (a package's own modules excepted).
+        parents = {".".join(t.split(".")[:n]) for t in targets for n in range(1, t.count(".") + 1)}
+        parents = {parent for parent in parents if not module.startswith(parent + ".")}
+        graph[module] = {target for target in targets | parents if target in paths and target != module}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    found = []
+    for start in sorted(graph):
+        stack = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            for target in sorted(graph.get(node, ())):
+                if target == start:
+                    found.append(path)
+                elif target not in path and target > start:
+                    stack.append((target, [*path, target]))
+    return found
+
+
+def test_emulator_modules_import_each_other_without_circles():
+    graph = import_graph()
+
+    assert {"engine", "queues", "validation", "validation.rules"} <= set(graph)
+    assert cycles(graph) == []
+
+
+def test_circle_check_finds_a_circle_through_a_function_local_import():
+    graph = {
+        "queues": internal_imports("def send():\n    from . import sqs\n", "queues", False),
+        "sqs": internal_imports("from . import queues\n", "sqs", False),
+    }
+
+    assert cycles(graph) == [["queues", "sqs"]]

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.emulator.validation import apply_defaults, validate
-from sandbox.emulator.vpc import network_problems, network_table
+from sandbox.emulator.validation.network import network_problems
+from sandbox.emulator.vpc import network_table
 
 VPC_ROLE = {"policies": ["AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole"]}
 DB = "orders.cluster-abc.us-east-1.rds.amazonaws.com"

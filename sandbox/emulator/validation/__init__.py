@@ -27,6 +27,7 @@ from .base import BaseChecker, Problem
 from .callers import CallerChecks
 from .defaults import apply_defaults
 from .functions import FunctionChecks
+from .network import network_problems
 from .resources import ResourceChecks
 from .rules import (
     MANAGED_POLICIES,
@@ -118,8 +119,6 @@ class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks, CallerChe
             self.mapping(index, esm)
         self.duplicate_mappings(mappings or [])
         if isinstance(self.raw.get("network"), dict):
-            from ..vpc import network_problems  # noqa: PLC0415 (vpc imports validation)
-
             for field, message in network_problems(self.raw["network"]):
                 self.add(f"network.{field}" if field else "network", message)
         steps = self.list_of(self.raw.get("steps"), "steps", "steps")
