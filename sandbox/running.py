@@ -22,7 +22,7 @@ from sandbox import limits, locks
 from sandbox.emulator import engine
 from sandbox.emulator import trace as trace_module
 from sandbox.emulator.config import normalise
-from sandbox.emulator.runner import check, run_scenario
+from sandbox.emulator.simulation import check, simulate
 from sandbox.emulator.state import PRIORITY_STEP, metrics_for, new_state, schedule
 from sandbox.emulator.validation import Problem
 from sandbox.models import ChallengeAttempt, Run, Workspace
@@ -625,7 +625,7 @@ def run_scenario_inline(raw: dict, seed: int | None = None, executor=None) -> di
     import uuid
 
     scoped = ScopedExecutor(executor or process_executor(), f"cli-{uuid.uuid4().hex}-")
-    return run_scenario(raw, scoped, seed=seed, validate=False)
+    return simulate(raw, scoped, seed=seed, validate=False)
 
 
 def run_scenario_via_celery(raw: dict, seed: int | None = None, timeout: float = 300) -> dict:
@@ -648,7 +648,7 @@ def trace_json(trace: dict, indent: int | None = None) -> str:
 
 def run_file_via_celery(path: str, seed, timeout: float, stdout, stderr, indent=None) -> int:
     """``scenario run FILE --via-celery``: the same checks and output as the inline run, on the workers."""
-    from sandbox.emulator.cli import load_checked
+    from sandbox.emulator.simulation import load_checked
 
     raw, _lines, found = load_checked(path)
     if found:

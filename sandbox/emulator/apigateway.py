@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from . import ids, invoke, logs, qualifiers, runs
+from . import attempts, ids, invoke, logs, qualifiers
 from .state import metrics_for, schedule
 
 INTERNAL_ERROR = json.dumps({"message": "Internal server error"})
@@ -91,7 +91,7 @@ def request(state: dict, step_index: int, now: float) -> list[dict]:
         return _answer(record, 500, INTERNAL_ERROR, ERROR_HEADERS, now)
     name = resolved["name"]
     request_id = ids.uuid(state, "request")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=name,
         version=resolved["version"],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 
-from . import ids, logs, push, queues, runs
+from . import attempts, concurrency, ids, logs, push, queues
 from .qualifiers import resolve
 from .state import metrics_for, schedule
 from .validation.rules import SEND_ACTIONS, role_allows
@@ -44,14 +44,14 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
         return _fail(state, event, "EventAgeExceeded", now)
     reserved = fn.get("reserved_concurrency")
     if reserved is not None and int(reserved) == 0:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=event["function"],
             request_id=event["request_id"],
             trigger=event["trigger"],
             attempt=event["runs"] + 1,
             now=now,
-            reason=runs.environments.RESERVED_REASON,
+            reason=concurrency.RESERVED_REASON,
         )
         event["last_status"] = 429
         return _fail(state, event, "ZeroReservedConcurrency", now)
@@ -66,7 +66,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
     if event["version"] is None:
         resolved = resolve(state, event["function"], event["qualifier"])
         event["version"] = resolved.get("version", "$LATEST")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=event["function"],
         version=event["version"],
@@ -80,7 +80,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
         sync=False,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=event["function"],
             request_id=event["request_id"],
@@ -125,7 +125,7 @@ def record(state: dict, event: dict, condition: str, now: float, response=None, 
         "timestamp": logs.iso(now),
         "requestContext": {
             "requestId": event["request_id"],
-            "functionArn": runs.function_arn(state, event["function"], qualifier),
+            "functionArn": attempts.function_arn(state, event["function"], qualifier),
             "condition": condition,
             "approximateInvokeCount": event["runs"],
         },
@@ -162,7 +162,7 @@ def _deliver_record(state: dict, event: dict, target: str, body: dict, condition
                 "detail_type": f"Lambda Function Invocation Result - {outcome}",
                 "detail": body,
                 "resources": [
-                    runs.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
+                    attempts.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
                     push._arn(state, "events", name),
                 ],
             },

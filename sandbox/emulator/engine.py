@@ -8,7 +8,7 @@ keeps a copy (``state_to_json``).
 
 ``advance(state, executor, until_s)`` is the driver: it pops due events in time order,
 calls ``handle``, performs the effects through an ``Executor`` and feeds the results
-back (``runs.complete_run``), until nothing is due before ``until_s``. Runs that
+back (``attempts.complete_run``), until nothing is due before ``until_s``. Runs that
 become due at the same instant are performed concurrently (they are independent:
 each already has its own environment), which keeps bursts fast in real time.
 """
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 
-from . import apigateway, asynchronous, environments, invoke, runs, sqs, stepfunctions, steps, streams
+from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
 from .executor import Executor
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
 
@@ -30,7 +30,7 @@ def start(state: dict) -> list[dict]:
     for index, step in enumerate(state["config"]["steps"]):
         schedule(state, float(step.get("at_s", 0) or 0), "step", {"index": index}, PRIORITY_STEP)
     for name in state["config"]["functions"]:
-        environments.function_runtime(state, name)
+        concurrency.function_runtime(state, name)
         if int(state["config"]["functions"][name].get("provisioned_concurrency") or 0) > 0:
             effects.extend(steps.sync_provisioned(state, name, 0.0))
     for mapping in state["config"]["event_source_mappings"]:
@@ -42,7 +42,7 @@ def start(state: dict) -> list[dict]:
 def handle(state: dict, event: list) -> list[dict]:
     now, _priority, _seq, kind, data = event
     state["now"] = now
-    effects = environments.reclaim_idle(state, now)
+    effects = concurrency.reclaim_idle(state, now)
     if kind == "step":
         effects.extend(steps.run_step(state, data, now))
     elif kind == "invoke_call":
@@ -60,7 +60,7 @@ def handle(state: dict, event: list) -> list[dict]:
     elif kind == "sfn_continue":
         effects.extend(stepfunctions.resume(state, data, now))
     elif kind == "attempt_end":
-        effects.extend(runs.end_attempt(state, data, now))
+        effects.extend(attempts.end_attempt(state, data, now))
         owner = data["ctx"]["owner"]
         if owner == "sync":
             effects.extend(invoke.end_sync(state, data, now))
@@ -104,7 +104,7 @@ def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
     for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due), strict=True):
-        runs.complete_run(state, effect, init, result)
+        attempts.complete_run(state, effect, init, result)
 
 
 def _map(pool, function, items: list) -> list:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from . import ids, inbox, lifecycle, logs, runs
+from . import attempts, ids, inbox, lifecycle, logs
 from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
 
@@ -132,7 +132,7 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
         "log_tail": call.get("log_type") == "Tail",
         "next": sequential_next,
     }
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=name,
         version=version,

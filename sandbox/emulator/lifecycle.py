@@ -10,7 +10,7 @@ another ENI delay, then ``Active``.
 
 from __future__ import annotations
 
-from .environments import function_runtime
+from .concurrency import function_runtime
 
 PENDING_MESSAGE = (
     "The operation cannot be performed at this time. The function is currently in the following state: Pending"

@@ -7,7 +7,7 @@ seeded random stream).
 
 from __future__ import annotations
 
-from . import ids, runs
+from . import attempts, ids
 
 
 def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
@@ -44,7 +44,7 @@ def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
 
 
 def not_found(state: dict, name: str, qualifier: str | None) -> dict:
-    arn = runs.function_arn(state, name, qualifier)
+    arn = attempts.function_arn(state, name, qualifier)
     return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
 
 

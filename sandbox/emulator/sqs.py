@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from . import ids, patterns, queues, runs
+from . import attempts, ids, patterns, queues
 from .pollers import mapping_runtime, poke
 from .qualifiers import resolve
 
@@ -121,7 +121,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     message_ids = [m["message_id"] for m in batch]
     attempt = max(m["receive_count"] for m in batch)
     version = _version(state, fn_name, qualifier)
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=fn_name,
         version=version,
@@ -136,7 +136,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         batch=message_ids,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=fn_name,
             request_id=request_id,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import copy
 import json
 
-from . import ids, invoke, qualifiers, runs
+from . import attempts, ids, invoke, qualifiers
 from .state import metrics_for, schedule
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -186,7 +186,7 @@ def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
     if refused:
         return fail_task(state, index, f"Lambda.{refused['error_type']}", json.dumps(refused["payload"]), now)
     request_id = ids.uuid(state, "request")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=resolved["name"],
         version=resolved["version"],

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 
-from . import apigateway, environments, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
+from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
+from .attempts import network_for
 from .config import SPEC_FIELDS
 from .qualifiers import resolve
-from .runs import network_for
 
 
 def _text(value) -> str:
@@ -101,10 +101,10 @@ def update_function(state: dict, changes: dict, now: float) -> list[dict]:
     effects: list[dict] = []
     if new_spec:
         # New code or configuration: later invocations get new environments.
-        environments.function_runtime(state, name)["generation"] += 1
+        concurrency.function_runtime(state, name)["generation"] += 1
     if "provisioned_concurrency" in changes or new_spec:
         effects.extend(sync_provisioned(state, name, now))
-    effects.extend(environments.reclaim_idle(state, now))
+    effects.extend(concurrency.reclaim_idle(state, now))
     return effects
 
 
@@ -133,7 +133,7 @@ def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
     """Bring the provisioned environments of a function to the configured number."""
     fn = state["config"]["functions"][name]
     wanted = int(fn.get("provisioned_concurrency") or 0)
-    runtime = environments.function_runtime(state, name)
+    runtime = concurrency.function_runtime(state, name)
     effects = []
     current = []
     for env_id, env in list(state["environments"].items()):
@@ -153,9 +153,9 @@ def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
     if missing > 0:
         qualifier = fn.get("provisioned_qualifier")
         version = resolve(state, name, qualifier).get("version", "$LATEST") if qualifier else "$LATEST"
-        for env_id in environments.add_provisioned(state, name, version, missing, now):
+        for env_id in concurrency.add_provisioned(state, name, version, missing, now):
             env = state["environments"][env_id]
-            spec = environments.build_spec(state, name, version, env, _network(state, name), provisioned=True)
+            spec = concurrency.build_spec(state, name, version, env, _network(state, name), provisioned=True)
             effects.append({"kind": "create", "env": env_id, "spec": spec})
     return effects
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import json
 
-from . import ids, logs, patterns, push, runs
+from . import attempts, ids, logs, patterns, push
 from .pollers import mapping_runtime
 from .qualifiers import resolve
 from .state import schedule
@@ -245,7 +245,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     sequence_numbers = [r["seq"] for r in batch]
     payload = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
     trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=fn_name,
         version=version,
@@ -260,7 +260,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         batch=sequence_numbers,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=fn_name,
             request_id=request_id,
@@ -357,7 +357,7 @@ def _discard(
     record = {
         "requestContext": {
             "requestId": request_id,
-            "functionArn": runs.function_arn(state, fn_name, qualifier or None),
+            "functionArn": attempts.function_arn(state, fn_name, qualifier or None),
             "condition": condition,
             "approximateInvokeCount": lane["attempts"],
         },

@@ -9,8 +9,8 @@ import textwrap
 
 import pytest
 
-from sandbox.emulator.invoke import resolve
-from sandbox.emulator.runner import check, run_scenario
+from sandbox.emulator.qualifiers import resolve
+from sandbox.emulator.simulation import check, simulate
 from sandbox.emulator.state import new_state
 from sandbox.runtime.client import DaemonExecutor, ensure_daemon
 from sandbox.runtime.local import LocalExecutor
@@ -28,7 +28,7 @@ def executor(request):
 
 
 def run(executor, scenario: dict, seed: int = 1) -> dict:
-    return run_scenario(scenario, executor, seed=seed)
+    return simulate(scenario, executor, seed=seed)
 
 
 def fn(body: str, prelude: str = "", **config) -> dict:

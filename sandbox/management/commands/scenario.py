@@ -1,6 +1,6 @@
 """``python manage.py scenario run FILE [--seed N]`` and ``scenario validate FILE``.
 
-A thin wrapper over ``sandbox.emulator.cli``: the trace goes to stdout as JSON (exit 0);
+A thin wrapper over ``sandbox.cli``: the trace goes to stdout as JSON (exit 0);
 an invalid file exits 2 with one line per problem, naming the field and its YAML line.
 """
 
@@ -10,7 +10,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from sandbox.emulator import cli
+from sandbox import cli
 
 
 class Command(BaseCommand):

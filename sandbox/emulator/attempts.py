@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 
-from . import environments, logs, vpc
+from . import concurrency, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
 from .state import PRIORITY_END, metrics_for, schedule
 
@@ -46,14 +46,14 @@ def plan_run(
     client_context: dict | None = None,
 ) -> dict:
     """Returns ``{"throttle": reason}`` or a ``run`` effect."""
-    claimed = environments.acquire(state, function, version, qualifier, now)
+    claimed = concurrency.acquire(state, function, version, qualifier, now)
     if "throttle" in claimed:
         return claimed
-    environments.function_runtime(state, function)["last_used_s"] = now
+    concurrency.function_runtime(state, function)["last_used_s"] = now
     env = state["environments"][claimed["env"]]
     spec = None
     if claimed["create"]:
-        spec = environments.build_spec(state, function, version, env, network_for(state, function), provisioned=False)
+        spec = concurrency.build_spec(state, function, version, env, network_for(state, function), provisioned=False)
     fn_timeout = float(state["config"]["functions"][function]["timeout_s"])
     request = InvokeRequest(
         request_id=request_id,
@@ -365,4 +365,4 @@ def _finish(
 
 def end_attempt(state: dict, data: dict, now: float) -> list[dict]:
     """Free the environment when an attempt ends; returns destroy effects."""
-    return environments.release(state, data["env"], now, data["outcome"], data["destroy"])
+    return concurrency.release(state, data["env"], now, data["outcome"], data["destroy"])
