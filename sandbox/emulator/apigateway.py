@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 
-from . import attempts, ids, invoke, logs, qualifiers
+from . import attempts, events, ids, invoke, qualifiers
 from .state import metrics_for, schedule
 
 INTERNAL_ERROR = json.dumps({"message": "Internal server error"})
@@ -28,39 +28,18 @@ ERROR_HEADERS = {"Content-Type": "application/json"}
 
 def proxy_event(state: dict, api_name: str, api: dict, request: dict, now: float) -> dict:
     """The REST API (payload format 1.0) event a proxy integration sends."""
-    path = "/" + str(request.get("path") or "/").lstrip("/")
-    method = str(request.get("method") or "GET").upper()
-    headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()} or None
-    query = {str(k): str(v) for k, v in (request.get("query") or {}).items()} or None
-    body = request.get("body")
-    if body is not None and not isinstance(body, str):
-        body = json.dumps(body)
-    account = state["config"]["account"]
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()} if headers else None,
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/{proxy+}",
-            "httpMethod": method,
-            "path": f"/{api['stage']}{path}",
-            "stage": api["stage"],
-            "accountId": account["account_id"],
-            "apiId": api_name,
-            "requestId": ids.uuid(state, "api-request"),
-            "requestTimeEpoch": int(logs.epoch(now) * 1000),
-            "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": "203.0.113.10", "userAgent": "examprep-sandbox"},
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    return events.rest_proxy_event(
+        api_id=api_name,
+        stage=api["stage"],
+        account=state["config"]["account"]["account_id"],
+        request_id=ids.uuid(state, "api-request"),
+        now=now,
+        method=request.get("method"),
+        path=request.get("path"),
+        headers=request.get("headers"),
+        query=request.get("query"),
+        body=request.get("body"),
+    )
 
 
 def request(state: dict, step_index: int, now: float) -> list[dict]:

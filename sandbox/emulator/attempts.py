@@ -14,8 +14,8 @@ import json
 from . import concurrency, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
 from .state import PRIORITY_END, metrics_for, schedule
+from .validation.rules import SYNC_RESPONSE_BYTES
 
-SYNC_RESPONSE_LIMIT = 6_291_556
 FAILED = ("error", "timeout", "oom", "runtime_exit")
 
 
@@ -211,10 +211,10 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
     handler_lines = logs.split_output(result.logs)
     if outcome == "success":
         response = result.response
-        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_LIMIT:
+        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_BYTES:
             outcome = "error"
             error_body = {
-                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_LIMIT} bytes).",
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
                 "errorType": "Function.ResponseSizeTooLarge",
             }
             response = None

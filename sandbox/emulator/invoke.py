@@ -11,9 +11,8 @@ import json
 from . import attempts, ids, inbox, lifecycle, logs
 from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
+from .validation.rules import ASYNC_PAYLOAD_BYTES, SYNC_PAYLOAD_BYTES
 
-SYNC_REQUEST_LIMIT = 6_291_456
-ASYNC_REQUEST_LIMIT = 1_048_576
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
 
 
@@ -40,17 +39,17 @@ def admit(state: dict, name: str, invocation_type: str, text: str, now: float) -
     if not_ready:
         return service_error(*not_ready)
     size = len(text.encode())
-    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
+    if invocation_type == "Event" and size > ASYNC_PAYLOAD_BYTES:
         return service_error(
             413,
             "RequestTooLargeException",
-            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)",
+            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_PAYLOAD_BYTES} bytes)",
         )
-    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
+    if invocation_type != "Event" and size > SYNC_PAYLOAD_BYTES:
         return service_error(
             413,
             "RequestTooLargeException",
-            f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)",
+            f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_PAYLOAD_BYTES} bytes)",
         )
     return None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from . import ids, logs, pollers
+from . import events, ids, logs, pollers
 
 SENDER_ID = "AIDAEXAMPRPEMULATOR01"
 DEDUP_WINDOW_S = 300.0
@@ -12,7 +12,7 @@ DEDUP_WINDOW_S = 300.0
 
 def queue_arn(state: dict, name: str) -> str:
     account = state["config"]["account"]
-    return f"arn:aws:sqs:{account['region']}:{account['account_id']}:{name}"
+    return events.queue_arn(account["region"], account["account_id"], name)
 
 
 def send(
@@ -105,27 +105,16 @@ def delete(state: dict, name: str, message_ids) -> None:
 
 def sqs_record(state: dict, name: str, message: dict) -> dict:
     """One record of an SQS event, as the function receives it."""
-    account = state["config"]["account"]
-    return {
-        "messageId": message["message_id"],
-        "receiptHandle": f"AQEB{message['message_id'].replace('-', '')}{message['receive_count']}",
-        "body": message["body"],
-        "attributes": dict(message["attributes"]),
-        "messageAttributes": {key: _lambda_attribute(value) for key, value in message["message_attributes"].items()},
-        "md5OfBody": message["md5"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn(state, name),
-        "awsRegion": account["region"],
-    }
-
-
-def _lambda_attribute(value) -> dict:
-    if isinstance(value, dict):
-        data_type = value.get("DataType", "String")
-        text = value.get("StringValue")
-    else:
-        data_type, text = "String", str(value)
-    return {"stringValue": text, "stringListValues": [], "binaryListValues": [], "dataType": data_type}
+    return events.sqs_record(
+        queue_arn=queue_arn(state, name),
+        region=state["config"]["account"]["region"],
+        message_id=message["message_id"],
+        receive_count=message["receive_count"],
+        body=message["body"],
+        attributes=message["attributes"],
+        message_attributes=message["message_attributes"],
+        md5_of_body=message["md5"],
+    )
 
 
 def snapshot(state: dict) -> dict:

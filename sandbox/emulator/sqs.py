@@ -15,8 +15,8 @@ import json
 from . import attempts, ids, patterns, queues
 from .pollers import mapping_runtime, poke
 from .qualifiers import resolve
+from .validation.rules import SYNC_PAYLOAD_BYTES
 
-SYNC_LIMIT = 6_291_456
 START_CONCURRENCY = 5
 SCALE_PER_MINUTE = 300
 MAX_CONCURRENCY = 1000
@@ -99,7 +99,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
             )
             continue
         record_size = len(json.dumps(record).encode())
-        if batch and size + record_size > SYNC_LIMIT:
+        if batch and size + record_size > SYNC_PAYLOAD_BYTES:
             message["visible_at"] = now  # didn't fit; next batch
             message["receive_count"] -= 1
             message["attributes"]["ApproximateReceiveCount"] = str(message["receive_count"])

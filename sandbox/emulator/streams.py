@@ -11,17 +11,16 @@ mapping's on-failure destination; then the lane moves on.
 
 from __future__ import annotations
 
-import base64
 import json
 
-from . import attempts, ids, logs, patterns, push
+from . import attempts, events, ids, logs, patterns, push
 from .pollers import mapping_runtime
 from .qualifiers import resolve
 from .state import schedule
+from .validation.rules import SYNC_PAYLOAD_BYTES
 
 RETRY_BACKOFF_MAX_S = 60.0
 THROTTLE_BACKOFF_MAX_S = 60.0
-SYNC_LIMIT = 6_291_456
 
 
 def _stream(state: dict, name: str) -> dict:
@@ -43,29 +42,8 @@ def _stream(state: dict, name: str) -> dict:
 def stream_arn(state: dict, name: str) -> str:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        return f"arn:aws:dynamodb:{account['region']}:{account['account_id']}:table/{name}/stream/{logs.iso(0.0)[:-1]}"
-    return f"arn:aws:kinesis:{account['region']}:{account['account_id']}:stream/{name}"
-
-
-def _typed(value):
-    """A plain value as a DynamoDB attribute value."""
-    if (
-        isinstance(value, dict)
-        and len(value) == 1
-        and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS")
-    ):
-        return value
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, (int, float)):
-        return {"N": str(value)}
-    if isinstance(value, dict):
-        return {"M": {k: _typed(v) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"L": [_typed(v) for v in value]}
-    return {"S": str(value)}
+        return events.dynamodb_stream_arn(account["region"], account["account_id"], name)
+    return events.kinesis_stream_arn(account["region"], account["account_id"], name)
 
 
 def put_records(state: dict, name: str, records: list, now: float) -> None:
@@ -89,9 +67,9 @@ def put_records(state: dict, name: str, records: list, now: float) -> None:
         }
         if stream["type"] == "dynamodb":
             record["event_name"] = given.get("event_name", "INSERT")
-            record["keys"] = {k: _typed(v) for k, v in keys.items()}
-            record["new_image"] = {k: _typed(v) for k, v in (given.get("new_image") or {}).items()} or None
-            record["old_image"] = {k: _typed(v) for k, v in (given.get("old_image") or {}).items()} or None
+            record["keys"] = {k: events.to_dynamodb(v) for k, v in keys.items()}
+            record["new_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("new_image") or {}).items()} or None
+            record["old_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("old_image") or {}).items()} or None
         shard["records"].append(record)
     for mapping in state["config"]["event_source_mappings"]:
         if mapping["kind"] == "stream" and mapping["source_name"] == name:
@@ -101,42 +79,26 @@ def put_records(state: dict, name: str, records: list, now: float) -> None:
 def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        body = {
-            "Keys": record["keys"],
-            "SequenceNumber": record["seq"],
-            "SizeBytes": len(json.dumps(record["keys"])),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-            "ApproximateCreationDateTime": int(logs.epoch(record["arrival"])),
-        }
-        if record.get("new_image"):
-            body["NewImage"] = record["new_image"]
-        if record.get("old_image"):
-            body["OldImage"] = record["old_image"]
-        return {
-            "eventID": record["seq"][-32:],
-            "eventName": record["event_name"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": account["region"],
-            "dynamodb": body,
-            "eventSourceARN": stream_arn(state, name),
-        }
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record["partition_key"],
-            "sequenceNumber": record["seq"],
-            "data": base64.b64encode(record["data"].encode()).decode(),
-            "approximateArrivalTimestamp": round(logs.epoch(record["arrival"]), 3),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard['id']}:{record['seq']}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": f"arn:aws:iam::{account['account_id']}:role/lambda-role",
-        "awsRegion": account["region"],
-        "eventSourceARN": stream_arn(state, name),
-    }
+        return events.dynamodb_record(
+            stream_arn=stream_arn(state, name),
+            region=account["region"],
+            event_name=record["event_name"],
+            keys=record["keys"],
+            new_image=record.get("new_image"),
+            old_image=record.get("old_image"),
+            sequence_number=record["seq"],
+            created=record["arrival"],
+        )
+    return events.kinesis_record(
+        stream_arn=stream_arn(state, name),
+        region=account["region"],
+        account=account["account_id"],
+        shard_id=shard["id"],
+        sequence_number=record["seq"],
+        partition_key=record["partition_key"],
+        data=record["data"],
+        arrival=record["arrival"],
+    )
 
 
 def _lanes(state: dict, index: int) -> dict:
@@ -213,7 +175,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
                 position += 1
                 continue
             record_size = len(json.dumps(event_record))
-            if chosen and size + record_size > SYNC_LIMIT:
+            if chosen and size + record_size > SYNC_PAYLOAD_BYTES:
                 break
             size += record_size
             chosen.append(position)
@@ -243,7 +205,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     version = resolve(state, fn_name, qualifier or None).get("version", "$LATEST")
     request_id = ids.uuid(state, "request")
     sequence_numbers = [r["seq"] for r in batch]
-    payload = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
+    payload = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
     trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
     planned = attempts.plan_run(
         state,
@@ -383,7 +345,7 @@ def _discard(
     if target:
         kind_name = push.split_target(target)
         if kind_name[0] == "bucket":
-            record["payload"] = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
+            record["payload"] = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
         delivered = push.deliver(state, target, json.dumps(record), now)
         if delivered:
             state["trace"]["deliveries"].append(

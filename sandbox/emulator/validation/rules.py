@@ -24,6 +24,10 @@ PARALLELIZATION = (1, 10)
 TUMBLING_S = (0, 900)
 MAX_FILTERS = 10  # 5 by default; a quota increase allows 10
 UNZIPPED_BYTES = 262_144_000
+# Payload limits, the one definition every module uses.
+SYNC_PAYLOAD_BYTES = 6_291_456  # a RequestResponse request, and a batch a mapping sends synchronously
+ASYNC_PAYLOAD_BYTES = 1_048_576  # an Event request, and any event queued for asynchronous invocation
+SYNC_RESPONSE_BYTES = 6_291_556  # what a synchronous invocation may return
 SQS_MESSAGE_BYTES = 1_048_576
 SNS_MESSAGE_BYTES = 262_144
 EVENTBRIDGE_ENTRY_BYTES = 1_048_576
