@@ -10,6 +10,7 @@ run (a sync invoke, the async queue, a mapping) reacts when that event fires.
 from __future__ import annotations
 
 import json
+from typing import NamedTuple
 
 from . import concurrency, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
@@ -135,146 +136,142 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
     """Record the attempt the executor ran and schedule its end."""
     meta = effect["meta"]
     env = state["environments"][effect["env"]]
-    fn = state["config"]["functions"][meta["function"]]
     account = state["config"]["account"]
+    memory = int(state["config"]["functions"][meta["function"]]["memory_mb"])
     rid = meta["request_id"]
-    start = meta["start"]
-    memory = int(fn["memory_mb"])
-    timeout = meta["timeout_s"]
     lines: list[str] = []
     init_ms = None
-    cold = init is not None
-    destroy = False
-    error_body = None
-    response = None
-    status = None
     env["reset"] = False
-
     if init is not None:
         env["created"] = True
-        init_lines = logs.split_output(init.logs)
         if not init.ok and init.status != "timeout":
-            # The runtime posts an init error and exits; the next invoke runs Init again.
-            body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
-            body.setdefault("requestId", "")
-            error_body = _ordered_error(body, "")
-            error_body["requestId"] = ""
-            lines.extend(init_lines)
-            if not any(line.startswith("[ERROR]") for line in init_lines):
-                lines.extend(_error_lines(error_body))
-            lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
-            lines.append(logs.start_line(rid, meta["version"]))
-            lines.append(logs.end_line(rid))
-            duration = float(init.init_duration_ms)
-            billed = logs.billed_ms(duration, None, True)
-            lines.append(
-                logs.report_line(
-                    rid,
-                    duration,
-                    billed,
-                    memory,
-                    init.max_memory_used_mb,
-                    None,
-                    f"Status: error\tError Type: {error_body['errorType']}",
-                )
-            )
-            return _finish(
-                state,
-                effect,
-                env,
-                lines,
-                outcome="error",
-                error_body=error_body,
-                response=None,
-                duration=duration,
-                init_ms=None,
-                billed=billed,
-                used=init.max_memory_used_mb,
-                cold=True,
-                destroy=True,
-                connections=(),
-                span_ms=duration,
-                init_for_trace=init.init_duration_ms,
-            )
+            return _failed_init(state, effect, env, init, memory)
+        lines.extend(logs.split_output(init.logs))
         if init.status == "timeout":
-            lines.extend(init_lines)
             lines.append(logs.init_report_line(init.init_duration_ms, "timeout"))
         else:
-            lines.extend(init_lines)
             init_ms = float(init.init_duration_ms)
 
     assert result is not None
-    duration = float(result.duration_ms)
-    outcome = result.outcome
-    used = int(result.max_memory_used_mb)
-    connections = result.connections
-    handler_lines = logs.split_output(result.logs)
-    if outcome == "success":
-        response = result.response
-        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_BYTES:
-            outcome = "error"
-            error_body = {
-                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
-                "errorType": "Function.ResponseSizeTooLarge",
-            }
-            response = None
-    elif outcome == "error":
-        error_body = _ordered_error(result.error or {}, rid)
-        if not any(line.startswith("[ERROR]") for line in handler_lines):
-            handler_lines.extend(_error_lines(error_body))
-    elif outcome == "timeout":
-        duration = timeout * 1000.0
-        error_body = {
-            "errorType": "Sandbox.Timedout",
-            "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds",
-        }
-        handler_lines.append(
-            f"{logs.iso(start + (init_ms or 0) / 1000 + timeout)} {rid} Task timed out after {timeout:.2f} seconds"
-        )
-        status = "Status: timeout"
-    elif outcome == "oom":
-        used = memory
-        error_body = {
-            "errorType": "Runtime.ExitError",
-            "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed",
-        }
-        handler_lines.append(f"RequestId: {rid} Error: Runtime exited with error: signal: killed")
-        status = "Status: error\tError Type: Runtime.OutOfMemory"
-    else:  # runtime_exit
-        detail = (result.error or {}).get(
-            "errorMessage"
-        ) or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
-        error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
-        handler_lines.append(detail)
-        status = "Status: error\tError Type: Runtime.ExitError"
-
-    show_init = init_ms if (cold and not meta["provisioned"]) else None
+    judged = _judge(meta, result, memory, init_ms)
+    show_init = init_ms if (init is not None and not meta["provisioned"]) else None
     init_span = float(init.init_duration_ms) if init is not None else 0.0
-    billed = logs.billed_ms(duration, show_init, bool(account["init_billing"]))
+    billed = logs.billed_ms(judged.duration, show_init, bool(account["init_billing"]))
     if init is not None and init.status == "timeout" and account["init_billing"]:
-        billed = logs.billed_ms(duration + init_span, None, False)
+        billed = logs.billed_ms(judged.duration + init_span, None, False)
     lines.append(logs.start_line(rid, meta["version"]))
-    lines.extend(handler_lines)
+    lines.extend(judged.lines)
     lines.append(logs.end_line(rid))
-    lines.append(logs.report_line(rid, duration, billed, memory, used, show_init, status))
+    lines.append(logs.report_line(rid, judged.duration, billed, memory, judged.used, show_init, judged.status))
     return _finish(
         state,
         effect,
         env,
         lines,
-        outcome=outcome,
-        error_body=error_body,
-        response=response,
-        duration=duration,
+        outcome=judged.outcome,
+        error_body=judged.error_body,
+        response=judged.response,
+        duration=judged.duration,
         init_ms=show_init,
         billed=billed,
-        used=used,
-        cold=cold,
-        destroy=destroy,
-        connections=connections,
-        span_ms=init_span + duration,
+        used=judged.used,
+        cold=init is not None,
+        destroy=False,
+        connections=result.connections,
+        span_ms=init_span + judged.duration,
         init_for_trace=init_span if init is not None else None,
     )
+
+
+def _failed_init(state: dict, effect: dict, env: dict, init: InitResult, memory: int) -> None:
+    """Init failed: the runtime posts an init error and exits; the next invoke runs Init again."""
+    meta = effect["meta"]
+    rid = meta["request_id"]
+    init_lines = logs.split_output(init.logs)
+    body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
+    body.setdefault("requestId", "")
+    error_body = _ordered_error(body, "")
+    error_body["requestId"] = ""
+    lines = list(init_lines)
+    if not any(line.startswith("[ERROR]") for line in init_lines):
+        lines.extend(_error_lines(error_body))
+    lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
+    lines.append(logs.start_line(rid, meta["version"]))
+    lines.append(logs.end_line(rid))
+    duration = float(init.init_duration_ms)
+    billed = logs.billed_ms(duration, None, True)
+    status = f"Status: error\tError Type: {error_body['errorType']}"
+    lines.append(logs.report_line(rid, duration, billed, memory, init.max_memory_used_mb, None, status))
+    return _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome="error",
+        error_body=error_body,
+        response=None,
+        duration=duration,
+        init_ms=None,
+        billed=billed,
+        used=init.max_memory_used_mb,
+        cold=True,
+        destroy=True,
+        connections=(),
+        span_ms=duration,
+        init_for_trace=init.init_duration_ms,
+    )
+
+
+class _Judged(NamedTuple):
+    outcome: str
+    response: str | None
+    error_body: dict | None
+    status: str | None  # the REPORT line's status part
+    duration: float
+    used: int
+    lines: list[str]  # the handler's log lines plus what Lambda adds for the outcome
+
+
+def _judge(meta: dict, result: InvokeResult, memory: int, init_ms: float | None) -> _Judged:
+    """What Lambda makes of the executor's result: outcome, response or error body, and log lines."""
+    rid = meta["request_id"]
+    timeout = meta["timeout_s"]
+    duration = float(result.duration_ms)
+    used = int(result.max_memory_used_mb)
+    lines = logs.split_output(result.logs)
+    outcome = result.outcome
+    if outcome == "success":
+        response = result.response
+        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_BYTES:
+            error_body = {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            return _Judged("error", None, error_body, None, duration, used, lines)
+        return _Judged("success", response, None, None, duration, used, lines)
+    if outcome == "error":
+        error_body = _ordered_error(result.error or {}, rid)
+        if not any(line.startswith("[ERROR]") for line in lines):
+            lines.extend(_error_lines(error_body))
+        return _Judged("error", None, error_body, None, duration, used, lines)
+    if outcome == "timeout":
+        message = f"Task timed out after {timeout:.2f} seconds"
+        error_body = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {rid} Error: {message}"}
+        lines.append(f"{logs.iso(meta['start'] + (init_ms or 0) / 1000 + timeout)} {rid} {message}")
+        return _Judged("timeout", None, error_body, "Status: timeout", timeout * 1000.0, used, lines)
+    if outcome == "oom":
+        message = f"RequestId: {rid} Error: Runtime exited with error: signal: killed"
+        error_body = {"errorType": "Runtime.ExitError", "errorMessage": message}
+        lines.append(message)
+        status = "Status: error\tError Type: Runtime.OutOfMemory"
+        return _Judged("oom", None, error_body, status, duration, memory, lines)
+    # runtime_exit
+    detail = (result.error or {}).get(
+        "errorMessage"
+    ) or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
+    error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
+    lines.append(detail)
+    return _Judged(outcome, None, error_body, "Status: error\tError Type: Runtime.ExitError", duration, used, lines)
 
 
 def _finish(

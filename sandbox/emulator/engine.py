@@ -16,6 +16,7 @@ each already has its own environment), which keeps bursts fast in real time.
 from __future__ import annotations
 
 import concurrent.futures
+from collections.abc import Callable
 
 from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
 from .executor import Executor
@@ -39,43 +40,47 @@ def start(state: dict) -> list[dict]:
     return effects
 
 
+# What each kind of event does: ``handler(state, data, now) -> effects``.
+HANDLERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
+    "step": steps.run_step,
+    "invoke_call": lambda state, data, now: invoke.call_once(state, data["step"], data["k"], now),
+    "async_attempt": asynchronous.attempt,
+    "sqs_poll": sqs.poll,
+    "stream_poll": streams.poll,
+    "api_timeout": apigateway.timeout,
+    "sfn_task": stepfunctions.task_attempt,
+    "sfn_continue": stepfunctions.resume,
+}
+# Who reacts when a run ends (``attempt_end``), by the run's owner.
+OWNERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
+    "sync": invoke.end_sync,
+    "async": asynchronous.end,
+    "sqs": sqs.end,
+    "stream": streams.end,
+    "api": apigateway.end,
+    "sfn": stepfunctions.end,
+}
+
+
+def _attempt_end(state: dict, data: dict, now: float) -> list[dict]:
+    effects = attempts.end_attempt(state, data, now)
+    owner = OWNERS.get(data["ctx"]["owner"])
+    if owner is not None:
+        effects.extend(owner(state, data, now))
+    return effects
+
+
+HANDLERS["attempt_end"] = _attempt_end
+
+
 def handle(state: dict, event: list) -> list[dict]:
     now, _priority, _seq, kind, data = event
     state["now"] = now
     effects = concurrency.reclaim_idle(state, now)
-    if kind == "step":
-        effects.extend(steps.run_step(state, data, now))
-    elif kind == "invoke_call":
-        effects.extend(invoke.call_once(state, data["step"], data["k"], now))
-    elif kind == "async_attempt":
-        effects.extend(asynchronous.attempt(state, data, now))
-    elif kind == "sqs_poll":
-        effects.extend(sqs.poll(state, data, now))
-    elif kind == "stream_poll":
-        effects.extend(streams.poll(state, data, now))
-    elif kind == "api_timeout":
-        effects.extend(apigateway.timeout(state, data, now))
-    elif kind == "sfn_task":
-        effects.extend(stepfunctions.task_attempt(state, data, now))
-    elif kind == "sfn_continue":
-        effects.extend(stepfunctions.resume(state, data, now))
-    elif kind == "attempt_end":
-        effects.extend(attempts.end_attempt(state, data, now))
-        owner = data["ctx"]["owner"]
-        if owner == "sync":
-            effects.extend(invoke.end_sync(state, data, now))
-        elif owner == "async":
-            effects.extend(asynchronous.end(state, data, now))
-        elif owner == "sqs":
-            effects.extend(sqs.end(state, data, now))
-        elif owner == "stream":
-            effects.extend(streams.end(state, data, now))
-        elif owner == "api":
-            effects.extend(apigateway.end(state, data, now))
-        elif owner == "sfn":
-            effects.extend(stepfunctions.end(state, data, now))
-    else:
+    handler = HANDLERS.get(kind)
+    if handler is None:
         raise ValueError(f"unknown event kind {kind!r}")
+    effects.extend(handler(state, data, now))
     return effects
 
 

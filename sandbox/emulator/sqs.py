@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 
-from . import attempts, ids, patterns, queues
+from . import attempts, events, ids, patterns, queues
 from .pollers import mapping_runtime, poke
 from .qualifiers import resolve
 from .validation.rules import SYNC_PAYLOAD_BYTES
@@ -45,42 +45,81 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     if not mapping.get("enabled", True):
         return []
     name = mapping["source_name"]
-    queue_config = state["config"]["queues"][name]
     queues.expire(state, name, now)
-    messages = state["queues"][name]
-    fifo = bool(queue_config.get("fifo"))
-    blocked = queues.in_flight_groups(messages, now) if fifo else set()
-    visible = [m for m in messages if m["visible_at"] <= now and (not fifo or m["group_id"] not in blocked)]
+    visible = _visible(state, name, now)
     if not visible:
-        later = [m["visible_at"] for m in messages if m["visible_at"] > now]
-        if later:
-            poke(state, index, min(later))
+        _poke_when_visible(state, index, name, now)
         return []
     if runtime["in_flight"] >= _allowed(mapping, runtime, now):
         return []  # a finishing batch pokes again
+    if _batching_window_open(state, index, runtime, len(visible), now):
+        return []
+    batch, records = _take_batch(state, mapping, visible, now)
+    if not batch:
+        if any(m["visible_at"] <= now for m in state["queues"][name]):
+            poke(state, index, now)
+        else:
+            _poke_when_visible(state, index, name, now)
+        return []
+    return _start_batch(state, index, runtime, batch, records, now)
+
+
+def _visible(state: dict, name: str, now: float) -> list[dict]:
+    """Messages a poll can receive now; on a FIFO queue, not those of a group with messages in flight."""
+    messages = state["queues"][name]
+    if not state["config"]["queues"][name].get("fifo"):
+        return [m for m in messages if m["visible_at"] <= now]
+    blocked = queues.in_flight_groups(messages, now)
+    return [m for m in messages if m["visible_at"] <= now and m["group_id"] not in blocked]
+
+
+def _poke_when_visible(state: dict, index: int, name: str, now: float) -> None:
+    later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
+    if later:
+        poke(state, index, min(later))
+
+
+def _batching_window_open(state: dict, index: int, runtime: dict, visible: int, now: float) -> bool:
+    """True while the mapping waits for a fuller batch (``maximum_batching_window_s``)."""
+    mapping = state["config"]["event_source_mappings"][index]
     window = float(mapping.get("maximum_batching_window_s") or 0)
     batch_size = int(mapping.get("batch_size") or 10)
     if window > 0:
         if runtime["window_start"] is None:
             runtime["window_start"] = now
-        if len(visible) < batch_size and now < runtime["window_start"] + window:
+        if visible < batch_size and now < runtime["window_start"] + window:
             poke(state, index, runtime["window_start"] + window)
-            return []
+            return True
     runtime["window_start"] = None
+    return False
 
-    fn_name, qualifier = _function_ref(mapping)
+
+def _visibility_s(state: dict, mapping: dict) -> float:
+    """The queue's visibility timeout, raised when it is shorter than the window plus the function's timeout."""
+    fn_name, _qualifier = _function_ref(mapping)
+    window = float(mapping.get("maximum_batching_window_s") or 0)
     timeout = float(state["config"]["functions"][fn_name]["timeout_s"])
-    visibility = float(queue_config["visibility_timeout_s"])
-    if window + timeout > visibility:
-        visibility = window + timeout + 30.0
-    redrive = queue_config.get("redrive") or {}
+    visibility = float(state["config"]["queues"][mapping["source_name"]]["visibility_timeout_s"])
+    return window + timeout + 30.0 if window + timeout > visibility else visibility
+
+
+def _take_batch(state: dict, mapping: dict, visible: list, now: float) -> tuple[list, list]:
+    """Receive up to ``batch_size`` messages that fit in one synchronous payload.
+
+    Messages past the redrive count move to the dead-letter queue; messages the filters reject
+    are deleted."""
+    name = mapping["source_name"]
+    fn_name, _qualifier = _function_ref(mapping)
+    batch_size = int(mapping.get("batch_size") or 10)
+    visibility = _visibility_s(state, mapping)
+    redrive = state["config"]["queues"][name].get("redrive") or {}
     max_receive = redrive.get("max_receive_count")
-    batch, records, size = [], [], 0
+    batch: list = []
+    records: list = []
+    size = 0
     for message in visible:
         if len(batch) >= batch_size:
             break
-        if fifo and message["group_id"] in blocked:
-            continue
         if max_receive and message["receive_count"] >= int(max_receive) and redrive.get("dead_letter_queue"):
             queues.move_to_dead_letter(state, name, message)
             continue
@@ -107,16 +146,13 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         size += record_size
         batch.append(message)
         records.append(record)
-    if not batch:
-        remaining = [m for m in state["queues"][name] if m["visible_at"] <= now]
-        if remaining:
-            poke(state, index, now)
-        else:
-            later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
-            if later:
-                poke(state, index, min(later))
-        return []
+    return batch, records
 
+
+def _start_batch(state: dict, index: int, runtime: dict, batch: list, records: list, now: float) -> list[dict]:
+    """Invoke the function with the batch, or record a throttle and poll again when the batch is visible."""
+    mapping = state["config"]["event_source_mappings"][index]
+    fn_name, qualifier = _function_ref(mapping)
     request_id = ids.uuid(state, "request")
     message_ids = [m["message_id"] for m in batch]
     attempt = max(m["receive_count"] for m in batch)
@@ -126,7 +162,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         function=fn_name,
         version=version,
         qualifier=qualifier,
-        payload=json.dumps({"Records": records}),
+        payload=json.dumps(events.batch(records)),
         request_id=request_id,
         trigger="sqs",
         attempt=attempt,

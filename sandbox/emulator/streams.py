@@ -147,6 +147,27 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     mapping = state["config"]["event_source_mappings"][index]
     if not mapping.get("enabled", True) or lane["in_flight"]:
         return []
+    if lane["current"] is None and lane["pending"]:
+        lane["current"] = lane["pending"].pop(0)
+        lane["attempts"] = 0
+    if lane["current"] is None and not _choose_batch(state, index, key, now):
+        return []
+    name = mapping["source_name"]
+    shard = _stream(state, name)["shards"][int(key.split(":")[0])]
+    batch = [shard["records"][i] for i in lane["current"]]
+    retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
+    max_age = int(mapping.get("maximum_record_age_s", -1))
+    oldest = min(r["arrival"] for r in batch)
+    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
+        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
+    return _invoke_batch(state, index, key, shard, batch, now)
+
+
+def _choose_batch(state: dict, index: int, key: str, now: float) -> bool:
+    """Pick the lane's next batch from its shard (its own partition keys, unexpired, passing the filters,
+    fitting one synchronous payload). False when there is none yet, or the batching window still waits."""
+    lane = _lane(state, index, key)
+    mapping = state["config"]["event_source_mappings"][index]
     name = mapping["source_name"]
     stream = _stream(state, name)
     shard_number, lane_number = (int(part) for part in key.split(":"))
@@ -154,59 +175,52 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     records = shard["records"]
     factor = int(mapping.get("parallelization_factor") or 1)
     retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
-    kind = stream["type"]
+    batch_size = int(mapping.get("batch_size") or 100)
+    chosen, position, size = [], lane["next"], 0
+    while position < len(records) and len(chosen) < batch_size:
+        record = records[position]
+        position += 1
+        if factor > 1 and ids.stable_hash(record["partition_key"]) % factor != lane_number:
+            continue
+        if now - record["arrival"] >= retention:
+            continue
+        event_record = _event_record(state, name, shard, record)
+        if not patterns.passes_filters(mapping.get("filter_patterns") or [], stream["type"], event_record):
+            continue
+        record_size = len(json.dumps(event_record))
+        if chosen and size + record_size > SYNC_PAYLOAD_BYTES:
+            position -= 1
+            break
+        size += record_size
+        chosen.append(position - 1)
+    window = float(mapping.get("maximum_batching_window_s") or 0)
+    if chosen and window > 0 and len(chosen) < batch_size:
+        if lane["window_start"] is None:
+            lane["window_start"] = now
+        if now < lane["window_start"] + window:
+            _poke_lane(state, index, key, lane["window_start"] + window)
+            return False
+    lane["window_start"] = None
+    lane["next"] = position
+    if not chosen:
+        return False
+    lane["current"] = chosen
+    lane["attempts"] = 0
+    lane["retries"] = 0
+    return True
 
-    if lane["current"] is None and lane["pending"]:
-        lane["current"] = lane["pending"].pop(0)
-        lane["attempts"] = 0
-    if lane["current"] is None:
-        batch_size = int(mapping.get("batch_size") or 100)
-        chosen, position, size = [], lane["next"], 0
-        while position < len(records) and len(chosen) < batch_size:
-            record = records[position]
-            if factor > 1 and ids.stable_hash(record["partition_key"]) % factor != lane_number:
-                position += 1
-                continue
-            if now - record["arrival"] >= retention:
-                position += 1
-                continue
-            event_record = _event_record(state, name, shard, record)
-            if not patterns.passes_filters(mapping.get("filter_patterns") or [], kind, event_record):
-                position += 1
-                continue
-            record_size = len(json.dumps(event_record))
-            if chosen and size + record_size > SYNC_PAYLOAD_BYTES:
-                break
-            size += record_size
-            chosen.append(position)
-            position += 1
-        window = float(mapping.get("maximum_batching_window_s") or 0)
-        if chosen and window > 0 and len(chosen) < batch_size:
-            if lane["window_start"] is None:
-                lane["window_start"] = now
-            if now < lane["window_start"] + window:
-                _poke_lane(state, index, key, lane["window_start"] + window)
-                return []
-        lane["window_start"] = None
-        lane["next"] = position
-        if not chosen:
-            return []
-        lane["current"] = chosen
-        lane["attempts"] = 0
-        lane["retries"] = 0
 
-    batch = [records[i] for i in lane["current"]]
-    max_age = int(mapping.get("maximum_record_age_s", -1))
-    oldest = min(r["arrival"] for r in batch)
-    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
-        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
-
+def _invoke_batch(state: dict, index: int, key: str, shard: dict, batch: list, now: float) -> list[dict]:
+    """Invoke the function with the lane's batch, or record a throttle and back off."""
+    lane = _lane(state, index, key)
+    mapping = state["config"]["event_source_mappings"][index]
+    name = mapping["source_name"]
     fn_name, _, qualifier = str(mapping["function"]).partition(":")
     version = resolve(state, fn_name, qualifier or None).get("version", "$LATEST")
     request_id = ids.uuid(state, "request")
     sequence_numbers = [r["seq"] for r in batch]
     payload = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
-    trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
+    trigger = "dynamodb" if _stream(state, name)["type"] == "dynamodb" else "kinesis"
     planned = attempts.plan_run(
         state,
         function=fn_name,
