@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 
 from . import attempts, events, ids, invoke, qualifiers
+from .model import State
 from .state import metrics_for, schedule
 
 INTERNAL_ERROR = json.dumps({"message": "Internal server error"})
@@ -26,7 +27,7 @@ PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Enc
 ERROR_HEADERS = {"Content-Type": "application/json"}
 
 
-def proxy_event(state: dict, api_name: str, api: dict, request: dict, now: float) -> dict:
+def proxy_event(state: State, api_name: str, api: dict, request: dict, now: float) -> dict:
     """The REST API (payload format 1.0) event a proxy integration sends."""
     return events.rest_proxy_event(
         api_id=api_name,
@@ -42,7 +43,7 @@ def proxy_event(state: dict, api_name: str, api: dict, request: dict, now: float
     )
 
 
-def request(state: dict, step_index: int, now: float) -> list[dict]:
+def request(state: State, step_index: int, now: float) -> list[dict]:
     """An ``http`` step: one client request to an API."""
     call = state["config"]["steps"][step_index]["http"]
     api_name = str(call["api"])
@@ -96,7 +97,7 @@ def _answer(record: dict, status: int, body: str | None, headers: dict, now: flo
     return []
 
 
-def timeout(state: dict, data: dict, now: float) -> list[dict]:
+def timeout(state: State, data: dict, now: float) -> list[dict]:
     """The integration timeout fired: 504 unless the function already answered."""
     record = state["trace"]["api_responses"][data["index"]]
     if record["status_code"] is None:
@@ -104,7 +105,7 @@ def timeout(state: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     """The function finished: map its result to the client's response (if still waiting)."""
     record = state["trace"]["api_responses"][data["ctx"]["index"]]
     if record["status_code"] is not None:

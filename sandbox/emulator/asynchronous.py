@@ -14,6 +14,7 @@ import contextlib
 import json
 
 from . import attempts, concurrency, ids, logs, push, queues
+from .model import State
 from .qualifiers import resolve
 from .state import metrics_for, schedule
 from .validation.rules import SEND_ACTIONS, role_allows
@@ -30,11 +31,11 @@ def _next_chain(event: dict) -> dict:
     return chain
 
 
-def _config(state: dict, event: dict) -> dict:
+def _config(state: State, event: dict) -> dict:
     return state["config"]["functions"][event["function"]]["async"]
 
 
-def attempt(state: dict, data: dict, now: float) -> list[dict]:
+def attempt(state: State, data: dict, now: float) -> list[dict]:
     event = state["async_events"][data["event"]]
     if event["done"]:
         return []
@@ -99,7 +100,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
     return [planned]
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     event = state["async_events"][data["ctx"]["event"]]
     if data["outcome"] == "success":
         return _succeed(state, event, data, now)
@@ -113,7 +114,7 @@ def end(state: dict, data: dict, now: float) -> list[dict]:
     return _fail(state, event, "RetriesExhausted", now)
 
 
-def record(state: dict, event: dict, condition: str, now: float, response=None, error=None) -> dict:
+def record(state: State, event: dict, condition: str, now: float, response=None, error=None) -> dict:
     """The asynchronous invocation record destinations receive (lambda-semantics 4.2)."""
     qualifier = event["qualifier"] or "$LATEST"
     try:
@@ -140,14 +141,14 @@ def record(state: dict, event: dict, condition: str, now: float, response=None, 
     return body
 
 
-def role_can_send(state: dict, function: str, target: str) -> bool:
+def role_can_send(state: State, function: str, target: str) -> bool:
     """Whether the execution role allows delivering to ``target`` (sqs:SendMessage, sns:Publish...)."""
     role = state["config"]["functions"][function].get("role")
     kind, _ = push.split_target(target)
     return role is None or all(role_allows(role, action) for action in SEND_ACTIONS.get(kind, ()))
 
 
-def _deliver_record(state: dict, event: dict, target: str, body: dict, condition: str, now: float) -> None:
+def _deliver_record(state: State, event: dict, target: str, body: dict, condition: str, now: float) -> None:
     kind, name = push.split_target(target)
     if not role_can_send(state, event["function"], target):
         metrics_for(state, event["function"])["destination_delivery_failures"] += 1
@@ -197,7 +198,7 @@ def _deliver_record(state: dict, event: dict, target: str, body: dict, condition
     )
 
 
-def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
+def _succeed(state: State, event: dict, data: dict, now: float) -> list[dict]:
     event["done"] = "success"
     target = _config(state, event).get("on_success")
     if target:
@@ -208,7 +209,7 @@ def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
+def _fail(state: State, event: dict, condition: str, now: float) -> list[dict]:
     event["done"] = condition
     fn = state["config"]["functions"][event["function"]]
     metrics = metrics_for(state, event["function"])

@@ -10,28 +10,29 @@ run (a sync invoke, the async queue, a mapping) reacts when that event fires.
 from __future__ import annotations
 
 import json
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from . import concurrency, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
+from .model import Environment, State
 from .state import PRIORITY_END, metrics_for, schedule
 from .validation.rules import SYNC_RESPONSE_BYTES
 
 FAILED = ("error", "timeout", "oom", "runtime_exit")
 
 
-def function_arn(state: dict, name: str, qualifier: str | None = None) -> str:
+def function_arn(state: State, name: str, qualifier: str | None = None) -> str:
     account = state["config"]["account"]
     arn = f"arn:aws:lambda:{account['region']}:{account['account_id']}:function:{name}"
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
-def network_for(state: dict, name: str):
+def network_for(state: State, name: str):
     return vpc.network_table(state["config"], name)
 
 
 def plan_run(
-    state: dict,
+    state: State,
     *,
     function: str,
     version: str,
@@ -85,7 +86,7 @@ def plan_run(
 
 
 def throttled_attempt(
-    state: dict, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None
+    state: State, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None
 ) -> None:
     """An async or mapping throttle: an attempt with no environment."""
     metrics_for(state, function)["throttles"] += 1
@@ -114,7 +115,10 @@ def throttled_attempt(
 
 
 def _ordered_error(error: dict, request_id: str) -> dict:
-    body = {"errorMessage": str(error.get("errorMessage", "")), "errorType": str(error.get("errorType", "Exception"))}
+    body: dict[str, Any] = {
+        "errorMessage": str(error.get("errorMessage", "")),
+        "errorType": str(error.get("errorType", "Exception")),
+    }
     body["requestId"] = error.get("requestId", request_id) if error.get("requestId") is not None else request_id
     body["stackTrace"] = list(error.get("stackTrace") or [])
     for key, value in error.items():
@@ -132,7 +136,7 @@ def _error_lines(body: dict) -> list[str]:
     return lines
 
 
-def complete_run(state: dict, effect: dict, init: InitResult | None, result: InvokeResult | None) -> None:
+def complete_run(state: State, effect: dict, init: InitResult | None, result: InvokeResult | None) -> None:
     """Record the attempt the executor ran and schedule its end."""
     meta = effect["meta"]
     env = state["environments"][effect["env"]]
@@ -183,7 +187,7 @@ def complete_run(state: dict, effect: dict, init: InitResult | None, result: Inv
     )
 
 
-def _failed_init(state: dict, effect: dict, env: dict, init: InitResult, memory: int) -> None:
+def _failed_init(state: State, effect: dict, env: Environment, init: InitResult, memory: int) -> None:
     """Init failed: the runtime posts an init error and exits; the next invoke runs Init again."""
     meta = effect["meta"]
     rid = meta["request_id"]
@@ -360,6 +364,6 @@ def _finish(
     )
 
 
-def end_attempt(state: dict, data: dict, now: float) -> list[dict]:
+def end_attempt(state: State, data: dict, now: float) -> list[dict]:
     """Free the environment when an attempt ends; returns destroy effects."""
     return concurrency.release(state, data["env"], now, data["outcome"], data["destroy"])

@@ -8,7 +8,9 @@ docs/scenarios.md.
 from __future__ import annotations
 
 import copy
+from typing import Any, cast
 
+from .model import Config
 from .validation.rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -129,9 +131,9 @@ def mapping_config(given: dict, index: int) -> dict:
     return mapping
 
 
-def normalise(raw: dict) -> dict:
+def normalise(raw: dict) -> Config:
     """Return the scenario with every default filled in."""
-    config = {
+    config: dict[str, Any] = {
         "name": raw.get("name") or "scenario",
         "description": raw.get("description") or "",
         "account": _merged(DEFAULT_ACCOUNT, raw.get("account")),
@@ -159,7 +161,7 @@ def normalise(raw: dict) -> dict:
         dlq = redrive.get("dead_letter_queue")
         if dlq and dlq not in config["queues"]:
             config["queues"][dlq] = queue_config(dlq, {})
-    return config
+    return cast(Config, config)
 
 
 def version_config(function: dict, version: str) -> dict:

@@ -20,12 +20,13 @@ from collections.abc import Callable
 
 from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
 from .executor import Executor
+from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
 
 DEFAULT_PARALLELISM = 8
 
 
-def start(state: dict) -> list[dict]:
+def start(state: State) -> list[dict]:
     """Schedule the scenario's steps and initialise provisioned concurrency (time 0)."""
     effects: list[dict] = []
     for index, step in enumerate(state["config"]["steps"]):
@@ -41,7 +42,7 @@ def start(state: dict) -> list[dict]:
 
 
 # What each kind of event does: ``handler(state, data, now) -> effects``.
-HANDLERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
+HANDLERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
     "step": steps.run_step,
     "invoke_call": lambda state, data, now: invoke.call_once(state, data["step"], data["k"], now),
     "async_attempt": asynchronous.attempt,
@@ -52,7 +53,7 @@ HANDLERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
     "sfn_continue": stepfunctions.resume,
 }
 # Who reacts when a run ends (``attempt_end``), by the run's owner.
-OWNERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
+OWNERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
     "sync": invoke.end_sync,
     "async": asynchronous.end,
     "sqs": sqs.end,
@@ -62,7 +63,7 @@ OWNERS: dict[str, Callable[[dict, dict, float], list[dict]]] = {
 }
 
 
-def _attempt_end(state: dict, data: dict, now: float) -> list[dict]:
+def _attempt_end(state: State, data: dict, now: float) -> list[dict]:
     effects = attempts.end_attempt(state, data, now)
     owner = OWNERS.get(data["ctx"]["owner"])
     if owner is not None:
@@ -73,7 +74,7 @@ def _attempt_end(state: dict, data: dict, now: float) -> list[dict]:
 HANDLERS["attempt_end"] = _attempt_end
 
 
-def handle(state: dict, event: list) -> list[dict]:
+def handle(state: State, event: list) -> list[dict]:
     now, _priority, _seq, kind, data = event
     state["now"] = now
     effects = concurrency.reclaim_idle(state, now)
@@ -93,7 +94,7 @@ def _perform_run(executor: Executor, effect: dict):
     return init, executor.invoke(effect["env"], effect["request"])
 
 
-def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None:
+def _perform(state: State, executor: Executor, effects: list[dict], pool) -> None:
     runs_due = [e for e in effects if e["kind"] == "run"]
     creates = [e for e in effects if e["kind"] == "create"]
     for effect in effects:
@@ -119,8 +120,8 @@ def _map(pool, function, items: list) -> list:
 
 
 def advance(
-    state: dict, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM
-) -> dict:
+    state: State, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM
+) -> State:
     """Run due events until none is left at or before ``until_s`` (or the safety limit)."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=parallelism) if parallelism > 1 else None
     limit = int(state["config"]["account"].get("max_attempts") or 0)
@@ -147,7 +148,7 @@ def advance(
     return state
 
 
-def shutdown(state: dict, executor: Executor) -> None:
+def shutdown(state: State, executor: Executor) -> None:
     """Destroy every environment the state still holds."""
     for env_id in list(state["environments"]):
         executor.destroy(env_id)

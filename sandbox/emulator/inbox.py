@@ -7,11 +7,12 @@ a function) puts its event here; ``asynchronous`` then runs the attempts.
 from __future__ import annotations
 
 from . import ids
+from .model import State
 from .state import metrics_for, schedule
 
 
 def enqueue(
-    state: dict,
+    state: State,
     *,
     function: str,
     qualifier: str | None,

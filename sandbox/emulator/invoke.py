@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 from . import attempts, ids, inbox, lifecycle, logs
+from .model import State
 from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
 from .validation.rules import ASYNC_PAYLOAD_BYTES, SYNC_PAYLOAD_BYTES
@@ -33,7 +34,7 @@ def payload_text(call: dict) -> tuple[str | None, dict | None]:
     return json.dumps(call.get("payload", {}), separators=(",", ":")), None
 
 
-def admit(state: dict, name: str, invocation_type: str, text: str, now: float) -> dict | None:
+def admit(state: State, name: str, invocation_type: str, text: str, now: float) -> dict | None:
     """The service errors an Invoke call gets before any environment is looked for."""
     not_ready = lifecycle.admit(state, name, now)
     if not_ready:
@@ -54,7 +55,7 @@ def admit(state: dict, name: str, invocation_type: str, text: str, now: float) -
     return None
 
 
-def start_step(state: dict, step_index: int, now: float) -> list[dict]:
+def start_step(state: State, step_index: int, now: float) -> list[dict]:
     call = state["config"]["steps"][step_index]["invoke"]
     repeat = int(call.get("repeat", 1) or 1)
     if call.get("parallel"):
@@ -65,7 +66,7 @@ def start_step(state: dict, step_index: int, now: float) -> list[dict]:
     return call_once(state, step_index, 0, now)
 
 
-def _response(state: dict, step_index: int, k: int, function: str, invocation_type: str, **fields) -> int:
+def _response(state: State, step_index: int, k: int, function: str, invocation_type: str, **fields) -> int:
     record = {
         "step": step_index,
         "request_id": fields.get("request_id"),
@@ -85,7 +86,7 @@ def _response(state: dict, step_index: int, k: int, function: str, invocation_ty
     return len(state["trace"]["responses"]) - 1
 
 
-def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
+def call_once(state: State, step_index: int, k: int, now: float) -> list[dict]:
     call = state["config"]["steps"][step_index]["invoke"]
     invocation_type = call.get("type", "RequestResponse")
     reference = str(call.get("function", ""))
@@ -105,8 +106,8 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
         return done_now(**resolved["error"])
     version = resolved["version"]
     text, bad = payload_text(call)
-    if bad:
-        return done_now(**bad)
+    if bad or text is None:
+        return done_now(**(bad or {}))
     refused = admit(state, name, invocation_type, text, now)
     if refused:
         return done_now(**refused)
@@ -155,7 +156,7 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
     return effects
 
 
-def end_sync(state: dict, data: dict, now: float) -> list[dict]:
+def end_sync(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     attempt = state["trace"]["attempts"][data["attempt_index"]]
     record = state["trace"]["responses"][ctx["response_index"]]

@@ -7,10 +7,11 @@ message arrives, so the mappings reading it wake up.
 
 from __future__ import annotations
 
+from .model import State
 from .state import schedule
 
 
-def mapping_runtime(state: dict, index: int) -> dict:
+def mapping_runtime(state: State, index: int) -> dict:
     while len(state["mappings"]) <= index:
         state["mappings"].append(
             {"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None, "lanes": {}}
@@ -18,14 +19,14 @@ def mapping_runtime(state: dict, index: int) -> dict:
     return state["mappings"][index]
 
 
-def poke(state: dict, index: int, at: float) -> None:
+def poke(state: State, index: int, at: float) -> None:
     runtime = mapping_runtime(state, index)
     if runtime["poll_at"] is None or at < runtime["poll_at"]:
         runtime["poll_at"] = at
         schedule(state, at, "sqs_poll", {"mapping": index, "at": at})
 
 
-def poke_queue(state: dict, queue: str, now: float) -> None:
+def poke_queue(state: State, queue: str, now: float) -> None:
     for mapping in state["config"]["event_source_mappings"]:
         if mapping["kind"] == "sqs" and mapping["source_name"] == queue:
             poke(state, mapping["index"], now)

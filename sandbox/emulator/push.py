@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 
 from . import events, ids, inbox, patterns, queues
+from .model import State
 from .validation.rules import ASYNC_PAYLOAD_BYTES, SNS_MESSAGE_BYTES
 
 
-def _arn(state: dict, service: str, name: str) -> str:
+def _arn(state: State, service: str, name: str) -> str:
     account = state["config"]["account"]
     if service == "s3":
         return events.bucket_arn(name)
@@ -28,7 +29,7 @@ def split_target(target: str) -> tuple[str, str]:
 
 
 def deliver(
-    state: dict, target: str, message: str, now: float, *, chain: dict | None = None, trigger: str = "async"
+    state: State, target: str, message: str, now: float, *, chain: dict | None = None, trigger: str = "async"
 ) -> bool:
     """Hand a text message to a target; False when the target can't take it."""
     kind, name = split_target(target)
@@ -62,7 +63,7 @@ def deliver(
 
 
 def publish(
-    state: dict,
+    state: State,
     topic: str,
     message: str,
     now: float,
@@ -105,7 +106,7 @@ def publish(
 # --- EventBridge -----------------------------------------------------------------
 
 
-def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | None = None) -> dict:
+def put_event(state: State, bus: str, entry: dict, now: float, *, chain: dict | None = None) -> dict:
     account = state["config"]["account"]
     event = events.eventbridge_event(
         event_id=ids.uuid(state, "event"),
@@ -152,7 +153,7 @@ def _event_matches(wanted: str, event_name: str) -> bool:
 
 
 def put_object(
-    state: dict,
+    state: State,
     bucket: str,
     key: str,
     now: float,

@@ -8,9 +8,10 @@ seeded random stream).
 from __future__ import annotations
 
 from . import attempts, ids
+from .model import State
 
 
-def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
+def resolve(state: State, reference: str, qualifier: str | None) -> dict:
     """Find the function, qualifier and version a caller named.
 
     Returns ``{"name", "qualifier", "version"}`` or ``{"error": response fields}``.
@@ -43,7 +44,7 @@ def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
     return {"name": name, "qualifier": qualifier, "version": version}
 
 
-def not_found(state: dict, name: str, qualifier: str | None) -> dict:
+def not_found(state: State, name: str, qualifier: str | None) -> dict:
     arn = attempts.function_arn(state, name, qualifier)
     return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
 

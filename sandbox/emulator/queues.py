@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 
 from . import events, ids, logs, pollers
+from .model import State
 
 SENDER_ID = "AIDAEXAMPRPEMULATOR01"
 DEDUP_WINDOW_S = 300.0
 
 
-def queue_arn(state: dict, name: str) -> str:
+def queue_arn(state: State, name: str) -> str:
     account = state["config"]["account"]
     return events.queue_arn(account["region"], account["account_id"], name)
 
 
 def send(
-    state: dict,
+    state: State,
     name: str,
     body: str,
     now: float,
@@ -44,7 +45,7 @@ def send(
     attributes = {"SenderId": SENDER_ID, "SentTimestamp": str(logs.epoch_ms(now)), "ApproximateReceiveCount": "0"}
     if fifo:
         attributes["MessageGroupId"] = str(group_id or "default")
-        attributes["MessageDeduplicationId"] = dedup_id
+        attributes["MessageDeduplicationId"] = str(dedup_id)
         attributes["SequenceNumber"] = str(10**19 + ids.next_counter(state, f"fifo:{name}"))
     messages.append(
         {
@@ -65,7 +66,7 @@ def send(
     return message_id
 
 
-def expire(state: dict, name: str, now: float) -> None:
+def expire(state: State, name: str, now: float) -> None:
     retention = float(state["config"]["queues"][name].get("message_retention_s") or 345600)
     state["queues"][name] = [m for m in state["queues"][name] if now - m["sent_at"] < retention]
 
@@ -83,7 +84,7 @@ def receive(message: dict, now: float, visibility_s: float) -> None:
     message["visible_at"] = now + visibility_s
 
 
-def move_to_dead_letter(state: dict, name: str, message: dict) -> str | None:
+def move_to_dead_letter(state: State, name: str, message: dict) -> str | None:
     """SQS redrive: a message received more than maxReceiveCount times moves to the DLQ."""
     redrive = state["config"]["queues"][name].get("redrive") or {}
     target = redrive.get("dead_letter_queue")
@@ -98,12 +99,12 @@ def move_to_dead_letter(state: dict, name: str, message: dict) -> str | None:
     return target
 
 
-def delete(state: dict, name: str, message_ids) -> None:
+def delete(state: State, name: str, message_ids) -> None:
     wanted = set(message_ids)
     state["queues"][name] = [m for m in state["queues"][name] if m["message_id"] not in wanted]
 
 
-def sqs_record(state: dict, name: str, message: dict) -> dict:
+def sqs_record(state: State, name: str, message: dict) -> dict:
     """One record of an SQS event, as the function receives it."""
     return events.sqs_record(
         queue_arn=queue_arn(state, name),
@@ -117,7 +118,7 @@ def sqs_record(state: dict, name: str, message: dict) -> dict:
     )
 
 
-def snapshot(state: dict) -> dict:
+def snapshot(state: State) -> dict:
     """What every queue holds, for the trace."""
     return {
         name: [

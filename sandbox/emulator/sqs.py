@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from . import attempts, events, ids, patterns, queues
+from .model import State
 from .pollers import mapping_runtime, poke
 from .qualifiers import resolve
 from .validation.rules import SYNC_PAYLOAD_BYTES
@@ -35,7 +36,7 @@ def _function_ref(mapping: dict) -> tuple[str, str | None]:
     return name, qualifier or None
 
 
-def poll(state: dict, data: dict, now: float) -> list[dict]:
+def poll(state: State, data: dict, now: float) -> list[dict]:
     index = data["mapping"]
     runtime = mapping_runtime(state, index)
     if runtime["poll_at"] != data["at"]:
@@ -64,7 +65,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     return _start_batch(state, index, runtime, batch, records, now)
 
 
-def _visible(state: dict, name: str, now: float) -> list[dict]:
+def _visible(state: State, name: str, now: float) -> list[dict]:
     """Messages a poll can receive now; on a FIFO queue, not those of a group with messages in flight."""
     messages = state["queues"][name]
     if not state["config"]["queues"][name].get("fifo"):
@@ -73,13 +74,13 @@ def _visible(state: dict, name: str, now: float) -> list[dict]:
     return [m for m in messages if m["visible_at"] <= now and m["group_id"] not in blocked]
 
 
-def _poke_when_visible(state: dict, index: int, name: str, now: float) -> None:
+def _poke_when_visible(state: State, index: int, name: str, now: float) -> None:
     later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
     if later:
         poke(state, index, min(later))
 
 
-def _batching_window_open(state: dict, index: int, runtime: dict, visible: int, now: float) -> bool:
+def _batching_window_open(state: State, index: int, runtime: dict, visible: int, now: float) -> bool:
     """True while the mapping waits for a fuller batch (``maximum_batching_window_s``)."""
     mapping = state["config"]["event_source_mappings"][index]
     window = float(mapping.get("maximum_batching_window_s") or 0)
@@ -94,7 +95,7 @@ def _batching_window_open(state: dict, index: int, runtime: dict, visible: int, 
     return False
 
 
-def _visibility_s(state: dict, mapping: dict) -> float:
+def _visibility_s(state: State, mapping: dict) -> float:
     """The queue's visibility timeout, raised when it is shorter than the window plus the function's timeout."""
     fn_name, _qualifier = _function_ref(mapping)
     window = float(mapping.get("maximum_batching_window_s") or 0)
@@ -103,7 +104,7 @@ def _visibility_s(state: dict, mapping: dict) -> float:
     return window + timeout + 30.0 if window + timeout > visibility else visibility
 
 
-def _take_batch(state: dict, mapping: dict, visible: list, now: float) -> tuple[list, list]:
+def _take_batch(state: State, mapping: dict, visible: list, now: float) -> tuple[list, list]:
     """Receive up to ``batch_size`` messages that fit in one synchronous payload.
 
     Messages past the redrive count move to the dead-letter queue; messages the filters reject
@@ -149,7 +150,7 @@ def _take_batch(state: dict, mapping: dict, visible: list, now: float) -> tuple[
     return batch, records
 
 
-def _start_batch(state: dict, index: int, runtime: dict, batch: list, records: list, now: float) -> list[dict]:
+def _start_batch(state: State, index: int, runtime: dict, batch: list, records: list, now: float) -> list[dict]:
     """Invoke the function with the batch, or record a throttle and poll again when the batch is visible."""
     mapping = state["config"]["event_source_mappings"][index]
     fn_name, qualifier = _function_ref(mapping)
@@ -191,7 +192,7 @@ def _start_batch(state: dict, index: int, runtime: dict, batch: list, records: l
     return [planned]
 
 
-def _version(state: dict, name: str, qualifier: str | None) -> str:
+def _version(state: State, name: str, qualifier: str | None) -> str:
     return resolve(state, name, qualifier).get("version", "$LATEST")
 
 
@@ -217,7 +218,7 @@ def failed_items(response, message_ids: list) -> list | None:
     return wanted
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     index = ctx["mapping"]
     runtime = mapping_runtime(state, index)

@@ -9,6 +9,7 @@ import json
 from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
 from .attempts import network_for
 from .config import SPEC_FIELDS
+from .model import State
 from .qualifiers import resolve
 
 
@@ -16,7 +17,7 @@ def _text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def run_step(state: dict, data: dict, now: float) -> list[dict]:
+def run_step(state: State, data: dict, now: float) -> list[dict]:
     step = state["config"]["steps"][data["index"]]
     if "invoke" in step:
         return invoke.start_step(state, data["index"], now)
@@ -85,7 +86,7 @@ def run_step(state: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def update_function(state: dict, changes: dict, now: float) -> list[dict]:
+def update_function(state: State, changes: dict, now: float) -> list[dict]:
     name = changes.pop("function")
     fn = state["config"]["functions"][name]
     new_spec = False
@@ -108,7 +109,7 @@ def update_function(state: dict, changes: dict, now: float) -> list[dict]:
     return effects
 
 
-def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
+def update_mapping(state: State, changes: dict, now: float) -> list[dict]:
     mappings = state["config"]["event_source_mappings"]
     if "index" in changes:
         chosen = [mappings[int(changes.pop("index"))]]
@@ -129,12 +130,12 @@ def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
     return []
 
 
-def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
+def sync_provisioned(state: State, name: str, now: float) -> list[dict]:
     """Bring the provisioned environments of a function to the configured number."""
     fn = state["config"]["functions"][name]
     wanted = int(fn.get("provisioned_concurrency") or 0)
     runtime = concurrency.function_runtime(state, name)
-    effects = []
+    effects: list[dict] = []
     current = []
     for env_id, env in list(state["environments"].items()):
         if env["function"] != name or not env["provisioned"]:
@@ -160,5 +161,5 @@ def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
     return effects
 
 
-def _network(state: dict, name: str):
+def _network(state: State, name: str):
     return network_for(state, name)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from . import attempts, events, ids, logs, patterns, push
+from .model import State
 from .pollers import mapping_runtime
 from .qualifiers import resolve
 from .state import schedule
@@ -23,7 +24,7 @@ RETRY_BACKOFF_MAX_S = 60.0
 THROTTLE_BACKOFF_MAX_S = 60.0
 
 
-def _stream(state: dict, name: str) -> dict:
+def _stream(state: State, name: str) -> dict:
     streams = state["streams"]
     if name not in streams:
         config = state["config"]["streams"][name]
@@ -39,14 +40,14 @@ def _stream(state: dict, name: str) -> dict:
     return streams[name]
 
 
-def stream_arn(state: dict, name: str) -> str:
+def stream_arn(state: State, name: str) -> str:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
         return events.dynamodb_stream_arn(account["region"], account["account_id"], name)
     return events.kinesis_stream_arn(account["region"], account["account_id"], name)
 
 
-def put_records(state: dict, name: str, records: list, now: float) -> None:
+def put_records(state: State, name: str, records: list, now: float) -> None:
     stream = _stream(state, name)
     shard_count = len(stream["shards"])
     for given in records:
@@ -76,7 +77,7 @@ def put_records(state: dict, name: str, records: list, now: float) -> None:
             poke_mapping(state, mapping["index"], now)
 
 
-def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
+def _event_record(state: State, name: str, shard: dict, record: dict) -> dict:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
         return events.dynamodb_record(
@@ -101,11 +102,11 @@ def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
     )
 
 
-def _lanes(state: dict, index: int) -> dict:
+def _lanes(state: State, index: int) -> dict:
     return mapping_runtime(state, index)["lanes"]
 
 
-def _lane(state: dict, index: int, key: str) -> dict:
+def _lane(state: State, index: int, key: str) -> dict:
     lanes = _lanes(state, index)
     if key not in lanes:
         lanes[key] = {
@@ -122,7 +123,7 @@ def _lane(state: dict, index: int, key: str) -> dict:
     return lanes[key]
 
 
-def poke_mapping(state: dict, index: int, now: float) -> None:
+def poke_mapping(state: State, index: int, now: float) -> None:
     mapping = state["config"]["event_source_mappings"][index]
     stream = _stream(state, mapping["source_name"])
     factor = int(mapping.get("parallelization_factor") or 1)
@@ -131,14 +132,14 @@ def poke_mapping(state: dict, index: int, now: float) -> None:
             _poke_lane(state, index, f"{shard_number}:{lane}", now)
 
 
-def _poke_lane(state: dict, index: int, key: str, at: float) -> None:
+def _poke_lane(state: State, index: int, key: str, at: float) -> None:
     lane = _lane(state, index, key)
     if lane["poll_at"] is None or at < lane["poll_at"]:
         lane["poll_at"] = at
         schedule(state, at, "stream_poll", {"mapping": index, "lane": key, "at": at})
 
 
-def poll(state: dict, data: dict, now: float) -> list[dict]:
+def poll(state: State, data: dict, now: float) -> list[dict]:
     index, key = data["mapping"], data["lane"]
     lane = _lane(state, index, key)
     if lane["poll_at"] != data["at"]:
@@ -163,7 +164,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     return _invoke_batch(state, index, key, shard, batch, now)
 
 
-def _choose_batch(state: dict, index: int, key: str, now: float) -> bool:
+def _choose_batch(state: State, index: int, key: str, now: float) -> bool:
     """Pick the lane's next batch from its shard (its own partition keys, unexpired, passing the filters,
     fitting one synchronous payload). False when there is none yet, or the batching window still waits."""
     lane = _lane(state, index, key)
@@ -176,7 +177,8 @@ def _choose_batch(state: dict, index: int, key: str, now: float) -> bool:
     factor = int(mapping.get("parallelization_factor") or 1)
     retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
     batch_size = int(mapping.get("batch_size") or 100)
-    chosen, position, size = [], lane["next"], 0
+    chosen: list[int] = []
+    position, size = lane["next"], 0
     while position < len(records) and len(chosen) < batch_size:
         record = records[position]
         position += 1
@@ -210,7 +212,7 @@ def _choose_batch(state: dict, index: int, key: str, now: float) -> bool:
     return True
 
 
-def _invoke_batch(state: dict, index: int, key: str, shard: dict, batch: list, now: float) -> list[dict]:
+def _invoke_batch(state: State, index: int, key: str, shard: dict, batch: list, now: float) -> list[dict]:
     """Invoke the function with the lane's batch, or record a throttle and back off."""
     lane = _lane(state, index, key)
     mapping = state["config"]["event_source_mappings"][index]
@@ -275,7 +277,7 @@ def _failed_sequence(response, sequence_numbers: list) -> str | None | bool:
     return min(found, key=int)
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     index, key = ctx["mapping"], ctx["lane"]
     lane = _lane(state, index, key)
@@ -321,7 +323,7 @@ def end(state: dict, data: dict, now: float) -> list[dict]:
 
 
 def _discard(
-    state: dict, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
+    state: State, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
 ) -> list[dict]:
     lane = _lane(state, index, key)
     mapping = state["config"]["event_source_mappings"][index]

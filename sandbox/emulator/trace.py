@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from . import queues
+from .model import State
 
 TIME_FIELDS = ("start_s", "end_s", "at_s")
 
@@ -21,7 +23,7 @@ def _executions(execution: dict) -> dict:
     return _round_times(execution)
 
 
-def build(state: dict) -> dict:
+def build(state: State) -> dict:
     """A trace dict (a copy; the state is not changed)."""
     raw = state["trace"]
     responses = sorted(copy.deepcopy(raw["responses"]), key=lambda r: r["_order"])
@@ -30,7 +32,7 @@ def build(state: dict) -> dict:
         _round_times(response)
     attempts = [_round_times(a) for a in copy.deepcopy(raw["attempts"])]
     attempts.sort(key=lambda a: a["start_s"])
-    trace = {
+    trace: dict[str, Any] = {
         "scenario": state["config"]["name"],
         "seed": state["seed"],
         "responses": responses,

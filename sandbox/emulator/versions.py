@@ -8,9 +8,10 @@ version is made and that version is returned.
 from __future__ import annotations
 
 from .config import snapshot
+from .model import State
 
 
-def publish(state: dict, step_index: int, action: dict, now: float) -> None:
+def publish(state: State, step_index: int, action: dict, now: float) -> None:
     name = str(action["function"])
     fn = state["config"]["functions"][name]
     frozen = snapshot(fn)

@@ -41,7 +41,9 @@ The network section's defaults and its checks live in ``validation.network``.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .executor import NetworkTable, Verdict
 from .validation.network import address, cidr_block, network_defaults, port_range, ports_of
@@ -96,7 +98,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
 
-def network_table(scenario: dict, function_name: str) -> NetworkTable:
+def network_table(scenario: Mapping[str, Any], function_name: str) -> NetworkTable:
     """Connection verdicts for every name ``function_name``'s handler may try."""
     function = (scenario.get("functions") or {}).get(function_name) or {}
     net = network_defaults(scenario.get("network") or {})

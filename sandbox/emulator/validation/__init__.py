@@ -23,12 +23,10 @@ from __future__ import annotations
 
 import copy
 
-from .base import BaseChecker, Problem
+from .base import Problem
 from .callers import CallerChecks
 from .defaults import apply_defaults
-from .functions import FunctionChecks
 from .network import network_problems
-from .resources import ResourceChecks
 from .rules import (
     MANAGED_POLICIES,
     RESERVED_ENV,
@@ -92,7 +90,7 @@ def check_update(scenario: dict, function: str, changes: dict) -> list[Problem]:
     return check.problems
 
 
-class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks, CallerChecks):
+class Checker(StepChecks, CallerChecks):
     def run(self) -> None:
         self.fields(self.raw, "", TOP_FIELDS)
         if "name" in self.raw:
