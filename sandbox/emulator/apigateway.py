@@ -1,4 +1,4 @@
-"""API Gateway REST API with a Lambda proxy integration (lambda-semantics.md section 6).
+"""API Gateway REST API with a Lambda proxy integration .
 
 An ``apis`` entry is one REST API whose every route (``/{proxy+}``) invokes one function
 synchronously. An ``http`` step sends one request; the client's answer lands in the

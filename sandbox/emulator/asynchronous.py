@@ -1,6 +1,6 @@
 """Asynchronous invocation: Lambda's internal queue, retries, event age, DLQ, destinations.
 
-Timing (lambda-semantics 4.1): after a function error the next attempt starts 60 s
+Timing: after a function error the next attempt starts 60 s
 after the failed one ended, then 120 s; throttles and system errors back off from 1 s
 doubling to 5 min and don't use up ``maximum_retry_attempts``; an event older than
 ``maximum_event_age_s`` is discarded at its next try. A discarded event goes to the
@@ -115,7 +115,7 @@ def end(state: State, data: dict, now: float) -> list[dict]:
 
 
 def record(state: State, event: dict, condition: str, now: float, response=None, error=None) -> dict:
-    """The asynchronous invocation record destinations receive (lambda-semantics 4.2)."""
+    """The asynchronous invocation record destinations receive."""
     qualifier = event["qualifier"] or "$LATEST"
     try:
         request_payload = json.loads(event["payload"])

@@ -1,8 +1,8 @@
 """Normalise a (validated) scenario dict: fill every default in one place.
 
 The result is plain JSON data, stored inside the emulator state as ``state["config"]``.
-Field names follow scenario-format.md; fields this module adds are documented in
-docs/scenarios.md.
+Field names are the scenario format's (docs/scenarios.md), which also lists the fields
+this module adds.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ DEFAULT_ACCOUNT = {
     **ACCOUNT_DEFAULTS,
     "idle_reclaim_s": 900,  # [emu] AWS keeps idle environments "for some time"
     "init_billing": True,  # bill Init Duration (on-demand zip functions since 2025-08-01)
-    "duplicate_delivery": False,  # S26: deliver each async event twice when on
+    "duplicate_delivery": False,  # deliver each async event twice when on (idempotency practice)
     "max_attempts": 20000,  # safety net: stop a runaway scenario
     "vpc_eni_delay_s": 0,  # Pending state after creation for VPC functions
     "scaling_limit": 1000,  # new environments per function per 10 s (a test override, like concurrency_limit)
@@ -66,7 +66,7 @@ SPEC_FIELDS = (
 )
 
 # What PublishVersion freezes: code and the per-version settings. The DLQ, reserved
-# concurrency and VPC settings stay per function (lambda-semantics.md section 9).
+# concurrency and VPC settings stay per function.
 VERSIONED_FIELDS = tuple(field for field in SPEC_FIELDS if field != "vpc")
 
 DEFAULT_QUEUE = QUEUE_DEFAULTS

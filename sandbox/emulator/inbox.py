@@ -43,7 +43,7 @@ def enqueue(
     metrics_for(state, function)["async_events_received"] += 1
     schedule(state, now, "async_attempt", {"event": event_id})
     if state["config"]["account"].get("duplicate_delivery"):
-        # At-least-once delivery made visible (S26): the same event, a second time.
+        # At-least-once delivery made visible: the same event, a second time.
         twin = dict(state["async_events"][event_id], id=f"{event_id}-dup")
         state["async_events"][twin["id"]] = twin
         schedule(state, now + 1.0, "async_attempt", {"event": twin["id"]})

@@ -1,6 +1,6 @@
 """Function states (``State`` in GetFunction): Pending, Active and Inactive.
 
-Only VPC functions leave ``Active`` in the emulator (lambda-semantics.md section 8.1):
+Only VPC functions leave ``Active`` in the emulator:
 right after creation they are ``Pending`` for ``account.vpc_eni_delay_s`` while the
 ENIs are built; after ``account.inactive_after_s`` (14 days) without an invocation
 Lambda reclaims the ENIs and the function is ``Inactive``. The next Invoke then fails

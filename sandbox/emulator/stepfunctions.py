@@ -1,4 +1,4 @@
-"""Step Functions standard workflows calling Lambda (lambda-semantics.md section 10).
+"""Step Functions standard workflows calling Lambda.
 
 A ``state_machines`` entry is an Amazon States Language definition (``StartAt``,
 ``States``) with ``Task``, ``Pass``, ``Wait``, ``Succeed`` and ``Fail`` states. A Task

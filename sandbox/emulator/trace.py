@@ -1,4 +1,4 @@
-"""The trace of scenario-format.md, built from a state at any point of a run."""
+"""The trace (documented in docs/scenarios.md), built from a state at any point of a run."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""PublishVersion: an immutable snapshot of ``$LATEST`` (lambda-semantics.md section 9).
+"""PublishVersion: an immutable snapshot of ``$LATEST``.
 
 A version freezes the code and the versioned settings (``config.VERSIONED_FIELDS``) and
 gets the next integer. When nothing changed since the highest published version, no

@@ -1,7 +1,7 @@
 """VPC reachability: which connections a function's handler can make, and why.
 
-``network_table(scenario, function_name)`` applies the decision procedure of
-lambda-semantics.md section 8.2 to every name a handler may try: the hosts under
+``network_table(scenario, function_name)`` applies the decision procedure below
+to every name a handler may try: the hosts under
 ``network.hosts`` (by name, and private hosts also by address) and AWS service
 endpoints (``<service>.<region>.amazonaws.com``, ``s3.amazonaws.com`` and bucket
 names such as ``<bucket>.s3.<region>.amazonaws.com``). Every verdict carries its

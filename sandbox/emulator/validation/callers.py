@@ -1,5 +1,5 @@
-"""Checks of versions and aliases (section 9), API Gateway ``apis`` (section 6), Step
-Functions ``state_machines`` (section 10) and the steps that use them."""
+"""Checks of versions and aliases, API Gateway ``apis``, Step Functions ``state_machines``
+and the steps that use them."""
 
 from __future__ import annotations
 

@@ -116,7 +116,7 @@ class FunctionChecks(BaseChecker):
             self.add(f"{field}.description", "a description is at most 256 characters")
 
     def cross_function_rules(self, only: str | None = None) -> None:
-        """The account-wide concurrency rules (section 7)."""
+        """The account-wide concurrency rules."""
         account = self.section("account")
         limit = int_or(account.get("concurrency_limit"), 1000)
         floor = account.get("unreserved_minimum")

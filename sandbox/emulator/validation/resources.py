@@ -1,4 +1,4 @@
-"""Checks of queues, topics, streams, buses, buckets and event source mappings (section 5)."""
+"""Checks of queues, topics, streams, buses, buckets and event source mappings."""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-# --- AWS limits (lambda-semantics.md sections 2, 4, 5, 7, 8) -------------------------
+# --- AWS limits -------------------------------------------------------------------
 
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)

@@ -1,4 +1,4 @@
-"""Checks of the timed steps: what each action needs (scenario-format.md, "steps")."""
+"""Checks of the timed steps: what each action needs (docs/scenarios.md)."""
 
 from __future__ import annotations
 
