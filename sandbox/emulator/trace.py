@@ -9,6 +9,10 @@ from . import queues
 from .model import State
 
 TIME_FIELDS = ("start_s", "end_s", "at_s")
+# Metrics that depend on which attempts overlap in time, and so on measured handler durations: a seed
+# does not fix them (docs/emulator.md, "Time and seeds"). Throttle counts do too, but only when a
+# concurrency limit is within reach of the overlap.
+MEASURED_METRICS = ("max_concurrency",)
 
 
 def _round_times(item: dict) -> dict:
