@@ -5,6 +5,7 @@ put_object, update_function, update_mapping, publish_version, get_function, http
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
 from .attempts import network_for
@@ -19,70 +20,72 @@ def _text(value) -> str:
 
 def run_step(state: State, data: dict, now: float) -> list[dict]:
     step = state["config"]["steps"][data["index"]]
-    if "invoke" in step:
-        return invoke.start_step(state, data["index"], now)
-    if "send" in step:
-        action = step["send"]
-        for message in action.get("messages") or []:
-            if not isinstance(message, dict):
-                message = {"body": message}
-            queues.send(
-                state,
-                action["queue"],
-                _text(message.get("body", "")),
-                now,
-                message_attributes=message.get("attributes") or message.get("message_attributes"),
-                group_id=message.get("group_id"),
-                dedup_id=message.get("deduplication_id"),
-                delay_s=message.get("delay_s"),
-            )
-        return []
-    if "publish" in step:
-        action = step["publish"]
-        push.publish(
+    for name, action in ACTIONS.items():
+        if name in step:
+            return action(state, data["index"], step[name], now)
+    return []
+
+
+def _send(state: State, index: int, action: dict, now: float) -> list[dict]:
+    for message in action.get("messages") or []:
+        if not isinstance(message, dict):
+            message = {"body": message}
+        queues.send(
             state,
-            action["topic"],
-            _text(action.get("message", "")),
+            action["queue"],
+            _text(message.get("body", "")),
             now,
-            subject=action.get("subject"),
-            attributes=action.get("attributes"),
+            message_attributes=message.get("attributes") or message.get("message_attributes"),
+            group_id=message.get("group_id"),
+            dedup_id=message.get("deduplication_id"),
+            delay_s=message.get("delay_s"),
         )
-        return []
-    if "put_records" in step:
-        action = step["put_records"]
-        streams.put_records(state, action["stream"], action.get("records") or [], now)
-        return []
-    if "put_events" in step:
-        action = step["put_events"]
-        for entry in action.get("entries") or []:
-            push.put_event(state, action.get("bus", "default"), entry, now)
-        return []
-    if "put_object" in step:
-        action = step["put_object"]
-        push.put_object(
-            state,
-            action["bucket"],
-            str(action["key"]),
-            now,
-            size=action.get("size_bytes"),
-            body=_text(action.get("body", "")),
-            event_name=action.get("event_name") or "ObjectCreated:Put",
-        )
-        return []
-    if "update_function" in step:
-        return update_function(state, dict(step["update_function"]), now)
-    if "update_mapping" in step:
-        return update_mapping(state, dict(step["update_mapping"]), now)
-    if "publish_version" in step:
-        versions.publish(state, data["index"], step["publish_version"], now)
-        return []
-    if "get_function" in step:
-        lifecycle.get_function(state, data["index"], step["get_function"], now)
-        return []
-    if "http" in step:
-        return apigateway.request(state, data["index"], now)
-    if "start_execution" in step:
-        return stepfunctions.start(state, data["index"], now)
+    return []
+
+
+def _publish(state: State, index: int, action: dict, now: float) -> list[dict]:
+    push.publish(
+        state,
+        action["topic"],
+        _text(action.get("message", "")),
+        now,
+        subject=action.get("subject"),
+        attributes=action.get("attributes"),
+    )
+    return []
+
+
+def _put_records(state: State, index: int, action: dict, now: float) -> list[dict]:
+    streams.put_records(state, action["stream"], action.get("records") or [], now)
+    return []
+
+
+def _put_events(state: State, index: int, action: dict, now: float) -> list[dict]:
+    for entry in action.get("entries") or []:
+        push.put_event(state, action.get("bus", "default"), entry, now)
+    return []
+
+
+def _put_object(state: State, index: int, action: dict, now: float) -> list[dict]:
+    push.put_object(
+        state,
+        action["bucket"],
+        str(action["key"]),
+        now,
+        size=action.get("size_bytes"),
+        body=_text(action.get("body", "")),
+        event_name=action.get("event_name") or "ObjectCreated:Put",
+    )
+    return []
+
+
+def _publish_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    versions.publish(state, index, action, now)
+    return []
+
+
+def _get_function(state: State, index: int, action: dict, now: float) -> list[dict]:
+    lifecycle.get_function(state, index, action, now)
     return []
 
 
@@ -163,3 +166,20 @@ def sync_provisioned(state: State, name: str, now: float) -> list[dict]:
 
 def _network(state: State, name: str):
     return network_for(state, name)
+
+
+# What each action of a step does: ``action(state, step_index, body, now) -> effects``. A step has one action.
+ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
+    "invoke": lambda state, index, _body, now: invoke.start_step(state, index, now),
+    "send": _send,
+    "publish": _publish,
+    "put_records": _put_records,
+    "put_events": _put_events,
+    "put_object": _put_object,
+    "update_function": lambda state, _index, body, now: update_function(state, dict(body), now),
+    "update_mapping": lambda state, _index, body, now: update_mapping(state, dict(body), now),
+    "publish_version": _publish_version,
+    "get_function": _get_function,
+    "http": lambda state, index, _body, now: apigateway.request(state, index, now),
+    "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),
+}
