@@ -38,6 +38,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 test: install-dev lint
+	$(VENV)/bin/mypy
 	@$(PY) -m examprep.embedded_redis --ensure
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports

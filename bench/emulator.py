@@ -20,7 +20,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from sandbox.emulator.runner import run_scenario  # noqa: E402
+from sandbox.emulator.simulation import simulate  # noqa: E402
 
 FAILING = "def lambda_handler(event, context):\n    raise RuntimeError('always fails')\n"
 SLEEPER = "import time\n\ndef lambda_handler(event, context):\n    time.sleep(1)\n    return 'ok'\n"
@@ -50,7 +50,7 @@ def async_failures(executor) -> dict:
         ],
     }
     started = time.perf_counter()
-    trace = run_scenario(scenario, executor, seed=1)
+    trace = simulate(scenario, executor, seed=1)
     wall = time.perf_counter() - started
     attempts = sum(1 for a in trace["attempts"] if a["outcome"] != "throttled")
     return {
@@ -69,7 +69,7 @@ def burst(executor) -> dict:
         "steps": [{"at_s": 0, "invoke": {"function": "sleeper", "repeat": 200, "parallel": True}}],
     }
     started = time.perf_counter()
-    trace = run_scenario(scenario, executor, seed=1)
+    trace = simulate(scenario, executor, seed=1)
     wall = time.perf_counter() - started
     codes = [r["status_code"] for r in trace["responses"]]
     return {"ok": codes.count(200), "throttled": codes.count(429), "burst_wall_s": round(wall, 3)}

@@ -1,16 +1,20 @@
 """Test-event templates for the events page: the payload shapes Lambda hands a handler, per source.
 
-When helper B's ``sandbox.emulator.events`` module offers a builder for a source, its output is used, so the
-templates match what the emulator itself delivers; otherwise a hand-written example of the same shape is.
+Each template is built by the emulator's own event builders (``sandbox.emulator.events``) with example
+values, so a template has exactly the shape the emulator delivers for that source.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 
+from sandbox.emulator import events
+
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+ORDER = '{"order_id": 42}'
 
 
 @dataclass(frozen=True)
@@ -25,178 +29,121 @@ class EventTemplate:
 
 
 def _api_v1() -> dict:
-    return {
-        "resource": "/orders/{id}",
-        "path": "/orders/42",
-        "httpMethod": "GET",
-        "headers": {"Accept": "application/json", "Host": "abc123.execute-api.us-east-1.amazonaws.com"},
-        "multiValueHeaders": {"Accept": ["application/json"]},
-        "queryStringParameters": {"verbose": "1"},
-        "multiValueQueryStringParameters": {"verbose": ["1"]},
-        "pathParameters": {"id": "42"},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/orders/{id}",
-            "httpMethod": "GET",
-            "stage": "prod",
-            "requestId": "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
-            "accountId": ACCOUNT,
-            "identity": {"sourceIp": "198.51.100.7"},
-        },
-        "body": None,
-        "isBase64Encoded": False,
-    }
+    return events.rest_proxy_event(
+        api_id="abc123",
+        stage="prod",
+        account=ACCOUNT,
+        request_id="c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        now=0.0,
+        method="GET",
+        path="/orders/42",
+        headers={"Accept": "application/json"},
+        query={"verbose": "1"},
+        body=None,
+    )
 
 
 def _api_v2() -> dict:
-    return {
-        "version": "2.0",
-        "routeKey": "POST /orders",
-        "rawPath": "/orders",
-        "rawQueryString": "",
-        "headers": {"content-type": "application/json", "host": "abc123.execute-api.us-east-1.amazonaws.com"},
-        "requestContext": {
-            "accountId": ACCOUNT,
-            "apiId": "abc123",
-            "domainName": "abc123.execute-api.us-east-1.amazonaws.com",
-            "http": {
-                "method": "POST",
-                "path": "/orders",
-                "protocol": "HTTP/1.1",
-                "sourceIp": "198.51.100.7",
-                "userAgent": "curl/8.5.0",
-            },
-            "requestId": "JKJaXmPLvHcESHA=",
-            "routeKey": "POST /orders",
-            "stage": "$default",
-            "time": "01/Jan/2026:00:00:00 +0000",
-            "timeEpoch": 1767225600000,
-        },
-        "body": '{"order_id": 42}',
-        "isBase64Encoded": False,
-    }
+    return events.http_api_event(
+        api_id="abc123",
+        region=REGION,
+        account=ACCOUNT,
+        request_id="JKJaXmPLvHcESHA=",
+        now=0.0,
+        method="POST",
+        path="/orders",
+        headers={"content-type": "application/json"},
+        body=ORDER,
+    )
 
 
 def _sqs() -> dict:
-    return {
-        "Records": [
-            {
-                "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
-                "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
-                "body": '{"order_id": 42}',
-                "attributes": {
-                    "ApproximateReceiveCount": "1",
-                    "SentTimestamp": "1767225600000",
-                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-                    "ApproximateFirstReceiveTimestamp": "1767225600001",
-                },
-                "messageAttributes": {},
-                "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
-                "eventSource": "aws:sqs",
-                "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:jobs",
-                "awsRegion": REGION,
-            }
-        ]
-    }
+    record = events.sqs_record(
+        queue_arn=events.queue_arn(REGION, ACCOUNT, "jobs"),
+        region=REGION,
+        message_id="059f36b4-87a3-44ab-83d2-661975830a7d",
+        receive_count=1,
+        body=ORDER,
+        attributes={
+            "SenderId": "AIDAEXAMPRPEMULATOR01",
+            "SentTimestamp": "1767225600000",
+            "ApproximateReceiveCount": "1",
+            "ApproximateFirstReceiveTimestamp": "1767225600001",
+        },
+        message_attributes={},
+        md5_of_body=hashlib.md5(ORDER.encode()).hexdigest(),
+    )
+    return events.batch([record])
 
 
 def _sns() -> dict:
-    return {
-        "Records": [
-            {
-                "EventSource": "aws:sns",
-                "EventVersion": "1.0",
-                "EventSubscriptionArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55",
-                "Sns": {
-                    "Type": "Notification",
-                    "MessageId": "95df01b4-ee98-5cb9-9903-4c221d41eb5e",
-                    "TopicArn": f"arn:aws:sns:{REGION}:{ACCOUNT}:alerts",
-                    "Subject": None,
-                    "Message": "hello",
-                    "Timestamp": "2026-01-01T00:00:00.000Z",
-                    "MessageAttributes": {},
-                },
-            }
-        ]
-    }
+    topic = events.topic_arn(REGION, ACCOUNT, "alerts")
+    notification = events.sns_notification(
+        message_id="95df01b4-ee98-5cb9-9903-4c221d41eb5e",
+        topic_arn=topic,
+        subject=None,
+        message="hello",
+        now=0.0,
+        attributes={},
+    )
+    return events.sns_event(notification, f"{topic}:2bcfbf39-05c3-41de-beaa-fcfcc21c8f55")
 
 
 def _s3() -> dict:
-    return {
-        "Records": [
-            {
-                "eventVersion": "2.1",
-                "eventSource": "aws:s3",
-                "awsRegion": REGION,
-                "eventTime": "2026-01-01T00:00:00.000Z",
-                "eventName": "ObjectCreated:Put",
-                "s3": {
-                    "s3SchemaVersion": "1.0",
-                    "configurationId": "notify-lambda",
-                    "bucket": {"name": "uploads", "arn": "arn:aws:s3:::uploads"},
-                    "object": {"key": "reports/2026-01.csv", "size": 1024, "eTag": "0123456789abcdef0123456789abcdef"},
-                },
-            }
-        ]
-    }
+    return events.s3_event(
+        region=REGION,
+        now=0.0,
+        event_name="ObjectCreated:Put",
+        request_id="C3D13FE58DE4C810",
+        host_id="FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
+        configuration_id="notify-lambda",
+        bucket="uploads",
+        key="reports/2026-01.csv",
+        size=1024,
+        etag="0123456789abcdef0123456789abcdef",
+        sequencer="0055AED6DCD90281E5",
+    )
 
 
 def _eventbridge() -> dict:
-    return {
-        "version": "0",
-        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-        "detail-type": "Order placed",
-        "source": "shop",
-        "account": ACCOUNT,
-        "time": "2026-01-01T00:00:00Z",
-        "region": REGION,
-        "resources": [],
-        "detail": {"order_id": 42, "total": 250},
-    }
+    return events.eventbridge_event(
+        event_id="6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        source="shop",
+        detail_type="Order placed",
+        detail={"order_id": 42, "total": 250},
+        now=0.0,
+        resources=[],
+        region=REGION,
+        account=ACCOUNT,
+    )
 
 
 def _kinesis() -> dict:
-    return {
-        "Records": [
-            {
-                "kinesis": {
-                    "kinesisSchemaVersion": "1.0",
-                    "partitionKey": "user-1",
-                    "sequenceNumber": "49590338271490256608559692538361571095921575989136588898",
-                    "data": "eyJjbGljayI6ICJidXkifQ==",
-                    "approximateArrivalTimestamp": 1767225600.0,
-                },
-                "eventSource": "aws:kinesis",
-                "eventVersion": "1.0",
-                "eventID": "shardId-000000000000:49590338271490256608559692538361571095921575989136588898",
-                "eventName": "aws:kinesis:record",
-                "awsRegion": REGION,
-                "eventSourceARN": f"arn:aws:kinesis:{REGION}:{ACCOUNT}:stream/clicks",
-            }
-        ]
-    }
+    record = events.kinesis_record(
+        stream_arn=events.kinesis_stream_arn(REGION, ACCOUNT, "clicks"),
+        region=REGION,
+        account=ACCOUNT,
+        shard_id="shardId-000000000000",
+        sequence_number="49590338271490256608559692538361571095921575989136588898",
+        partition_key="user-1",
+        data='{"click": "buy"}',
+        arrival=0.0,
+    )
+    return events.batch([record])
 
 
 def _dynamodb() -> dict:
-    return {
-        "Records": [
-            {
-                "eventID": "c4ca4238a0b923820dcc509a6f75849b",
-                "eventName": "INSERT",
-                "eventVersion": "1.1",
-                "eventSource": "aws:dynamodb",
-                "awsRegion": REGION,
-                "dynamodb": {
-                    "Keys": {"id": {"N": "42"}},
-                    "NewImage": {"id": {"N": "42"}, "status": {"S": "new"}},
-                    "SequenceNumber": "111",
-                    "SizeBytes": 26,
-                    "StreamViewType": "NEW_AND_OLD_IMAGES",
-                },
-                "eventSourceARN": f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/orders/stream/2026-01-01T00:00:00.000",
-            }
-        ]
-    }
+    record = events.dynamodb_record(
+        stream_arn=events.dynamodb_stream_arn(REGION, ACCOUNT, "orders"),
+        region=REGION,
+        event_name="INSERT",
+        keys={"id": events.to_dynamodb(42)},
+        new_image={"id": events.to_dynamodb(42), "status": events.to_dynamodb("new")},
+        old_image=None,
+        sequence_number="100000000000000000111",
+        created=0.0,
+    )
+    return events.batch([record])
 
 
 TEMPLATES = (
@@ -212,24 +159,8 @@ TEMPLATES = (
 )
 
 
-def _from_events_module(slug: str) -> dict | None:
-    """B's builder for this source, when that module exists and has one."""
-    try:
-        from sandbox.emulator import events  # noqa: PLC0415 - optional, written by another helper
-    except ImportError:
-        return None
-    builder = getattr(events, "template", None)
-    if not callable(builder):
-        return None
-    try:
-        payload = builder(slug)
-    except (KeyError, ValueError, TypeError):
-        return None
-    return payload if isinstance(payload, dict) else None
-
-
 def all_templates() -> tuple[EventTemplate, ...]:
-    return tuple(EventTemplate(slug, title, _from_events_module(slug) or build()) for slug, title, build in TEMPLATES)
+    return tuple(EventTemplate(slug, title, build()) for slug, title, build in TEMPLATES)
 
 
 def find_template(slug: str) -> EventTemplate | None:

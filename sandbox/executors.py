@@ -12,7 +12,7 @@ import threading
 import uuid
 
 from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
-from sandbox.emulator.runner import run_scenario
+from sandbox.emulator.simulation import simulate
 from sandbox.runtime.client import DaemonExecutor, default_executor
 from sandbox.runtime.local import LocalExecutor
 
@@ -95,4 +95,4 @@ def workspace_executor(workspace_id, trust_recent: bool = False) -> ScopedExecut
 def trace_whole_scenario(raw: dict, seed: int | None = None, executor: ProcessExecutor | None = None) -> dict:
     """A whole scenario on this process's executor, under its own prefix; the trace of scenarios.md."""
     scoped = ScopedExecutor(executor or process_executor(), f"cli-{uuid.uuid4().hex}-")
-    return run_scenario(raw, scoped, seed=seed, validate=False)
+    return simulate(raw, scoped, seed=seed, validate=False)

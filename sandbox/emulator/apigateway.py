@@ -1,4 +1,4 @@
-"""API Gateway REST API with a Lambda proxy integration (lambda-semantics.md section 6).
+"""API Gateway REST API with a Lambda proxy integration .
 
 An ``apis`` entry is one REST API whose every route (``/{proxy+}``) invokes one function
 synchronously. An ``http`` step sends one request; the client's answer lands in the
@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import json
 
-from . import ids, invoke, logs, runs
+from . import attempts, events, ids, invoke, qualifiers
+from .model import State
 from .state import metrics_for, schedule
 
 INTERNAL_ERROR = json.dumps({"message": "Internal server error"})
@@ -26,44 +27,23 @@ PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Enc
 ERROR_HEADERS = {"Content-Type": "application/json"}
 
 
-def proxy_event(state: dict, api_name: str, api: dict, request: dict, now: float) -> dict:
+def proxy_event(state: State, api_name: str, api: dict, request: dict, now: float) -> dict:
     """The REST API (payload format 1.0) event a proxy integration sends."""
-    path = "/" + str(request.get("path") or "/").lstrip("/")
-    method = str(request.get("method") or "GET").upper()
-    headers = {str(k): str(v) for k, v in (request.get("headers") or {}).items()} or None
-    query = {str(k): str(v) for k, v in (request.get("query") or {}).items()} or None
-    body = request.get("body")
-    if body is not None and not isinstance(body, str):
-        body = json.dumps(body)
-    account = state["config"]["account"]
-    return {
-        "resource": "/{proxy+}",
-        "path": path,
-        "httpMethod": method,
-        "headers": headers,
-        "multiValueHeaders": {k: [v] for k, v in headers.items()} if headers else None,
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
-        "pathParameters": {"proxy": path.lstrip("/")},
-        "stageVariables": None,
-        "requestContext": {
-            "resourcePath": "/{proxy+}",
-            "httpMethod": method,
-            "path": f"/{api['stage']}{path}",
-            "stage": api["stage"],
-            "accountId": account["account_id"],
-            "apiId": api_name,
-            "requestId": ids.uuid(state, "api-request"),
-            "requestTimeEpoch": int(logs.epoch(now) * 1000),
-            "protocol": "HTTP/1.1",
-            "identity": {"sourceIp": "203.0.113.10", "userAgent": "examprep-sandbox"},
-        },
-        "body": body,
-        "isBase64Encoded": False,
-    }
+    return events.rest_proxy_event(
+        api_id=api_name,
+        stage=api["stage"],
+        account=state["config"]["account"]["account_id"],
+        request_id=ids.uuid(state, "api-request"),
+        now=now,
+        method=request.get("method"),
+        path=request.get("path"),
+        headers=request.get("headers"),
+        query=request.get("query"),
+        body=request.get("body"),
+    )
 
 
-def request(state: dict, step_index: int, now: float) -> list[dict]:
+def request(state: State, step_index: int, now: float) -> list[dict]:
     """An ``http`` step: one client request to an API."""
     call = state["config"]["steps"][step_index]["http"]
     api_name = str(call["api"])
@@ -83,7 +63,7 @@ def request(state: dict, step_index: int, now: float) -> list[dict]:
     responses.append(record)
     index = len(responses) - 1
     text = json.dumps(proxy_event(state, api_name, api, call, now), separators=(",", ":"))
-    resolved = invoke.resolve(state, str(api["function"]), None)
+    resolved = qualifiers.resolve(state, str(api["function"]), None)
     refused = resolved.get("error")
     if refused is None:
         refused = invoke.admit(state, resolved["name"], "RequestResponse", text, now)
@@ -91,7 +71,7 @@ def request(state: dict, step_index: int, now: float) -> list[dict]:
         return _answer(record, 500, INTERNAL_ERROR, ERROR_HEADERS, now)
     name = resolved["name"]
     request_id = ids.uuid(state, "request")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=name,
         version=resolved["version"],
@@ -117,7 +97,7 @@ def _answer(record: dict, status: int, body: str | None, headers: dict, now: flo
     return []
 
 
-def timeout(state: dict, data: dict, now: float) -> list[dict]:
+def timeout(state: State, data: dict, now: float) -> list[dict]:
     """The integration timeout fired: 504 unless the function already answered."""
     record = state["trace"]["api_responses"][data["index"]]
     if record["status_code"] is None:
@@ -125,7 +105,7 @@ def timeout(state: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     """The function finished: map its result to the client's response (if still waiting)."""
     record = state["trace"]["api_responses"][data["ctx"]["index"]]
     if record["status_code"] is not None:

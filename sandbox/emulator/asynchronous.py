@@ -1,6 +1,6 @@
 """Asynchronous invocation: Lambda's internal queue, retries, event age, DLQ, destinations.
 
-Timing (lambda-semantics 4.1): after a function error the next attempt starts 60 s
+Timing: after a function error the next attempt starts 60 s
 after the failed one ended, then 120 s; throttles and system errors back off from 1 s
 doubling to 5 min and don't use up ``maximum_retry_attempts``; an event older than
 ``maximum_event_age_s`` is discarded at its next try. A discarded event goes to the
@@ -13,52 +13,15 @@ from __future__ import annotations
 import contextlib
 import json
 
-from . import ids, logs, push, runs
+from . import attempts, concurrency, ids, logs, push, queues
+from .model import State
+from .qualifiers import resolve
 from .state import metrics_for, schedule
 from .validation.rules import SEND_ACTIONS, role_allows
 
 RETRY_DELAYS_S = (60.0, 120.0)
 THROTTLE_BACKOFF_MAX_S = 300.0
 RECURSION_LIMIT = 16
-
-
-def enqueue(
-    state: dict,
-    *,
-    function: str,
-    qualifier: str | None,
-    payload: str,
-    trigger: str,
-    now: float,
-    request_id: str | None = None,
-    chain: dict | None = None,
-) -> str:
-    request_id = request_id or ids.uuid(state, "request")
-    event_id = f"evt-{ids.next_counter(state, 'async')}"
-    state["async_events"][event_id] = {
-        "id": event_id,
-        "request_id": request_id,
-        "function": function,
-        "qualifier": qualifier,
-        "payload": payload,
-        "trigger": trigger,
-        "enqueued_at": now,
-        "runs": 0,
-        "throttles": 0,
-        "last_error": None,
-        "last_status": None,
-        "version": None,
-        "chain": dict(chain or {}),  # invocations per function so far in this request chain
-        "done": None,
-    }
-    metrics_for(state, function)["async_events_received"] += 1
-    schedule(state, now, "async_attempt", {"event": event_id})
-    if state["config"]["account"].get("duplicate_delivery"):
-        # At-least-once delivery made visible (S26): the same event, a second time.
-        twin = dict(state["async_events"][event_id], id=f"{event_id}-dup")
-        state["async_events"][twin["id"]] = twin
-        schedule(state, now + 1.0, "async_attempt", {"event": twin["id"]})
-    return event_id
 
 
 def _next_chain(event: dict) -> dict:
@@ -68,13 +31,11 @@ def _next_chain(event: dict) -> dict:
     return chain
 
 
-def _config(state: dict, event: dict) -> dict:
+def _config(state: State, event: dict) -> dict:
     return state["config"]["functions"][event["function"]]["async"]
 
 
-def attempt(state: dict, data: dict, now: float) -> list[dict]:
-    from .invoke import resolve
-
+def attempt(state: State, data: dict, now: float) -> list[dict]:
     event = state["async_events"][data["event"]]
     if event["done"]:
         return []
@@ -84,14 +45,14 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
         return _fail(state, event, "EventAgeExceeded", now)
     reserved = fn.get("reserved_concurrency")
     if reserved is not None and int(reserved) == 0:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=event["function"],
             request_id=event["request_id"],
             trigger=event["trigger"],
             attempt=event["runs"] + 1,
             now=now,
-            reason=runs.environments.RESERVED_REASON,
+            reason=concurrency.RESERVED_REASON,
         )
         event["last_status"] = 429
         return _fail(state, event, "ZeroReservedConcurrency", now)
@@ -106,7 +67,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
     if event["version"] is None:
         resolved = resolve(state, event["function"], event["qualifier"])
         event["version"] = resolved.get("version", "$LATEST")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=event["function"],
         version=event["version"],
@@ -120,7 +81,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
         sync=False,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=event["function"],
             request_id=event["request_id"],
@@ -139,7 +100,7 @@ def attempt(state: dict, data: dict, now: float) -> list[dict]:
     return [planned]
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     event = state["async_events"][data["ctx"]["event"]]
     if data["outcome"] == "success":
         return _succeed(state, event, data, now)
@@ -153,8 +114,8 @@ def end(state: dict, data: dict, now: float) -> list[dict]:
     return _fail(state, event, "RetriesExhausted", now)
 
 
-def record(state: dict, event: dict, condition: str, now: float, response=None, error=None) -> dict:
-    """The asynchronous invocation record destinations receive (lambda-semantics 4.2)."""
+def record(state: State, event: dict, condition: str, now: float, response=None, error=None) -> dict:
+    """The asynchronous invocation record destinations receive."""
     qualifier = event["qualifier"] or "$LATEST"
     try:
         request_payload = json.loads(event["payload"])
@@ -165,7 +126,7 @@ def record(state: dict, event: dict, condition: str, now: float, response=None, 
         "timestamp": logs.iso(now),
         "requestContext": {
             "requestId": event["request_id"],
-            "functionArn": runs.function_arn(state, event["function"], qualifier),
+            "functionArn": attempts.function_arn(state, event["function"], qualifier),
             "condition": condition,
             "approximateInvokeCount": event["runs"],
         },
@@ -180,14 +141,14 @@ def record(state: dict, event: dict, condition: str, now: float, response=None, 
     return body
 
 
-def role_can_send(state: dict, function: str, target: str) -> bool:
+def role_can_send(state: State, function: str, target: str) -> bool:
     """Whether the execution role allows delivering to ``target`` (sqs:SendMessage, sns:Publish...)."""
     role = state["config"]["functions"][function].get("role")
     kind, _ = push.split_target(target)
     return role is None or all(role_allows(role, action) for action in SEND_ACTIONS.get(kind, ()))
 
 
-def _deliver_record(state: dict, event: dict, target: str, body: dict, condition: str, now: float) -> None:
+def _deliver_record(state: State, event: dict, target: str, body: dict, condition: str, now: float) -> None:
     kind, name = push.split_target(target)
     if not role_can_send(state, event["function"], target):
         metrics_for(state, event["function"])["destination_delivery_failures"] += 1
@@ -202,7 +163,7 @@ def _deliver_record(state: dict, event: dict, target: str, body: dict, condition
                 "detail_type": f"Lambda Function Invocation Result - {outcome}",
                 "detail": body,
                 "resources": [
-                    runs.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
+                    attempts.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
                     push._arn(state, "events", name),
                 ],
             },
@@ -237,7 +198,7 @@ def _deliver_record(state: dict, event: dict, target: str, body: dict, condition
     )
 
 
-def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
+def _succeed(state: State, event: dict, data: dict, now: float) -> list[dict]:
     event["done"] = "success"
     target = _config(state, event).get("on_success")
     if target:
@@ -248,7 +209,7 @@ def _succeed(state: dict, event: dict, data: dict, now: float) -> list[dict]:
     return []
 
 
-def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
+def _fail(state: State, event: dict, condition: str, now: float) -> list[dict]:
     event["done"] = condition
     fn = state["config"]["functions"][event["function"]]
     metrics = metrics_for(state, event["function"])
@@ -272,8 +233,6 @@ def _fail(state: dict, event: dict, condition: str, now: float) -> list[dict]:
         if not role_can_send(state, event["function"], dead_letter):
             ok = False
         elif kind == "queue" and name in state["config"]["queues"]:
-            from . import queues
-
             queues.send(state, name, event["payload"], now, message_attributes=attributes, chain=_next_chain(event))
             ok = True
         elif kind == "topic" and name in state["config"]["topics"]:

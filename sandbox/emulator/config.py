@@ -1,14 +1,16 @@
 """Normalise a (validated) scenario dict: fill every default in one place.
 
 The result is plain JSON data, stored inside the emulator state as ``state["config"]``.
-Field names follow scenario-format.md; fields this module adds are documented in
-docs/scenarios.md.
+Field names are the scenario format's (docs/scenarios.md), which also lists the fields
+this module adds.
 """
 
 from __future__ import annotations
 
 import copy
+from typing import Any, cast
 
+from .model import Config
 from .validation.rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -28,7 +30,7 @@ DEFAULT_ACCOUNT = {
     **ACCOUNT_DEFAULTS,
     "idle_reclaim_s": 900,  # [emu] AWS keeps idle environments "for some time"
     "init_billing": True,  # bill Init Duration (on-demand zip functions since 2025-08-01)
-    "duplicate_delivery": False,  # S26: deliver each async event twice when on
+    "duplicate_delivery": False,  # deliver each async event twice when on (idempotency practice)
     "max_attempts": 20000,  # safety net: stop a runaway scenario
     "vpc_eni_delay_s": 0,  # Pending state after creation for VPC functions
     "scaling_limit": 1000,  # new environments per function per 10 s (a test override, like concurrency_limit)
@@ -64,7 +66,7 @@ SPEC_FIELDS = (
 )
 
 # What PublishVersion freezes: code and the per-version settings. The DLQ, reserved
-# concurrency and VPC settings stay per function (lambda-semantics.md section 9).
+# concurrency and VPC settings stay per function.
 VERSIONED_FIELDS = tuple(field for field in SPEC_FIELDS if field != "vpc")
 
 DEFAULT_QUEUE = QUEUE_DEFAULTS
@@ -129,9 +131,9 @@ def mapping_config(given: dict, index: int) -> dict:
     return mapping
 
 
-def normalise(raw: dict) -> dict:
+def normalise(raw: dict) -> Config:
     """Return the scenario with every default filled in."""
-    config = {
+    config: dict[str, Any] = {
         "name": raw.get("name") or "scenario",
         "description": raw.get("description") or "",
         "account": _merged(DEFAULT_ACCOUNT, raw.get("account")),
@@ -159,7 +161,7 @@ def normalise(raw: dict) -> dict:
         dlq = redrive.get("dead_letter_queue")
         if dlq and dlq not in config["queues"]:
             config["queues"][dlq] = queue_config(dlq, {})
-    return config
+    return cast(Config, config)
 
 
 def version_config(function: dict, version: str) -> dict:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from . import engine
 from . import trace as trace_module
 from .config import normalise
 from .executor import Executor
-from .runner import check
+from .simulation import check
 from .state import PRIORITY_STEP, metrics_for, new_state, schedule
 from .validation import Problem
 from .validation.rules import TOP_FIELDS
@@ -66,7 +66,7 @@ class Advanced:
 
 def advance(
     world: dict,
-    state: dict | None,
+    state: Any,
     kind: str,
     steps: list,
     executor: ContinuingExecutor,
@@ -91,8 +91,9 @@ def advance(
     internal: list[dict] = []
     fresh = state is None or kind in FRESH_KINDS
     if not fresh:
-        internal = _sync_world(state, world)
-        fresh = internal is None
+        synced = _sync_world(state, world)
+        fresh = synced is None
+        internal = synced or []
     if fresh:
         if state:
             for env_id in list(state["environments"]):
@@ -181,7 +182,7 @@ def _reconcile(state: dict, executor: ContinuingExecutor) -> tuple[list[str], li
     return lost, steps
 
 
-def _add_steps(state: dict, steps: list[dict], base: float) -> None:
+def _add_steps(state: Any, steps: list[dict], base: float) -> None:
     started = bool(state["counters"].get("started"))
     for step in steps:
         placed = copy.deepcopy(step)
@@ -209,14 +210,15 @@ def _shift(item: dict, base: float) -> dict:
     return item
 
 
-def _slice(state: dict, marks: dict, base: float, step_offset: int) -> dict:
+def _slice(state: Any, marks: dict, base: float, step_offset: int) -> dict:
     """This run's part of the trace, on a clock that starts at 0 when the run does."""
     raw = state["trace"]
     part = {key: raw[key][start:] for key, start in marks["lists"].items()}
     for key, starts in marks["named"].items():
         part[key] = {name: items[starts.get(name, 0) :] for name, items in raw[key].items()}
     part["metrics"] = _metric_deltas(state, marks["metrics"], part["attempts"])
-    built = trace_module.build({**state, "trace": part})
+    whole: Any = {**state, "trace": part}
+    built = trace_module.build(whole)
     for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
         built[key] = [_shift(item, base) for item in built[key]]
     for key in ("topics", "buses", "buckets"):
@@ -228,7 +230,7 @@ def _slice(state: dict, marks: dict, base: float, step_offset: int) -> dict:
     return built
 
 
-def _metric_deltas(state: dict, before: dict, attempts: list[dict]) -> dict:
+def _metric_deltas(state: Any, before: dict, attempts: list[dict]) -> dict:
     deltas = {}
     for name in state["config"]["functions"]:
         now = copy.deepcopy(metrics_for(state, name))

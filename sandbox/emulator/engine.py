@@ -8,7 +8,7 @@ keeps a copy (``state_to_json``).
 
 ``advance(state, executor, until_s)`` is the driver: it pops due events in time order,
 calls ``handle``, performs the effects through an ``Executor`` and feeds the results
-back (``runs.complete_run``), until nothing is due before ``until_s``. Runs that
+back (``attempts.complete_run``), until nothing is due before ``until_s``. Runs that
 become due at the same instant are performed concurrently (they are independent:
 each already has its own environment), which keeps bursts fast in real time.
 """
@@ -16,21 +16,23 @@ each already has its own environment), which keeps bursts fast in real time.
 from __future__ import annotations
 
 import concurrent.futures
+from collections.abc import Callable
 
-from . import apigateway, asynchronous, environments, invoke, runs, sqs, stepfunctions, steps, streams
+from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
 from .executor import Executor
+from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
 
 DEFAULT_PARALLELISM = 8
 
 
-def start(state: dict) -> list[dict]:
+def start(state: State) -> list[dict]:
     """Schedule the scenario's steps and initialise provisioned concurrency (time 0)."""
     effects: list[dict] = []
     for index, step in enumerate(state["config"]["steps"]):
         schedule(state, float(step.get("at_s", 0) or 0), "step", {"index": index}, PRIORITY_STEP)
     for name in state["config"]["functions"]:
-        environments.function_runtime(state, name)
+        concurrency.function_runtime(state, name)
         if int(state["config"]["functions"][name].get("provisioned_concurrency") or 0) > 0:
             effects.extend(steps.sync_provisioned(state, name, 0.0))
     for mapping in state["config"]["event_source_mappings"]:
@@ -39,43 +41,47 @@ def start(state: dict) -> list[dict]:
     return effects
 
 
-def handle(state: dict, event: list) -> list[dict]:
+# What each kind of event does: ``handler(state, data, now) -> effects``.
+HANDLERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
+    "step": steps.run_step,
+    "invoke_call": lambda state, data, now: invoke.call_once(state, data["step"], data["k"], now),
+    "async_attempt": asynchronous.attempt,
+    "sqs_poll": sqs.poll,
+    "stream_poll": streams.poll,
+    "api_timeout": apigateway.timeout,
+    "sfn_task": stepfunctions.task_attempt,
+    "sfn_continue": stepfunctions.resume,
+}
+# Who reacts when a run ends (``attempt_end``), by the run's owner.
+OWNERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
+    "sync": invoke.end_sync,
+    "async": asynchronous.end,
+    "sqs": sqs.end,
+    "stream": streams.end,
+    "api": apigateway.end,
+    "sfn": stepfunctions.end,
+}
+
+
+def _attempt_end(state: State, data: dict, now: float) -> list[dict]:
+    effects = attempts.end_attempt(state, data, now)
+    owner = OWNERS.get(data["ctx"]["owner"])
+    if owner is not None:
+        effects.extend(owner(state, data, now))
+    return effects
+
+
+HANDLERS["attempt_end"] = _attempt_end
+
+
+def handle(state: State, event: list) -> list[dict]:
     now, _priority, _seq, kind, data = event
     state["now"] = now
-    effects = environments.reclaim_idle(state, now)
-    if kind == "step":
-        effects.extend(steps.run_step(state, data, now))
-    elif kind == "invoke_call":
-        effects.extend(invoke.call_once(state, data["step"], data["k"], now))
-    elif kind == "async_attempt":
-        effects.extend(asynchronous.attempt(state, data, now))
-    elif kind == "sqs_poll":
-        effects.extend(sqs.poll(state, data, now))
-    elif kind == "stream_poll":
-        effects.extend(streams.poll(state, data, now))
-    elif kind == "api_timeout":
-        effects.extend(apigateway.timeout(state, data, now))
-    elif kind == "sfn_task":
-        effects.extend(stepfunctions.task_attempt(state, data, now))
-    elif kind == "sfn_continue":
-        effects.extend(stepfunctions.resume(state, data, now))
-    elif kind == "attempt_end":
-        effects.extend(runs.end_attempt(state, data, now))
-        owner = data["ctx"]["owner"]
-        if owner == "sync":
-            effects.extend(invoke.end_sync(state, data, now))
-        elif owner == "async":
-            effects.extend(asynchronous.end(state, data, now))
-        elif owner == "sqs":
-            effects.extend(sqs.end(state, data, now))
-        elif owner == "stream":
-            effects.extend(streams.end(state, data, now))
-        elif owner == "api":
-            effects.extend(apigateway.end(state, data, now))
-        elif owner == "sfn":
-            effects.extend(stepfunctions.end(state, data, now))
-    else:
+    effects = concurrency.reclaim_idle(state, now)
+    handler = HANDLERS.get(kind)
+    if handler is None:
         raise ValueError(f"unknown event kind {kind!r}")
+    effects.extend(handler(state, data, now))
     return effects
 
 
@@ -88,7 +94,7 @@ def _perform_run(executor: Executor, effect: dict):
     return init, executor.invoke(effect["env"], effect["request"])
 
 
-def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None:
+def _perform(state: State, executor: Executor, effects: list[dict], pool) -> None:
     runs_due = [e for e in effects if e["kind"] == "run"]
     creates = [e for e in effects if e["kind"] == "create"]
     for effect in effects:
@@ -104,7 +110,7 @@ def _perform(state: dict, executor: Executor, effects: list[dict], pool) -> None
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
     for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due), strict=True):
-        runs.complete_run(state, effect, init, result)
+        attempts.complete_run(state, effect, init, result)
 
 
 def _map(pool, function, items: list) -> list:
@@ -114,8 +120,8 @@ def _map(pool, function, items: list) -> list:
 
 
 def advance(
-    state: dict, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM
-) -> dict:
+    state: State, executor: Executor, until_s: float | None = None, parallelism: int = DEFAULT_PARALLELISM
+) -> State:
     """Run due events until none is left at or before ``until_s`` (or the safety limit)."""
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=parallelism) if parallelism > 1 else None
     limit = int(state["config"]["account"].get("max_attempts") or 0)
@@ -142,7 +148,7 @@ def advance(
     return state
 
 
-def shutdown(state: dict, executor: Executor) -> None:
+def shutdown(state: State, executor: Executor) -> None:
     """Destroy every environment the state still holds."""
     for env_id in list(state["environments"]):
         executor.destroy(env_id)

@@ -15,7 +15,7 @@ that virtual duration. A handler whose virtual duration reaches ``timeout_s`` en
 with outcome ``timeout`` at exactly the timeout.
 
 Network calls are decided from ``NetworkTable``: the core computes, per function, the
-verdict for every name a handler may try (VPC rules, section 8.2 of the spec); the
+verdict for every name a handler may try (the VPC rules of ``vpc.py``); the
 executor only looks verdicts up and never reaches a real network.
 """
 

@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import hashlib
 
+from .model import State
+
 
 def _digest(seed: int, counter: int, salt: str) -> bytes:
     return hashlib.sha256(f"{seed}:{salt}:{counter}".encode()).digest()
 
 
-def next_counter(state: dict, salt: str) -> int:
+def next_counter(state: State, salt: str) -> int:
     counters = state["counters"]
     counters[salt] = counters.get(salt, 0) + 1
     return counters[salt]
 
 
-def uuid(state: dict, salt: str = "uuid") -> str:
+def uuid(state: State, salt: str = "uuid") -> str:
     """A version-4-shaped UUID drawn from the seed."""
     raw = bytearray(_digest(state["seed"], next_counter(state, salt), salt)[:16])
     raw[6] = (raw[6] & 0x0F) | 0x40
@@ -29,17 +31,17 @@ def uuid(state: dict, salt: str = "uuid") -> str:
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
-def hex_id(state: dict, salt: str, length: int = 32) -> str:
+def hex_id(state: State, salt: str, length: int = 32) -> str:
     return _digest(state["seed"], next_counter(state, salt), salt).hex()[:length]
 
 
-def uniform(state: dict, salt: str = "draw") -> float:
+def uniform(state: State, salt: str = "draw") -> float:
     """A float in [0, 1) drawn from the seed."""
     raw = _digest(state["seed"], next_counter(state, salt), salt)
     return int.from_bytes(raw[:7], "big") / float(1 << 56)
 
 
-def sequence_number(state: dict, stream: str) -> str:
+def sequence_number(state: State, stream: str) -> str:
     """Kinesis-style sequence numbers: long decimal strings that sort as numbers."""
     number = next_counter(state, f"seq:{stream}")
     return f"49{number:054d}"

@@ -8,57 +8,13 @@ from __future__ import annotations
 
 import json
 
-from . import asynchronous, ids, lifecycle, logs, runs
+from . import attempts, ids, inbox, lifecycle, logs
+from .model import State
+from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
+from .validation.rules import ASYNC_PAYLOAD_BYTES, SYNC_PAYLOAD_BYTES
 
-SYNC_REQUEST_LIMIT = 6_291_456
-ASYNC_REQUEST_LIMIT = 1_048_576
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
-
-
-def resolve(state: dict, reference: str, qualifier: str | None) -> dict:
-    """Find the function, qualifier and version a caller named.
-
-    Returns ``{"name", "qualifier", "version"}`` or ``{"error": response fields}``.
-    """
-    name = reference
-    if reference.startswith("arn:"):
-        parts = reference.split(":")
-        name = parts[6] if len(parts) > 6 else ""
-        if len(parts) > 7 and qualifier is None:
-            qualifier = parts[7]
-    elif ":" in reference:
-        name, _, given = reference.partition(":")
-        qualifier = qualifier or given
-    functions = state["config"]["functions"]
-    if name not in functions:
-        return {"error": _not_found(state, name, None)}
-    fn = functions[name]
-    if qualifier in (None, "", "$LATEST"):
-        return {"name": name, "qualifier": qualifier or None, "version": "$LATEST"}
-    if qualifier in fn["versions"]:
-        return {"name": name, "qualifier": qualifier, "version": qualifier}
-    alias = fn["aliases"].get(qualifier)
-    if alias is None:
-        return {"error": _not_found(state, name, qualifier)}
-    version = alias["version"]
-    for extra, weight in sorted(alias["weights"].items()):
-        if ids.uniform(state, "alias") < weight:
-            version = extra
-            break
-    return {"name": name, "qualifier": qualifier, "version": version}
-
-
-def _not_found(state: dict, name: str, qualifier: str | None) -> dict:
-    arn = runs.function_arn(state, name, qualifier)
-    return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
-
-
-def service_error(status: int, error_type: str, message: str, reason: str | None = None) -> dict:
-    body = {"Type": "User", "message": message}
-    if reason:
-        body = {"Reason": reason, "Type": "User", "message": message}
-    return {"status_code": status, "error_type": error_type, "reason": reason, "payload": body}
 
 
 def payload_text(call: dict) -> tuple[str | None, dict | None]:
@@ -78,28 +34,28 @@ def payload_text(call: dict) -> tuple[str | None, dict | None]:
     return json.dumps(call.get("payload", {}), separators=(",", ":")), None
 
 
-def admit(state: dict, name: str, invocation_type: str, text: str, now: float) -> dict | None:
+def admit(state: State, name: str, invocation_type: str, text: str, now: float) -> dict | None:
     """The service errors an Invoke call gets before any environment is looked for."""
     not_ready = lifecycle.admit(state, name, now)
     if not_ready:
         return service_error(*not_ready)
     size = len(text.encode())
-    if invocation_type == "Event" and size > ASYNC_REQUEST_LIMIT:
+    if invocation_type == "Event" and size > ASYNC_PAYLOAD_BYTES:
         return service_error(
             413,
             "RequestTooLargeException",
-            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_REQUEST_LIMIT} bytes)",
+            f"{size} byte payload is too large for the Event invocation type (limit {ASYNC_PAYLOAD_BYTES} bytes)",
         )
-    if invocation_type != "Event" and size > SYNC_REQUEST_LIMIT:
+    if invocation_type != "Event" and size > SYNC_PAYLOAD_BYTES:
         return service_error(
             413,
             "RequestTooLargeException",
-            f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_REQUEST_LIMIT} bytes)",
+            f"{size} byte payload is too large for the {invocation_type} invocation type (limit {SYNC_PAYLOAD_BYTES} bytes)",
         )
     return None
 
 
-def start_step(state: dict, step_index: int, now: float) -> list[dict]:
+def start_step(state: State, step_index: int, now: float) -> list[dict]:
     call = state["config"]["steps"][step_index]["invoke"]
     repeat = int(call.get("repeat", 1) or 1)
     if call.get("parallel"):
@@ -110,7 +66,7 @@ def start_step(state: dict, step_index: int, now: float) -> list[dict]:
     return call_once(state, step_index, 0, now)
 
 
-def _response(state: dict, step_index: int, k: int, function: str, invocation_type: str, **fields) -> int:
+def _response(state: State, step_index: int, k: int, function: str, invocation_type: str, **fields) -> int:
     record = {
         "step": step_index,
         "request_id": fields.get("request_id"),
@@ -130,7 +86,7 @@ def _response(state: dict, step_index: int, k: int, function: str, invocation_ty
     return len(state["trace"]["responses"]) - 1
 
 
-def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
+def call_once(state: State, step_index: int, k: int, now: float) -> list[dict]:
     call = state["config"]["steps"][step_index]["invoke"]
     invocation_type = call.get("type", "RequestResponse")
     reference = str(call.get("function", ""))
@@ -150,15 +106,15 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
         return done_now(**resolved["error"])
     version = resolved["version"]
     text, bad = payload_text(call)
-    if bad:
-        return done_now(**bad)
+    if bad or text is None:
+        return done_now(**(bad or {}))
     refused = admit(state, name, invocation_type, text, now)
     if refused:
         return done_now(**refused)
     if invocation_type == "DryRun":
         return done_now(status_code=204, payload=None, executed_version=version)
     if invocation_type == "Event":
-        asynchronous.enqueue(
+        inbox.enqueue(
             state,
             function=name,
             qualifier=resolved["qualifier"],
@@ -176,7 +132,7 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
         "log_tail": call.get("log_type") == "Tail",
         "next": sequential_next,
     }
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=name,
         version=version,
@@ -200,7 +156,7 @@ def call_once(state: dict, step_index: int, k: int, now: float) -> list[dict]:
     return effects
 
 
-def end_sync(state: dict, data: dict, now: float) -> list[dict]:
+def end_sync(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     attempt = state["trace"]["attempts"][data["attempt_index"]]
     record = state["trace"]["responses"][ctx["response_index"]]

@@ -1,6 +1,6 @@
 """Function states (``State`` in GetFunction): Pending, Active and Inactive.
 
-Only VPC functions leave ``Active`` in the emulator (lambda-semantics.md section 8.1):
+Only VPC functions leave ``Active`` in the emulator:
 right after creation they are ``Pending`` for ``account.vpc_eni_delay_s`` while the
 ENIs are built; after ``account.inactive_after_s`` (14 days) without an invocation
 Lambda reclaims the ENIs and the function is ``Inactive``. The next Invoke then fails
@@ -10,7 +10,8 @@ another ENI delay, then ``Active``.
 
 from __future__ import annotations
 
-from .environments import function_runtime
+from .concurrency import function_runtime
+from .model import State
 
 PENDING_MESSAGE = (
     "The operation cannot be performed at this time. The function is currently in the following state: Pending"
@@ -20,7 +21,7 @@ INACTIVE_MESSAGE = (
 )
 
 
-def _times(state: dict, name: str) -> tuple[float, float]:
+def _times(state: State, name: str) -> tuple[float, float]:
     """(pending until, last activity) for a function."""
     runtime = function_runtime(state, name)
     delay = float(state["config"]["account"].get("vpc_eni_delay_s") or 0)
@@ -28,7 +29,7 @@ def _times(state: dict, name: str) -> tuple[float, float]:
     return pending_until, max(pending_until, float(runtime.get("last_used_s", 0.0)))
 
 
-def current(state: dict, name: str, now: float) -> tuple[str, str | None]:
+def current(state: State, name: str, now: float) -> tuple[str, str | None]:
     """The function's state and its ``StateReasonCode`` at ``now``."""
     if not state["config"]["functions"][name].get("vpc"):
         return "Active", None
@@ -42,7 +43,7 @@ def current(state: dict, name: str, now: float) -> tuple[str, str | None]:
     return "Active", None
 
 
-def admit(state: dict, name: str, now: float) -> tuple[int, str, str] | None:
+def admit(state: State, name: str, now: float) -> tuple[int, str, str] | None:
     """Whether the Invoke API accepts a call now: None, or (status, error type, message).
 
     Calling an Inactive function starts restoring it (Pending, then Active).
@@ -59,7 +60,7 @@ def admit(state: dict, name: str, now: float) -> tuple[int, str, str] | None:
     return None
 
 
-def get_function(state: dict, step_index: int, action: dict, now: float) -> None:
+def get_function(state: State, step_index: int, action: dict, now: float) -> None:
     """A ``get_function`` step: record the function's state in the trace."""
     name = str(action["function"])
     status, reason = current(state, name, now)

@@ -8,20 +8,18 @@ maximum event age, DLQ and destinations all apply.
 from __future__ import annotations
 
 import json
-import urllib.parse
 
-from . import asynchronous, ids, logs, patterns, queues
-
-SNS_MESSAGE_LIMIT = 262_144
-ASYNC_PAYLOAD_LIMIT = 1_048_576
+from . import events, ids, inbox, patterns, queues
+from .model import State
+from .validation.rules import ASYNC_PAYLOAD_BYTES, SNS_MESSAGE_BYTES
 
 
-def _arn(state: dict, service: str, name: str) -> str:
+def _arn(state: State, service: str, name: str) -> str:
     account = state["config"]["account"]
     if service == "s3":
-        return f"arn:aws:s3:::{name}"
+        return events.bucket_arn(name)
     if service == "events":
-        return f"arn:aws:events:{account['region']}:{account['account_id']}:event-bus/{name}"
+        return events.bus_arn(account["region"], account["account_id"], name)
     return f"arn:aws:{service}:{account['region']}:{account['account_id']}:{name}"
 
 
@@ -31,7 +29,7 @@ def split_target(target: str) -> tuple[str, str]:
 
 
 def deliver(
-    state: dict, target: str, message: str, now: float, *, chain: dict | None = None, trigger: str = "async"
+    state: State, target: str, message: str, now: float, *, chain: dict | None = None, trigger: str = "async"
 ) -> bool:
     """Hand a text message to a target; False when the target can't take it."""
     kind, name = split_target(target)
@@ -39,16 +37,14 @@ def deliver(
         queues.send(state, name, message, now, chain=chain)
         return True
     if kind == "topic" and name in state["config"]["topics"]:
-        if len(message.encode()) > SNS_MESSAGE_LIMIT:
+        if len(message.encode()) > SNS_MESSAGE_BYTES:
             return False
         publish(state, name, message, now, chain=chain)
         return True
     if kind == "function" and name in state["config"]["functions"]:
-        if len(message.encode()) > ASYNC_PAYLOAD_LIMIT:
+        if len(message.encode()) > ASYNC_PAYLOAD_BYTES:
             return False
-        asynchronous.enqueue(
-            state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain
-        )
+        inbox.enqueue(state, function=name, qualifier=None, payload=message, trigger=trigger, now=now, chain=chain)
         return True
     if kind == "bus" and name in state["config"]["buses"]:
         try:
@@ -67,7 +63,7 @@ def deliver(
 
 
 def publish(
-    state: dict,
+    state: State,
     topic: str,
     message: str,
     now: float,
@@ -81,19 +77,14 @@ def publish(
     state["trace"]["topics"].setdefault(topic, []).append(
         {"message_id": message_id, "message": message, "subject": subject, "at_s": now}
     )
-    notification = {
-        "Type": "Notification",
-        "MessageId": message_id,
-        "TopicArn": topic_arn,
-        "Subject": subject,
-        "Message": message,
-        "Timestamp": logs.iso(now),
-        "SignatureVersion": "1",
-        "Signature": "EXAMPLE",
-        "SigningCertUrl": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000000000000000000000.pem",
-        "UnsubscribeUrl": f"https://sns.us-east-1.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={topic_arn}",
-        "MessageAttributes": {k: {"Type": "String", "Value": str(v)} for k, v in (attributes or {}).items()},
-    }
+    notification = events.sns_notification(
+        message_id=message_id,
+        topic_arn=topic_arn,
+        subject=subject,
+        message=message,
+        now=now,
+        attributes=dict(attributes or {}),
+    )
     for subscription in state["config"]["topics"][topic].get("subscriptions") or []:
         if isinstance(subscription, str):
             subscription = {"target": subscription}
@@ -102,17 +93,8 @@ def publish(
             continue
         kind, name = split_target(subscription.get("target", ""))
         if kind == "function" and name in state["config"]["functions"]:
-            event = {
-                "Records": [
-                    {
-                        "EventVersion": "1.0",
-                        "EventSubscriptionArn": f"{topic_arn}:{ids.uuid(state, 'subscription')}",
-                        "EventSource": "aws:sns",
-                        "Sns": notification,
-                    }
-                ]
-            }
-            asynchronous.enqueue(
+            event = events.sns_event(notification, f"{topic_arn}:{ids.uuid(state, 'subscription')}")
+            inbox.enqueue(
                 state, function=name, qualifier=None, payload=json.dumps(event), trigger="sns", now=now, chain=chain
             )
         elif kind == "queue" and name in state["config"]["queues"]:
@@ -124,19 +106,18 @@ def publish(
 # --- EventBridge -----------------------------------------------------------------
 
 
-def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | None = None) -> dict:
+def put_event(state: State, bus: str, entry: dict, now: float, *, chain: dict | None = None) -> dict:
     account = state["config"]["account"]
-    event = {
-        "version": "0",
-        "id": ids.uuid(state, "event"),
-        "detail-type": entry.get("detail_type", entry.get("detail-type", "")),
-        "source": entry.get("source", ""),
-        "account": account["account_id"],
-        "time": logs.iso(now, millis=False),
-        "region": account["region"],
-        "resources": list(entry.get("resources") or []),
-        "detail": entry.get("detail") if entry.get("detail") is not None else {},
-    }
+    event = events.eventbridge_event(
+        event_id=ids.uuid(state, "event"),
+        source=entry.get("source", ""),
+        detail_type=entry.get("detail_type", entry.get("detail-type", "")),
+        detail=entry.get("detail"),
+        now=now,
+        resources=list(entry.get("resources") or []),
+        region=account["region"],
+        account=account["account_id"],
+    )
     state["trace"]["buses"].setdefault(bus, []).append(
         {
             "id": event["id"],
@@ -153,7 +134,7 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | N
             kind, name = split_target(target)
             text = json.dumps(event)
             if kind == "function" and name in state["config"]["functions"]:
-                asynchronous.enqueue(
+                inbox.enqueue(
                     state, function=name, qualifier=None, payload=text, trigger="eventbridge", now=now, chain=chain
                 )
             else:
@@ -172,7 +153,7 @@ def _event_matches(wanted: str, event_name: str) -> bool:
 
 
 def put_object(
-    state: dict,
+    state: State,
     bucket: str,
     key: str,
     now: float,
@@ -186,43 +167,27 @@ def put_object(
     state["trace"]["buckets"].setdefault(bucket, []).append({"key": key, "size": size, "body": body, "at_s": now})
     account = state["config"]["account"]
     for notification in state["config"]["buckets"][bucket].get("notifications") or []:
-        events = notification.get("events") or ["s3:ObjectCreated:*"]
-        if not any(_event_matches(wanted, event_name) for wanted in events):
+        kinds = notification.get("events") or ["s3:ObjectCreated:*"]
+        if not any(_event_matches(wanted, event_name) for wanted in kinds):
             continue
         if not key.startswith(notification.get("prefix", "")) or not key.endswith(notification.get("suffix", "")):
             continue
-        record = {
-            "eventVersion": "2.1",
-            "eventSource": "aws:s3",
-            "awsRegion": account["region"],
-            "eventTime": logs.iso(now),
-            "eventName": event_name,
-            "userIdentity": {"principalId": "AWS:AIDAEXAMPRPEMULATOR01"},
-            "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-            "responseElements": {
-                "x-amz-request-id": ids.hex_id(state, "s3req", 16).upper(),
-                "x-amz-id-2": ids.hex_id(state, "s3id2", 40),
-            },
-            "s3": {
-                "s3SchemaVersion": "1.0",
-                "configurationId": notification.get("id", "notification-1"),
-                "bucket": {
-                    "name": bucket,
-                    "ownerIdentity": {"principalId": "A3EXAMPRPOWNER"},
-                    "arn": _arn(state, "s3", bucket),
-                },
-                "object": {
-                    "key": urllib.parse.quote_plus(key, safe="/"),
-                    "size": size,
-                    "eTag": ids.hex_id(state, "etag", 32),
-                    "sequencer": ids.hex_id(state, "sequencer", 18).upper(),
-                },
-            },
-        }
-        event = {"Records": [record]}
+        event = events.s3_event(
+            region=account["region"],
+            now=now,
+            event_name=event_name,
+            request_id=ids.hex_id(state, "s3req", 16).upper(),
+            host_id=ids.hex_id(state, "s3id2", 40),
+            configuration_id=notification.get("id", "notification-1"),
+            bucket=bucket,
+            key=key,
+            size=size,
+            etag=ids.hex_id(state, "etag", 32),
+            sequencer=ids.hex_id(state, "sequencer", 18).upper(),
+        )
         kind, name = split_target(notification.get("target", ""))
         if kind == "function" and name in state["config"]["functions"]:
-            asynchronous.enqueue(
+            inbox.enqueue(
                 state, function=name, qualifier=None, payload=json.dumps(event), trigger="s3", now=now, chain=chain
             )
         else:

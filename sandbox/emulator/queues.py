@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import hashlib
 
-from . import ids, logs
+from . import events, ids, logs, pollers
+from .model import State
 
 SENDER_ID = "AIDAEXAMPRPEMULATOR01"
 DEDUP_WINDOW_S = 300.0
 
 
-def queue_arn(state: dict, name: str) -> str:
+def queue_arn(state: State, name: str) -> str:
     account = state["config"]["account"]
-    return f"arn:aws:sqs:{account['region']}:{account['account_id']}:{name}"
+    return events.queue_arn(account["region"], account["account_id"], name)
 
 
 def send(
-    state: dict,
+    state: State,
     name: str,
     body: str,
     now: float,
@@ -44,7 +45,7 @@ def send(
     attributes = {"SenderId": SENDER_ID, "SentTimestamp": str(logs.epoch_ms(now)), "ApproximateReceiveCount": "0"}
     if fifo:
         attributes["MessageGroupId"] = str(group_id or "default")
-        attributes["MessageDeduplicationId"] = dedup_id
+        attributes["MessageDeduplicationId"] = str(dedup_id)
         attributes["SequenceNumber"] = str(10**19 + ids.next_counter(state, f"fifo:{name}"))
     messages.append(
         {
@@ -61,13 +62,11 @@ def send(
             "chain": dict(chain or {}),
         }
     )
-    from . import sqs  # the mappings reading this queue wake up
-
-    sqs.poke_queue(state, name, now + float(delay_s))
+    pollers.poke_queue(state, name, now + float(delay_s))
     return message_id
 
 
-def expire(state: dict, name: str, now: float) -> None:
+def expire(state: State, name: str, now: float) -> None:
     retention = float(state["config"]["queues"][name].get("message_retention_s") or 345600)
     state["queues"][name] = [m for m in state["queues"][name] if now - m["sent_at"] < retention]
 
@@ -85,7 +84,7 @@ def receive(message: dict, now: float, visibility_s: float) -> None:
     message["visible_at"] = now + visibility_s
 
 
-def move_to_dead_letter(state: dict, name: str, message: dict) -> str | None:
+def move_to_dead_letter(state: State, name: str, message: dict) -> str | None:
     """SQS redrive: a message received more than maxReceiveCount times moves to the DLQ."""
     redrive = state["config"]["queues"][name].get("redrive") or {}
     target = redrive.get("dead_letter_queue")
@@ -100,37 +99,26 @@ def move_to_dead_letter(state: dict, name: str, message: dict) -> str | None:
     return target
 
 
-def delete(state: dict, name: str, message_ids) -> None:
+def delete(state: State, name: str, message_ids) -> None:
     wanted = set(message_ids)
     state["queues"][name] = [m for m in state["queues"][name] if m["message_id"] not in wanted]
 
 
-def sqs_record(state: dict, name: str, message: dict) -> dict:
+def sqs_record(state: State, name: str, message: dict) -> dict:
     """One record of an SQS event, as the function receives it."""
-    account = state["config"]["account"]
-    return {
-        "messageId": message["message_id"],
-        "receiptHandle": f"AQEB{message['message_id'].replace('-', '')}{message['receive_count']}",
-        "body": message["body"],
-        "attributes": dict(message["attributes"]),
-        "messageAttributes": {key: _lambda_attribute(value) for key, value in message["message_attributes"].items()},
-        "md5OfBody": message["md5"],
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn(state, name),
-        "awsRegion": account["region"],
-    }
+    return events.sqs_record(
+        queue_arn=queue_arn(state, name),
+        region=state["config"]["account"]["region"],
+        message_id=message["message_id"],
+        receive_count=message["receive_count"],
+        body=message["body"],
+        attributes=message["attributes"],
+        message_attributes=message["message_attributes"],
+        md5_of_body=message["md5"],
+    )
 
 
-def _lambda_attribute(value) -> dict:
-    if isinstance(value, dict):
-        data_type = value.get("DataType", "String")
-        text = value.get("StringValue")
-    else:
-        data_type, text = "String", str(value)
-    return {"stringValue": text, "stringListValues": [], "binaryListValues": [], "dataType": data_type}
-
-
-def snapshot(state: dict) -> dict:
+def snapshot(state: State) -> dict:
     """What every queue holds, for the trace."""
     return {
         name: [

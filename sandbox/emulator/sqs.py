@@ -12,34 +12,15 @@ from __future__ import annotations
 
 import json
 
-from . import ids, patterns, queues, runs
-from .state import schedule
+from . import attempts, events, ids, patterns, queues
+from .model import State
+from .pollers import mapping_runtime, poke
+from .qualifiers import resolve
+from .validation.rules import SYNC_PAYLOAD_BYTES
 
-SYNC_LIMIT = 6_291_456
 START_CONCURRENCY = 5
 SCALE_PER_MINUTE = 300
 MAX_CONCURRENCY = 1000
-
-
-def _runtime(state: dict, index: int) -> dict:
-    while len(state["mappings"]) <= index:
-        state["mappings"].append(
-            {"in_flight": 0, "active_since": None, "window_start": None, "poll_at": None, "lanes": {}}
-        )
-    return state["mappings"][index]
-
-
-def poke(state: dict, index: int, at: float) -> None:
-    runtime = _runtime(state, index)
-    if runtime["poll_at"] is None or at < runtime["poll_at"]:
-        runtime["poll_at"] = at
-        schedule(state, at, "sqs_poll", {"mapping": index, "at": at})
-
-
-def poke_queue(state: dict, queue: str, now: float) -> None:
-    for mapping in state["config"]["event_source_mappings"]:
-        if mapping["kind"] == "sqs" and mapping["source_name"] == queue:
-            poke(state, mapping["index"], now)
 
 
 def _allowed(mapping: dict, runtime: dict, now: float) -> int:
@@ -55,9 +36,9 @@ def _function_ref(mapping: dict) -> tuple[str, str | None]:
     return name, qualifier or None
 
 
-def poll(state: dict, data: dict, now: float) -> list[dict]:
+def poll(state: State, data: dict, now: float) -> list[dict]:
     index = data["mapping"]
-    runtime = _runtime(state, index)
+    runtime = mapping_runtime(state, index)
     if runtime["poll_at"] != data["at"]:
         return []  # superseded by an earlier poll
     runtime["poll_at"] = None
@@ -65,42 +46,81 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     if not mapping.get("enabled", True):
         return []
     name = mapping["source_name"]
-    queue_config = state["config"]["queues"][name]
     queues.expire(state, name, now)
-    messages = state["queues"][name]
-    fifo = bool(queue_config.get("fifo"))
-    blocked = queues.in_flight_groups(messages, now) if fifo else set()
-    visible = [m for m in messages if m["visible_at"] <= now and (not fifo or m["group_id"] not in blocked)]
+    visible = _visible(state, name, now)
     if not visible:
-        later = [m["visible_at"] for m in messages if m["visible_at"] > now]
-        if later:
-            poke(state, index, min(later))
+        _poke_when_visible(state, index, name, now)
         return []
     if runtime["in_flight"] >= _allowed(mapping, runtime, now):
         return []  # a finishing batch pokes again
+    if _batching_window_open(state, index, runtime, len(visible), now):
+        return []
+    batch, records = _take_batch(state, mapping, visible, now)
+    if not batch:
+        if any(m["visible_at"] <= now for m in state["queues"][name]):
+            poke(state, index, now)
+        else:
+            _poke_when_visible(state, index, name, now)
+        return []
+    return _start_batch(state, index, runtime, batch, records, now)
+
+
+def _visible(state: State, name: str, now: float) -> list[dict]:
+    """Messages a poll can receive now; on a FIFO queue, not those of a group with messages in flight."""
+    messages = state["queues"][name]
+    if not state["config"]["queues"][name].get("fifo"):
+        return [m for m in messages if m["visible_at"] <= now]
+    blocked = queues.in_flight_groups(messages, now)
+    return [m for m in messages if m["visible_at"] <= now and m["group_id"] not in blocked]
+
+
+def _poke_when_visible(state: State, index: int, name: str, now: float) -> None:
+    later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
+    if later:
+        poke(state, index, min(later))
+
+
+def _batching_window_open(state: State, index: int, runtime: dict, visible: int, now: float) -> bool:
+    """True while the mapping waits for a fuller batch (``maximum_batching_window_s``)."""
+    mapping = state["config"]["event_source_mappings"][index]
     window = float(mapping.get("maximum_batching_window_s") or 0)
     batch_size = int(mapping.get("batch_size") or 10)
     if window > 0:
         if runtime["window_start"] is None:
             runtime["window_start"] = now
-        if len(visible) < batch_size and now < runtime["window_start"] + window:
+        if visible < batch_size and now < runtime["window_start"] + window:
             poke(state, index, runtime["window_start"] + window)
-            return []
+            return True
     runtime["window_start"] = None
+    return False
 
-    fn_name, qualifier = _function_ref(mapping)
+
+def _visibility_s(state: State, mapping: dict) -> float:
+    """The queue's visibility timeout, raised when it is shorter than the window plus the function's timeout."""
+    fn_name, _qualifier = _function_ref(mapping)
+    window = float(mapping.get("maximum_batching_window_s") or 0)
     timeout = float(state["config"]["functions"][fn_name]["timeout_s"])
-    visibility = float(queue_config["visibility_timeout_s"])
-    if window + timeout > visibility:
-        visibility = window + timeout + 30.0
-    redrive = queue_config.get("redrive") or {}
+    visibility = float(state["config"]["queues"][mapping["source_name"]]["visibility_timeout_s"])
+    return window + timeout + 30.0 if window + timeout > visibility else visibility
+
+
+def _take_batch(state: State, mapping: dict, visible: list, now: float) -> tuple[list, list]:
+    """Receive up to ``batch_size`` messages that fit in one synchronous payload.
+
+    Messages past the redrive count move to the dead-letter queue; messages the filters reject
+    are deleted."""
+    name = mapping["source_name"]
+    fn_name, _qualifier = _function_ref(mapping)
+    batch_size = int(mapping.get("batch_size") or 10)
+    visibility = _visibility_s(state, mapping)
+    redrive = state["config"]["queues"][name].get("redrive") or {}
     max_receive = redrive.get("max_receive_count")
-    batch, records, size = [], [], 0
+    batch: list = []
+    records: list = []
+    size = 0
     for message in visible:
         if len(batch) >= batch_size:
             break
-        if fifo and message["group_id"] in blocked:
-            continue
         if max_receive and message["receive_count"] >= int(max_receive) and redrive.get("dead_letter_queue"):
             queues.move_to_dead_letter(state, name, message)
             continue
@@ -119,7 +139,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
             )
             continue
         record_size = len(json.dumps(record).encode())
-        if batch and size + record_size > SYNC_LIMIT:
+        if batch and size + record_size > SYNC_PAYLOAD_BYTES:
             message["visible_at"] = now  # didn't fit; next batch
             message["receive_count"] -= 1
             message["attributes"]["ApproximateReceiveCount"] = str(message["receive_count"])
@@ -127,26 +147,23 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         size += record_size
         batch.append(message)
         records.append(record)
-    if not batch:
-        remaining = [m for m in state["queues"][name] if m["visible_at"] <= now]
-        if remaining:
-            poke(state, index, now)
-        else:
-            later = [m["visible_at"] for m in state["queues"][name] if m["visible_at"] > now]
-            if later:
-                poke(state, index, min(later))
-        return []
+    return batch, records
 
+
+def _start_batch(state: State, index: int, runtime: dict, batch: list, records: list, now: float) -> list[dict]:
+    """Invoke the function with the batch, or record a throttle and poll again when the batch is visible."""
+    mapping = state["config"]["event_source_mappings"][index]
+    fn_name, qualifier = _function_ref(mapping)
     request_id = ids.uuid(state, "request")
     message_ids = [m["message_id"] for m in batch]
     attempt = max(m["receive_count"] for m in batch)
     version = _version(state, fn_name, qualifier)
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=fn_name,
         version=version,
         qualifier=qualifier,
-        payload=json.dumps({"Records": records}),
+        payload=json.dumps(events.batch(records)),
         request_id=request_id,
         trigger="sqs",
         attempt=attempt,
@@ -156,7 +173,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         batch=message_ids,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=fn_name,
             request_id=request_id,
@@ -175,9 +192,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     return [planned]
 
 
-def _version(state: dict, name: str, qualifier: str | None) -> str:
-    from .invoke import resolve
-
+def _version(state: State, name: str, qualifier: str | None) -> str:
     return resolve(state, name, qualifier).get("version", "$LATEST")
 
 
@@ -203,10 +218,10 @@ def failed_items(response, message_ids: list) -> list | None:
     return wanted
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     index = ctx["mapping"]
-    runtime = _runtime(state, index)
+    runtime = mapping_runtime(state, index)
     runtime["in_flight"] = max(0, runtime["in_flight"] - 1)
     mapping = state["config"]["event_source_mappings"][index]
     name = mapping["source_name"]

@@ -11,6 +11,7 @@ import heapq
 import json
 
 from . import config as config_module
+from .model import State
 
 STATE_VERSION = 1
 
@@ -21,11 +22,11 @@ PRIORITY_STEP = 1
 PRIORITY_WORK = 2
 
 
-def new_state(raw: dict, seed: int | None = None) -> dict:
+def new_state(raw: dict, seed: int | None = None) -> State:
     """A fresh state for a validated scenario dict."""
     config = config_module.normalise(raw)
     chosen_seed = seed if seed is not None else int(raw.get("seed") or 0)
-    state = {
+    state: State = {
         "version": STATE_VERSION,
         "seed": chosen_seed,
         "now": 0.0,
@@ -60,31 +61,32 @@ def new_state(raw: dict, seed: int | None = None) -> dict:
     return state
 
 
-def state_to_json(state: dict) -> str:
+def state_to_json(state: State) -> str:
     return json.dumps(state, sort_keys=True, separators=(",", ":"))
 
 
-def state_from_json(text: str) -> dict:
+def state_from_json(text: str) -> State:
     state = json.loads(text)
     if state.get("version") != STATE_VERSION:
         raise ValueError(f"unsupported emulator state version {state.get('version')!r}")
     return state
 
 
-def schedule(state: dict, at: float, kind: str, data: dict, priority: int = PRIORITY_WORK) -> None:
+def schedule(state: State, at: float, kind: str, data: dict, priority: int = PRIORITY_WORK) -> None:
     seq = state["counters"]["event_seq"] = state["counters"].get("event_seq", 0) + 1
     heapq.heappush(state["events"], [float(at), priority, seq, kind, data])
 
 
-def peek_time(state: dict) -> float | None:
-    return state["events"][0][0] if state["events"] else None
+def peek_time(state: State) -> float:
+    """When the next event is due (infinity when none is)."""
+    return state["events"][0][0] if state["events"] else float("inf")
 
 
-def pop_event(state: dict) -> list:
+def pop_event(state: State) -> list:
     return heapq.heappop(state["events"])
 
 
-def metrics_for(state: dict, function: str) -> dict:
+def metrics_for(state: State, function: str) -> dict:
     metrics = state["trace"]["metrics"]
     if function not in metrics:
         metrics[function] = {

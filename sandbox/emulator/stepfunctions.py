@@ -1,4 +1,4 @@
-"""Step Functions standard workflows calling Lambda (lambda-semantics.md section 10).
+"""Step Functions standard workflows calling Lambda.
 
 A ``state_machines`` entry is an Amazon States Language definition (``StartAt``,
 ``States``) with ``Task``, ``Pass``, ``Wait``, ``Succeed`` and ``Fail`` states. A Task
@@ -22,7 +22,8 @@ from __future__ import annotations
 import copy
 import json
 
-from . import ids, invoke, runs
+from . import attempts, ids, invoke, qualifiers
+from .model import State
 from .state import metrics_for, schedule
 
 LAMBDA_INVOKE = "arn:aws:states:::lambda:invoke"
@@ -80,7 +81,7 @@ def _result_path(definition: dict) -> str | None:
 # --- executions ---------------------------------------------------------------------------------------------------
 
 
-def start(state: dict, step_index: int, now: float) -> list[dict]:
+def start(state: State, step_index: int, now: float) -> list[dict]:
     """A ``start_execution`` step: StartExecution of a standard workflow."""
     action = state["config"]["steps"][step_index]["start_execution"]
     machine = str(action["state_machine"])
@@ -106,20 +107,20 @@ def start(state: dict, step_index: int, now: float) -> list[dict]:
     return enter(state, index, _definition(state, machine)["StartAt"], executions[index]["input"], now)
 
 
-def _definition(state: dict, machine: str) -> dict:
+def _definition(state: State, machine: str) -> dict:
     given = state["config"]["state_machines"][machine]
     return given.get("definition", given)
 
 
-def _record(state: dict, index: int) -> dict:
+def _record(state: State, index: int) -> dict:
     return state["trace"]["executions"][index]
 
 
-def _log(state: dict, index: int, now: float, kind: str, state_name: str | None, **extra) -> None:
+def _log(state: State, index: int, now: float, kind: str, state_name: str | None, **extra) -> None:
     _record(state, index)["history"].append({"at_s": now, "type": kind, "state": state_name, **extra})
 
 
-def _finish(state: dict, index: int, now: float, output=None, error=None, cause=None) -> list[dict]:
+def _finish(state: State, index: int, now: float, output=None, error=None, cause=None) -> list[dict]:
     record = _record(state, index)
     record.update(end_s=now, output=output, error=error, cause=cause)
     record["status"] = "FAILED" if error is not None else "SUCCEEDED"
@@ -128,7 +129,7 @@ def _finish(state: dict, index: int, now: float, output=None, error=None, cause=
     return []
 
 
-def enter(state: dict, index: int, state_name: str, data, now: float) -> list[dict]:
+def enter(state: State, index: int, state_name: str, data, now: float) -> list[dict]:
     """Run states from ``state_name`` until a Task or Wait has to wait, or the execution ends."""
     machine = _record(state, index)["state_machine"]
     states = _definition(state, machine)["States"]
@@ -159,14 +160,14 @@ def enter(state: dict, index: int, state_name: str, data, now: float) -> list[di
         state_name = definition["Next"]
 
 
-def resume(state: dict, data: dict, now: float) -> list[dict]:
+def resume(state: State, data: dict, now: float) -> list[dict]:
     """A Wait state's time is up."""
     if data.get("next") is None:
         return _finish(state, data["index"], now, output=data["data"])
     return enter(state, data["index"], data["next"], data["data"], now)
 
 
-def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
+def task_attempt(state: State, data: dict, now: float) -> list[dict]:
     """Invoke the Task's function once (the first try or a retry)."""
     index = data["index"]
     current = state["sfn"][str(index)]
@@ -181,12 +182,12 @@ def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
         reference = resource.split("function:", 1)[1] if "function:" in resource else resource
         payload = parameters(definition["Parameters"], effective) if "Parameters" in definition else effective
     text = json.dumps(payload, separators=(",", ":"))
-    resolved = invoke.resolve(state, reference, None)
+    resolved = qualifiers.resolve(state, reference, None)
     refused = resolved.get("error") or invoke.admit(state, resolved["name"], "RequestResponse", text, now)
     if refused:
         return fail_task(state, index, f"Lambda.{refused['error_type']}", json.dumps(refused["payload"]), now)
     request_id = ids.uuid(state, "request")
-    planned = runs.plan_run(
+    planned = attempts.plan_run(
         state,
         function=resolved["name"],
         version=resolved["version"],
@@ -201,13 +202,13 @@ def task_attempt(state: dict, data: dict, now: float) -> list[dict]:
     )
     if "throttle" in planned:
         metrics_for(state, resolved["name"])["throttles"] += 1
-        body = invoke.service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"])
+        body = qualifiers.service_error(429, "TooManyRequestsException", "Rate Exceeded.", planned["throttle"])
         return fail_task(state, index, "Lambda.TooManyRequestsException", json.dumps(body["payload"]), now)
     _log(state, index, now, "LambdaFunctionScheduled", current["state"], request_id=request_id)
     return [planned]
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     """The Task's invocation finished."""
     index = data["ctx"]["index"]
     current = state["sfn"][str(index)]
@@ -236,7 +237,7 @@ def matches(error: str, names) -> bool:
     return error in names or "States.ALL" in names or ("States.TaskFailed" in names and error != "States.Timeout")
 
 
-def fail_task(state: dict, index: int, error: str, cause: str, now: float) -> list[dict]:
+def fail_task(state: State, index: int, error: str, cause: str, now: float) -> list[dict]:
     """Retry, catch or fail the execution."""
     current = state["sfn"][str(index)]
     definition = _definition(state, _record(state, index)["state_machine"])["States"][current["state"]]

@@ -5,85 +5,91 @@ put_object, update_function, update_mapping, publish_version, get_function, http
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from . import apigateway, environments, invoke, lifecycle, push, queues, sqs, stepfunctions, streams, versions
+from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
+from .attempts import network_for
 from .config import SPEC_FIELDS
+from .model import State
+from .qualifiers import resolve
 
 
 def _text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def run_step(state: dict, data: dict, now: float) -> list[dict]:
+def run_step(state: State, data: dict, now: float) -> list[dict]:
     step = state["config"]["steps"][data["index"]]
-    if "invoke" in step:
-        return invoke.start_step(state, data["index"], now)
-    if "send" in step:
-        action = step["send"]
-        for message in action.get("messages") or []:
-            if not isinstance(message, dict):
-                message = {"body": message}
-            queues.send(
-                state,
-                action["queue"],
-                _text(message.get("body", "")),
-                now,
-                message_attributes=message.get("attributes") or message.get("message_attributes"),
-                group_id=message.get("group_id"),
-                dedup_id=message.get("deduplication_id"),
-                delay_s=message.get("delay_s"),
-            )
-        return []
-    if "publish" in step:
-        action = step["publish"]
-        push.publish(
-            state,
-            action["topic"],
-            _text(action.get("message", "")),
-            now,
-            subject=action.get("subject"),
-            attributes=action.get("attributes"),
-        )
-        return []
-    if "put_records" in step:
-        action = step["put_records"]
-        streams.put_records(state, action["stream"], action.get("records") or [], now)
-        return []
-    if "put_events" in step:
-        action = step["put_events"]
-        for entry in action.get("entries") or []:
-            push.put_event(state, action.get("bus", "default"), entry, now)
-        return []
-    if "put_object" in step:
-        action = step["put_object"]
-        push.put_object(
-            state,
-            action["bucket"],
-            str(action["key"]),
-            now,
-            size=action.get("size_bytes"),
-            body=_text(action.get("body", "")),
-            event_name=action.get("event_name") or "ObjectCreated:Put",
-        )
-        return []
-    if "update_function" in step:
-        return update_function(state, dict(step["update_function"]), now)
-    if "update_mapping" in step:
-        return update_mapping(state, dict(step["update_mapping"]), now)
-    if "publish_version" in step:
-        versions.publish(state, data["index"], step["publish_version"], now)
-        return []
-    if "get_function" in step:
-        lifecycle.get_function(state, data["index"], step["get_function"], now)
-        return []
-    if "http" in step:
-        return apigateway.request(state, data["index"], now)
-    if "start_execution" in step:
-        return stepfunctions.start(state, data["index"], now)
+    for name, action in ACTIONS.items():
+        if name in step:
+            return action(state, data["index"], step[name], now)
     return []
 
 
-def update_function(state: dict, changes: dict, now: float) -> list[dict]:
+def _send(state: State, index: int, action: dict, now: float) -> list[dict]:
+    for message in action.get("messages") or []:
+        if not isinstance(message, dict):
+            message = {"body": message}
+        queues.send(
+            state,
+            action["queue"],
+            _text(message.get("body", "")),
+            now,
+            message_attributes=message.get("attributes") or message.get("message_attributes"),
+            group_id=message.get("group_id"),
+            dedup_id=message.get("deduplication_id"),
+            delay_s=message.get("delay_s"),
+        )
+    return []
+
+
+def _publish(state: State, index: int, action: dict, now: float) -> list[dict]:
+    push.publish(
+        state,
+        action["topic"],
+        _text(action.get("message", "")),
+        now,
+        subject=action.get("subject"),
+        attributes=action.get("attributes"),
+    )
+    return []
+
+
+def _put_records(state: State, index: int, action: dict, now: float) -> list[dict]:
+    streams.put_records(state, action["stream"], action.get("records") or [], now)
+    return []
+
+
+def _put_events(state: State, index: int, action: dict, now: float) -> list[dict]:
+    for entry in action.get("entries") or []:
+        push.put_event(state, action.get("bus", "default"), entry, now)
+    return []
+
+
+def _put_object(state: State, index: int, action: dict, now: float) -> list[dict]:
+    push.put_object(
+        state,
+        action["bucket"],
+        str(action["key"]),
+        now,
+        size=action.get("size_bytes"),
+        body=_text(action.get("body", "")),
+        event_name=action.get("event_name") or "ObjectCreated:Put",
+    )
+    return []
+
+
+def _publish_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    versions.publish(state, index, action, now)
+    return []
+
+
+def _get_function(state: State, index: int, action: dict, now: float) -> list[dict]:
+    lifecycle.get_function(state, index, action, now)
+    return []
+
+
+def update_function(state: State, changes: dict, now: float) -> list[dict]:
     name = changes.pop("function")
     fn = state["config"]["functions"][name]
     new_spec = False
@@ -99,14 +105,14 @@ def update_function(state: dict, changes: dict, now: float) -> list[dict]:
     effects: list[dict] = []
     if new_spec:
         # New code or configuration: later invocations get new environments.
-        environments.function_runtime(state, name)["generation"] += 1
+        concurrency.function_runtime(state, name)["generation"] += 1
     if "provisioned_concurrency" in changes or new_spec:
         effects.extend(sync_provisioned(state, name, now))
-    effects.extend(environments.reclaim_idle(state, now))
+    effects.extend(concurrency.reclaim_idle(state, now))
     return effects
 
 
-def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
+def update_mapping(state: State, changes: dict, now: float) -> list[dict]:
     mappings = state["config"]["event_source_mappings"]
     if "index" in changes:
         chosen = [mappings[int(changes.pop("index"))]]
@@ -121,20 +127,18 @@ def update_mapping(state: dict, changes: dict, now: float) -> list[dict]:
     for mapping in chosen:
         mapping.update(changes)
         if mapping["kind"] == "sqs":
-            sqs.poke(state, mapping["index"], now)
+            pollers.poke(state, mapping["index"], now)
         else:
             streams.poke_mapping(state, mapping["index"], now)
     return []
 
 
-def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
+def sync_provisioned(state: State, name: str, now: float) -> list[dict]:
     """Bring the provisioned environments of a function to the configured number."""
-    from .invoke import resolve
-
     fn = state["config"]["functions"][name]
     wanted = int(fn.get("provisioned_concurrency") or 0)
-    runtime = environments.function_runtime(state, name)
-    effects = []
+    runtime = concurrency.function_runtime(state, name)
+    effects: list[dict] = []
     current = []
     for env_id, env in list(state["environments"].items()):
         if env["function"] != name or not env["provisioned"]:
@@ -153,14 +157,29 @@ def sync_provisioned(state: dict, name: str, now: float) -> list[dict]:
     if missing > 0:
         qualifier = fn.get("provisioned_qualifier")
         version = resolve(state, name, qualifier).get("version", "$LATEST") if qualifier else "$LATEST"
-        for env_id in environments.add_provisioned(state, name, version, missing, now):
+        for env_id in concurrency.add_provisioned(state, name, version, missing, now):
             env = state["environments"][env_id]
-            spec = environments.build_spec(state, name, version, env, _network(state, name), provisioned=True)
+            spec = concurrency.build_spec(state, name, version, env, _network(state, name), provisioned=True)
             effects.append({"kind": "create", "env": env_id, "spec": spec})
     return effects
 
 
-def _network(state: dict, name: str):
-    from .runs import network_for
-
+def _network(state: State, name: str):
     return network_for(state, name)
+
+
+# What each action of a step does: ``action(state, step_index, body, now) -> effects``. A step has one action.
+ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
+    "invoke": lambda state, index, _body, now: invoke.start_step(state, index, now),
+    "send": _send,
+    "publish": _publish,
+    "put_records": _put_records,
+    "put_events": _put_events,
+    "put_object": _put_object,
+    "update_function": lambda state, _index, body, now: update_function(state, dict(body), now),
+    "update_mapping": lambda state, _index, body, now: update_mapping(state, dict(body), now),
+    "publish_version": _publish_version,
+    "get_function": _get_function,
+    "http": lambda state, index, _body, now: apigateway.request(state, index, now),
+    "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),
+}

@@ -11,18 +11,20 @@ mapping's on-failure destination; then the lane moves on.
 
 from __future__ import annotations
 
-import base64
 import json
 
-from . import ids, logs, patterns, push, runs
+from . import attempts, events, ids, logs, patterns, push
+from .model import State
+from .pollers import mapping_runtime
+from .qualifiers import resolve
 from .state import schedule
+from .validation.rules import SYNC_PAYLOAD_BYTES
 
 RETRY_BACKOFF_MAX_S = 60.0
 THROTTLE_BACKOFF_MAX_S = 60.0
-SYNC_LIMIT = 6_291_456
 
 
-def _stream(state: dict, name: str) -> dict:
+def _stream(state: State, name: str) -> dict:
     streams = state["streams"]
     if name not in streams:
         config = state["config"]["streams"][name]
@@ -38,35 +40,14 @@ def _stream(state: dict, name: str) -> dict:
     return streams[name]
 
 
-def stream_arn(state: dict, name: str) -> str:
+def stream_arn(state: State, name: str) -> str:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        return f"arn:aws:dynamodb:{account['region']}:{account['account_id']}:table/{name}/stream/{logs.iso(0.0)[:-1]}"
-    return f"arn:aws:kinesis:{account['region']}:{account['account_id']}:stream/{name}"
+        return events.dynamodb_stream_arn(account["region"], account["account_id"], name)
+    return events.kinesis_stream_arn(account["region"], account["account_id"], name)
 
 
-def _typed(value):
-    """A plain value as a DynamoDB attribute value."""
-    if (
-        isinstance(value, dict)
-        and len(value) == 1
-        and next(iter(value)) in ("S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS")
-    ):
-        return value
-    if value is None:
-        return {"NULL": True}
-    if isinstance(value, bool):
-        return {"BOOL": value}
-    if isinstance(value, (int, float)):
-        return {"N": str(value)}
-    if isinstance(value, dict):
-        return {"M": {k: _typed(v) for k, v in value.items()}}
-    if isinstance(value, list):
-        return {"L": [_typed(v) for v in value]}
-    return {"S": str(value)}
-
-
-def put_records(state: dict, name: str, records: list, now: float) -> None:
+def put_records(state: State, name: str, records: list, now: float) -> None:
     stream = _stream(state, name)
     shard_count = len(stream["shards"])
     for given in records:
@@ -87,63 +68,45 @@ def put_records(state: dict, name: str, records: list, now: float) -> None:
         }
         if stream["type"] == "dynamodb":
             record["event_name"] = given.get("event_name", "INSERT")
-            record["keys"] = {k: _typed(v) for k, v in keys.items()}
-            record["new_image"] = {k: _typed(v) for k, v in (given.get("new_image") or {}).items()} or None
-            record["old_image"] = {k: _typed(v) for k, v in (given.get("old_image") or {}).items()} or None
+            record["keys"] = {k: events.to_dynamodb(v) for k, v in keys.items()}
+            record["new_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("new_image") or {}).items()} or None
+            record["old_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("old_image") or {}).items()} or None
         shard["records"].append(record)
     for mapping in state["config"]["event_source_mappings"]:
         if mapping["kind"] == "stream" and mapping["source_name"] == name:
             poke_mapping(state, mapping["index"], now)
 
 
-def _event_record(state: dict, name: str, shard: dict, record: dict) -> dict:
+def _event_record(state: State, name: str, shard: dict, record: dict) -> dict:
     account = state["config"]["account"]
     if state["config"]["streams"][name].get("type") == "dynamodb":
-        body = {
-            "Keys": record["keys"],
-            "SequenceNumber": record["seq"],
-            "SizeBytes": len(json.dumps(record["keys"])),
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-            "ApproximateCreationDateTime": int(logs.epoch(record["arrival"])),
-        }
-        if record.get("new_image"):
-            body["NewImage"] = record["new_image"]
-        if record.get("old_image"):
-            body["OldImage"] = record["old_image"]
-        return {
-            "eventID": record["seq"][-32:],
-            "eventName": record["event_name"],
-            "eventVersion": "1.1",
-            "eventSource": "aws:dynamodb",
-            "awsRegion": account["region"],
-            "dynamodb": body,
-            "eventSourceARN": stream_arn(state, name),
-        }
-    return {
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": record["partition_key"],
-            "sequenceNumber": record["seq"],
-            "data": base64.b64encode(record["data"].encode()).decode(),
-            "approximateArrivalTimestamp": round(logs.epoch(record["arrival"]), 3),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"{shard['id']}:{record['seq']}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": f"arn:aws:iam::{account['account_id']}:role/lambda-role",
-        "awsRegion": account["region"],
-        "eventSourceARN": stream_arn(state, name),
-    }
+        return events.dynamodb_record(
+            stream_arn=stream_arn(state, name),
+            region=account["region"],
+            event_name=record["event_name"],
+            keys=record["keys"],
+            new_image=record.get("new_image"),
+            old_image=record.get("old_image"),
+            sequence_number=record["seq"],
+            created=record["arrival"],
+        )
+    return events.kinesis_record(
+        stream_arn=stream_arn(state, name),
+        region=account["region"],
+        account=account["account_id"],
+        shard_id=shard["id"],
+        sequence_number=record["seq"],
+        partition_key=record["partition_key"],
+        data=record["data"],
+        arrival=record["arrival"],
+    )
 
 
-def _lanes(state: dict, index: int) -> dict:
-    from .sqs import _runtime
-
-    return _runtime(state, index)["lanes"]
+def _lanes(state: State, index: int) -> dict:
+    return mapping_runtime(state, index)["lanes"]
 
 
-def _lane(state: dict, index: int, key: str) -> dict:
+def _lane(state: State, index: int, key: str) -> dict:
     lanes = _lanes(state, index)
     if key not in lanes:
         lanes[key] = {
@@ -160,7 +123,7 @@ def _lane(state: dict, index: int, key: str) -> dict:
     return lanes[key]
 
 
-def poke_mapping(state: dict, index: int, now: float) -> None:
+def poke_mapping(state: State, index: int, now: float) -> None:
     mapping = state["config"]["event_source_mappings"][index]
     stream = _stream(state, mapping["source_name"])
     factor = int(mapping.get("parallelization_factor") or 1)
@@ -169,14 +132,14 @@ def poke_mapping(state: dict, index: int, now: float) -> None:
             _poke_lane(state, index, f"{shard_number}:{lane}", now)
 
 
-def _poke_lane(state: dict, index: int, key: str, at: float) -> None:
+def _poke_lane(state: State, index: int, key: str, at: float) -> None:
     lane = _lane(state, index, key)
     if lane["poll_at"] is None or at < lane["poll_at"]:
         lane["poll_at"] = at
         schedule(state, at, "stream_poll", {"mapping": index, "lane": key, "at": at})
 
 
-def poll(state: dict, data: dict, now: float) -> list[dict]:
+def poll(state: State, data: dict, now: float) -> list[dict]:
     index, key = data["mapping"], data["lane"]
     lane = _lane(state, index, key)
     if lane["poll_at"] != data["at"]:
@@ -185,6 +148,27 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     mapping = state["config"]["event_source_mappings"][index]
     if not mapping.get("enabled", True) or lane["in_flight"]:
         return []
+    if lane["current"] is None and lane["pending"]:
+        lane["current"] = lane["pending"].pop(0)
+        lane["attempts"] = 0
+    if lane["current"] is None and not _choose_batch(state, index, key, now):
+        return []
+    name = mapping["source_name"]
+    shard = _stream(state, name)["shards"][int(key.split(":")[0])]
+    batch = [shard["records"][i] for i in lane["current"]]
+    retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
+    max_age = int(mapping.get("maximum_record_age_s", -1))
+    oldest = min(r["arrival"] for r in batch)
+    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
+        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
+    return _invoke_batch(state, index, key, shard, batch, now)
+
+
+def _choose_batch(state: State, index: int, key: str, now: float) -> bool:
+    """Pick the lane's next batch from its shard (its own partition keys, unexpired, passing the filters,
+    fitting one synchronous payload). False when there is none yet, or the batching window still waits."""
+    lane = _lane(state, index, key)
+    mapping = state["config"]["event_source_mappings"][index]
     name = mapping["source_name"]
     stream = _stream(state, name)
     shard_number, lane_number = (int(part) for part in key.split(":"))
@@ -192,62 +176,54 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
     records = shard["records"]
     factor = int(mapping.get("parallelization_factor") or 1)
     retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
-    kind = stream["type"]
+    batch_size = int(mapping.get("batch_size") or 100)
+    chosen: list[int] = []
+    position, size = lane["next"], 0
+    while position < len(records) and len(chosen) < batch_size:
+        record = records[position]
+        position += 1
+        if factor > 1 and ids.stable_hash(record["partition_key"]) % factor != lane_number:
+            continue
+        if now - record["arrival"] >= retention:
+            continue
+        event_record = _event_record(state, name, shard, record)
+        if not patterns.passes_filters(mapping.get("filter_patterns") or [], stream["type"], event_record):
+            continue
+        record_size = len(json.dumps(event_record))
+        if chosen and size + record_size > SYNC_PAYLOAD_BYTES:
+            position -= 1
+            break
+        size += record_size
+        chosen.append(position - 1)
+    window = float(mapping.get("maximum_batching_window_s") or 0)
+    if chosen and window > 0 and len(chosen) < batch_size:
+        if lane["window_start"] is None:
+            lane["window_start"] = now
+        if now < lane["window_start"] + window:
+            _poke_lane(state, index, key, lane["window_start"] + window)
+            return False
+    lane["window_start"] = None
+    lane["next"] = position
+    if not chosen:
+        return False
+    lane["current"] = chosen
+    lane["attempts"] = 0
+    lane["retries"] = 0
+    return True
 
-    if lane["current"] is None and lane["pending"]:
-        lane["current"] = lane["pending"].pop(0)
-        lane["attempts"] = 0
-    if lane["current"] is None:
-        batch_size = int(mapping.get("batch_size") or 100)
-        chosen, position, size = [], lane["next"], 0
-        while position < len(records) and len(chosen) < batch_size:
-            record = records[position]
-            if factor > 1 and ids.stable_hash(record["partition_key"]) % factor != lane_number:
-                position += 1
-                continue
-            if now - record["arrival"] >= retention:
-                position += 1
-                continue
-            event_record = _event_record(state, name, shard, record)
-            if not patterns.passes_filters(mapping.get("filter_patterns") or [], kind, event_record):
-                position += 1
-                continue
-            record_size = len(json.dumps(event_record))
-            if chosen and size + record_size > SYNC_LIMIT:
-                break
-            size += record_size
-            chosen.append(position)
-            position += 1
-        window = float(mapping.get("maximum_batching_window_s") or 0)
-        if chosen and window > 0 and len(chosen) < batch_size:
-            if lane["window_start"] is None:
-                lane["window_start"] = now
-            if now < lane["window_start"] + window:
-                _poke_lane(state, index, key, lane["window_start"] + window)
-                return []
-        lane["window_start"] = None
-        lane["next"] = position
-        if not chosen:
-            return []
-        lane["current"] = chosen
-        lane["attempts"] = 0
-        lane["retries"] = 0
 
-    batch = [records[i] for i in lane["current"]]
-    max_age = int(mapping.get("maximum_record_age_s", -1))
-    oldest = min(r["arrival"] for r in batch)
-    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
-        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
-
+def _invoke_batch(state: State, index: int, key: str, shard: dict, batch: list, now: float) -> list[dict]:
+    """Invoke the function with the lane's batch, or record a throttle and back off."""
+    lane = _lane(state, index, key)
+    mapping = state["config"]["event_source_mappings"][index]
+    name = mapping["source_name"]
     fn_name, _, qualifier = str(mapping["function"]).partition(":")
-    from .invoke import resolve
-
     version = resolve(state, fn_name, qualifier or None).get("version", "$LATEST")
     request_id = ids.uuid(state, "request")
     sequence_numbers = [r["seq"] for r in batch]
-    payload = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
-    trigger = "dynamodb" if kind == "dynamodb" else "kinesis"
-    planned = runs.plan_run(
+    payload = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
+    trigger = "dynamodb" if _stream(state, name)["type"] == "dynamodb" else "kinesis"
+    planned = attempts.plan_run(
         state,
         function=fn_name,
         version=version,
@@ -262,7 +238,7 @@ def poll(state: dict, data: dict, now: float) -> list[dict]:
         batch=sequence_numbers,
     )
     if "throttle" in planned:
-        runs.throttled_attempt(
+        attempts.throttled_attempt(
             state,
             function=fn_name,
             request_id=request_id,
@@ -301,7 +277,7 @@ def _failed_sequence(response, sequence_numbers: list) -> str | None | bool:
     return min(found, key=int)
 
 
-def end(state: dict, data: dict, now: float) -> list[dict]:
+def end(state: State, data: dict, now: float) -> list[dict]:
     ctx = data["ctx"]
     index, key = ctx["mapping"], ctx["lane"]
     lane = _lane(state, index, key)
@@ -347,7 +323,7 @@ def end(state: dict, data: dict, now: float) -> list[dict]:
 
 
 def _discard(
-    state: dict, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
+    state: State, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
 ) -> list[dict]:
     lane = _lane(state, index, key)
     mapping = state["config"]["event_source_mappings"][index]
@@ -359,7 +335,7 @@ def _discard(
     record = {
         "requestContext": {
             "requestId": request_id,
-            "functionArn": runs.function_arn(state, fn_name, qualifier or None),
+            "functionArn": attempts.function_arn(state, fn_name, qualifier or None),
             "condition": condition,
             "approximateInvokeCount": lane["attempts"],
         },
@@ -385,7 +361,7 @@ def _discard(
     if target:
         kind_name = push.split_target(target)
         if kind_name[0] == "bucket":
-            record["payload"] = json.dumps({"Records": [_event_record(state, name, shard, r) for r in batch]})
+            record["payload"] = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
         delivered = push.deliver(state, target, json.dumps(record), now)
         if delivered:
             state["trace"]["deliveries"].append(

@@ -1,12 +1,18 @@
-"""The trace of scenario-format.md, built from a state at any point of a run."""
+"""The trace (documented in docs/scenarios.md), built from a state at any point of a run."""
 
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 from . import queues
+from .model import State
 
 TIME_FIELDS = ("start_s", "end_s", "at_s")
+# Metrics that depend on which attempts overlap in time, and so on measured handler durations: a seed
+# does not fix them (docs/emulator.md, "Time and seeds"). Throttle counts do too, but only when a
+# concurrency limit is within reach of the overlap.
+MEASURED_METRICS = ("max_concurrency",)
 
 
 def _round_times(item: dict) -> dict:
@@ -21,7 +27,7 @@ def _executions(execution: dict) -> dict:
     return _round_times(execution)
 
 
-def build(state: dict) -> dict:
+def build(state: State) -> dict:
     """A trace dict (a copy; the state is not changed)."""
     raw = state["trace"]
     responses = sorted(copy.deepcopy(raw["responses"]), key=lambda r: r["_order"])
@@ -30,7 +36,7 @@ def build(state: dict) -> dict:
         _round_times(response)
     attempts = [_round_times(a) for a in copy.deepcopy(raw["attempts"])]
     attempts.sort(key=lambda a: a["start_s"])
-    trace = {
+    trace: dict[str, Any] = {
         "scenario": state["config"]["name"],
         "seed": state["seed"],
         "responses": responses,

@@ -1,4 +1,4 @@
-"""PublishVersion: an immutable snapshot of ``$LATEST`` (lambda-semantics.md section 9).
+"""PublishVersion: an immutable snapshot of ``$LATEST``.
 
 A version freezes the code and the versioned settings (``config.VERSIONED_FIELDS``) and
 gets the next integer. When nothing changed since the highest published version, no
@@ -8,9 +8,10 @@ version is made and that version is returned.
 from __future__ import annotations
 
 from .config import snapshot
+from .model import State
 
 
-def publish(state: dict, step_index: int, action: dict, now: float) -> None:
+def publish(state: State, step_index: int, action: dict, now: float) -> None:
     name = str(action["function"])
     fn = state["config"]["functions"][name]
     frozen = snapshot(fn)

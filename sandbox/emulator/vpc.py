@@ -1,7 +1,7 @@
 """VPC reachability: which connections a function's handler can make, and why.
 
-``network_table(scenario, function_name)`` applies the decision procedure of
-lambda-semantics.md section 8.2 to every name a handler may try: the hosts under
+``network_table(scenario, function_name)`` applies the decision procedure below
+to every name a handler may try: the hosts under
 ``network.hosts`` (by name, and private hosts also by address) and AWS service
 endpoints (``<service>.<region>.amazonaws.com``, ``s3.amazonaws.com`` and bucket
 names such as ``<bucket>.s3.<region>.amazonaws.com``). Every verdict carries its
@@ -35,36 +35,20 @@ The rules, in order:
 Blocked connections are ``timeout`` (the packets are dropped and the call hangs),
 as on AWS.
 
-The module also fills in network defaults (``network_defaults``) and checks a
-``network`` section (``network_problems``), for ``validation``.
+The network section's defaults and its checks live in ``validation.network``.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from .executor import NetworkTable, Verdict
-from .validation.rules import ENI_ACTIONS, Names, eni_message, role_allows
+from .validation.network import address, cidr_block, network_defaults, port_range, ports_of
+from .validation.rules import ENI_ACTIONS, eni_message, role_allows
 
-SECTIONS = (
-    "vpcs",
-    "internet_gateways",
-    "nat_gateways",
-    "route_tables",
-    "subnets",
-    "security_groups",
-    "endpoints",
-    "hosts",
-    "network_acls",
-)
-GATEWAY_SERVICES = ("s3", "dynamodb")
-LIST_FIELDS = {
-    "security_groups": ("ingress", "egress"),
-    "endpoints": ("route_tables", "subnets", "security_groups"),
-    "hosts": ("security_groups",),
-    "network_acls": ("subnets", "inbound", "outbound"),
-}
 AWS_SERVICES = (
     "s3",
     "dynamodb",
@@ -92,215 +76,6 @@ OTHER_SERVICE_IP = "54.239.28.85"
 ANY = "*"
 
 
-# --- defaults and checks -------------------------------------------------------------
-
-
-def network_defaults(network: dict) -> dict:
-    """The network section with every default filled in (a new dict)."""
-    net = {name: Names(network.get(name) or {}) for name in SECTIONS}
-    net.update({k: v for k, v in network.items() if k not in SECTIONS})
-    for name, spec in list(net["nat_gateways"].items()):
-        net["nat_gateways"][name] = {"connectivity": "public", **(spec or {})}
-    for name, spec in list(net["route_tables"].items()):
-        net["route_tables"][name] = {**(spec or {}), "routes": dict((spec or {}).get("routes") or {})}
-    for name, spec in list(net["subnets"].items()):
-        net["subnets"][name] = {"route_table": None, **(spec or {})}
-    for name, spec in list(net["security_groups"].items()):
-        spec = dict(spec or {})
-        spec["ingress"] = list(spec.get("ingress") or [])
-        # AWS gives a new security group one outbound rule allowing everything.
-        spec["egress"] = (
-            list(spec["egress"] or []) if "egress" in spec else [{"protocol": "all", "ports": "all", "to": "0.0.0.0/0"}]
-        )
-        net["security_groups"][name] = spec
-    for name, spec in list(net["endpoints"].items()):
-        net["endpoints"][name] = {
-            "type": "gateway",
-            "route_tables": [],
-            "subnets": [],
-            "security_groups": [],
-            "private_dns": True,
-            **(spec or {}),
-        }
-    counters: dict[str, int] = Names()
-    for name, spec in list(net["hosts"].items()):
-        spec = {"name": name, "port": None, "subnet": None, "security_groups": [], "internet": False, **(spec or {})}
-        if spec.get("ip") is None and spec["subnet"] in net["subnets"]:
-            counters[spec["subnet"]] = counters.get(spec["subnet"], 0) + 1
-            block = _network(net["subnets"][spec["subnet"]].get("cidr"))
-            if block is not None and block.num_addresses > 16:
-                spec["ip"] = str(block.network_address + 9 + counters[spec["subnet"]])
-        net["hosts"][name] = spec
-    for name, spec in list(net["network_acls"].items()):
-        net["network_acls"][name] = {"subnets": [], "inbound": [], "outbound": [], **(spec or {})}
-    return net
-
-
-def network_problems(network: dict) -> list[tuple[str, str]]:
-    """``(field, message)`` for everything wrong in a network section (fields relative to it)."""
-    problems: list[tuple[str, str]] = []
-    if not isinstance(network, dict):
-        return [("", "network must be a mapping")]
-    for name in network:
-        if name not in SECTIONS:
-            problems.append((str(name), f"unknown network section '{name}'; use {', '.join(SECTIONS)}"))
-    for section in SECTIONS:
-        value = network.get(section)
-        if value is not None and not isinstance(value, dict):
-            problems.append((section, f"{section} must be a mapping of names to settings"))
-        elif any(spec is not None and not isinstance(spec, dict) for spec in (value or {}).values()):
-            problems.append((section, f"each entry of {section} must be a mapping of settings"))
-    if problems:
-        return problems
-    for section, fields in LIST_FIELDS.items():
-        for name, spec in (network.get(section) or {}).items():
-            for key in fields:
-                value = (spec or {}).get(key)
-                if value is not None and not isinstance(value, list):
-                    problems.append((f"{section}.{name}.{key}", f"{key} must be a list"))
-    for name, spec in (network.get("route_tables") or {}).items():
-        if (spec or {}).get("routes") is not None and not isinstance(spec["routes"], dict):
-            problems.append(
-                (f"route_tables.{name}.routes", 'routes map a block to a gateway, e.g. {"0.0.0.0/0": nat-a}')
-            )
-    if problems:
-        return problems
-    net = network_defaults(network)
-
-    def need(section: str, name, where: str, what: str) -> bool:
-        if name not in net[section]:
-            problems.append((where, f"{what} {name!r} doesn't exist; declare it under network.{section}"))
-            return False
-        return True
-
-    vpcs = Names()
-    for name, spec in net["vpcs"].items():
-        block = _network(spec.get("cidr"))
-        if block is None or not 16 <= block.prefixlen <= 28 or block.version != 4:
-            problems.append((f"vpcs.{name}.cidr", "a VPC needs an IPv4 cidr between /16 and /28, e.g. 10.0.0.0/16"))
-        else:
-            vpcs[name] = block
-    for name, spec in net["internet_gateways"].items():
-        need("vpcs", spec.get("vpc"), f"internet_gateways.{name}.vpc", "VPC")
-    for name, spec in net["nat_gateways"].items():
-        need("subnets", spec.get("subnet"), f"nat_gateways.{name}.subnet", "subnet")
-        if spec["connectivity"] not in ("public", "private"):
-            problems.append((f"nat_gateways.{name}.connectivity", "connectivity is public or private"))
-    for name, spec in net["route_tables"].items():
-        need("vpcs", spec.get("vpc"), f"route_tables.{name}.vpc", "VPC")
-        for dest, target in spec["routes"].items():
-            where = f"route_tables.{name}.routes.{dest}"
-            if _network(dest) is None:
-                problems.append((where, f"{dest!r} is not an address block such as 0.0.0.0/0"))
-            if target == "local":
-                continue
-            if target in net["internet_gateways"]:
-                if net["internet_gateways"][target].get("vpc") != spec.get("vpc"):
-                    problems.append((where, f"internet gateway {target} is attached to another VPC"))
-            elif target in net["nat_gateways"]:
-                nat_subnet = net["subnets"].get(net["nat_gateways"][target].get("subnet")) or {}
-                if nat_subnet.get("vpc") != spec.get("vpc"):
-                    problems.append((where, f"NAT gateway {target} is in another VPC"))
-            else:
-                problems.append((where, f"route target {target!r} is not an internet gateway or NAT gateway"))
-    subnet_blocks = []
-    for name, spec in net["subnets"].items():
-        where = f"subnets.{name}"
-        if not need("vpcs", spec.get("vpc"), f"{where}.vpc", "VPC"):
-            continue
-        block = _network(spec.get("cidr"))
-        parent = vpcs.get(spec["vpc"])
-        if block is None:
-            problems.append((f"{where}.cidr", "a subnet needs a cidr such as 10.0.1.0/24"))
-        elif parent is not None and not (block.version == 4 and block.subnet_of(parent)):
-            problems.append((f"{where}.cidr", f"{block} is not inside VPC {spec['vpc']} ({parent})"))
-        elif block.prefixlen > 28:
-            problems.append((f"{where}.cidr", "a subnet is between /16 and /28"))
-        else:
-            for other, other_block in subnet_blocks:
-                if block.overlaps(other_block):
-                    problems.append((f"{where}.cidr", f"{block} overlaps subnet {other} ({other_block})"))
-            subnet_blocks.append((name, block))
-        table = spec.get("route_table")
-        known_table = table is not None and need("route_tables", table, f"{where}.route_table", "route table")
-        if known_table and net["route_tables"][table].get("vpc") != spec["vpc"]:
-            problems.append((f"{where}.route_table", f"route table {table} belongs to another VPC"))
-    for name, spec in net["security_groups"].items():
-        need("vpcs", spec.get("vpc"), f"security_groups.{name}.vpc", "VPC")
-        for direction, key in (("ingress", "from"), ("egress", "to")):
-            for index, rule in enumerate(spec[direction]):
-                problems.extend(_rule_problems(rule, f"security_groups.{name}.{direction}.{index}", key, net))
-    for name, spec in net["endpoints"].items():
-        where = f"endpoints.{name}"
-        need("vpcs", spec.get("vpc"), f"{where}.vpc", "VPC")
-        if spec["type"] not in ("gateway", "interface"):
-            problems.append((f"{where}.type", "an endpoint type is gateway or interface"))
-        if not isinstance(spec.get("service"), str) or not spec["service"]:
-            problems.append((f"{where}.service", "name the AWS service, e.g. s3, dynamodb, sqs"))
-        elif spec["type"] == "gateway" and spec["service"] not in GATEWAY_SERVICES:
-            problems.append(
-                (
-                    f"{where}.service",
-                    f"gateway endpoints exist only for S3 and DynamoDB; use an "
-                    f"interface endpoint for {spec['service']}",
-                )
-            )
-        if spec["type"] == "gateway":
-            for index, table in enumerate(spec["route_tables"]):
-                need("route_tables", table, f"{where}.route_tables.{index}", "route table")
-        else:
-            if not spec["subnets"]:
-                problems.append((f"{where}.subnets", "an interface endpoint sits in at least one subnet"))
-            for index, subnet in enumerate(spec["subnets"]):
-                need("subnets", subnet, f"{where}.subnets.{index}", "subnet")
-            for index, group in enumerate(spec["security_groups"]):
-                need("security_groups", group, f"{where}.security_groups.{index}", "security group")
-    for name, spec in net["hosts"].items():
-        where = f"hosts.{name}"
-        if not isinstance(spec["name"], str) or not spec["name"]:
-            problems.append((f"{where}.name", "a host needs the DNS name a handler connects to"))
-        if not _ports_of(spec):
-            problems.append((f"{where}.port", "give the port (1-65535) the host listens on, or a list of ports"))
-        if spec["internet"] is True:
-            continue
-        if spec["subnet"] is None:
-            problems.append((where, "a host is either on the internet (internet: true) or in a subnet (subnet: NAME)"))
-            continue
-        if need("subnets", spec["subnet"], f"{where}.subnet", "subnet"):
-            block = _network(net["subnets"][spec["subnet"]].get("cidr"))
-            address = _address(spec.get("ip"))
-            if spec.get("ip") is not None and (address is None or (block and address not in block)):
-                problems.append((f"{where}.ip", f"{spec.get('ip')!r} is not an address in subnet {spec['subnet']}"))
-        for index, group in enumerate(spec["security_groups"]):
-            need("security_groups", group, f"{where}.security_groups.{index}", "security group")
-    for name, spec in net["network_acls"].items():
-        for index, subnet in enumerate(spec["subnets"]):
-            need("subnets", subnet, f"network_acls.{name}.subnets.{index}", "subnet")
-        for direction in ("inbound", "outbound"):
-            for index, rule in enumerate(spec[direction]):
-                where = f"network_acls.{name}.{direction}.{index}"
-                problems.extend(_rule_problems(rule, where, "cidr", net))
-                if rule.get("action", "allow") not in ("allow", "deny"):
-                    problems.append((f"{where}.action", "a network ACL rule's action is allow or deny"))
-    return problems
-
-
-def _rule_problems(rule, where: str, key: str, net: dict) -> list[tuple[str, str]]:
-    if not isinstance(rule, dict):
-        return [(where, "a rule is a mapping such as {protocol: tcp, ports: 443, " + key + ": 0.0.0.0/0}")]
-    problems = []
-    if str(rule.get("protocol", "tcp")) not in ("tcp", "udp", "icmp", "all", "-1"):
-        problems.append((f"{where}.protocol", "protocol is tcp, udp, icmp or all"))
-    if _port_range(rule.get("ports", "all")) is None:
-        problems.append((f"{where}.ports", "ports is all, a port number, or a range such as 1024-65535"))
-    peer = rule.get(key, rule.get("cidr"))
-    if peer is None:
-        problems.append((where, f"say where the traffic may go ({key}: a cidr or a security group)"))
-    elif _network(peer) is None and peer not in net["security_groups"] and not str(peer).startswith("pl-"):
-        problems.append((f"{where}.{key}", f"{peer!r} is neither an address block nor a security group"))
-    return problems
-
-
 # --- the decision procedure ----------------------------------------------------------
 
 
@@ -323,7 +98,7 @@ class Context:
     notes: list[str] = field(default_factory=list)
 
 
-def network_table(scenario: dict, function_name: str) -> NetworkTable:
+def network_table(scenario: Mapping[str, Any], function_name: str) -> NetworkTable:
     """Connection verdicts for every name ``function_name``'s handler may try."""
     function = (scenario.get("functions") or {}).get(function_name) or {}
     net = network_defaults(scenario.get("network") or {})
@@ -361,13 +136,13 @@ def network_table(scenario: dict, function_name: str) -> NetworkTable:
 def _targets(net: dict, region: str, buckets: dict) -> list[Target]:
     targets = []
     for index, (key, spec) in enumerate(net["hosts"].items()):
-        ports = _ports_of(spec)
+        ports = ports_of(spec)
         name = str(spec.get("name") or key).lower().rstrip(".")
         if spec.get("internet") is True:
-            ip = _address(spec.get("ip")) or ipaddress.IPv4Address(f"203.0.113.{index % 250 + 1}")
+            ip = address(spec.get("ip")) or ipaddress.IPv4Address(f"203.0.113.{index % 250 + 1}")
             targets.append(Target(name, "internet", ports, ip, key))
         else:
-            ip = _address(spec.get("ip"))
+            ip = address(spec.get("ip"))
             targets.append(Target(name, "private", ports, ip, key))
             if ip is not None:
                 targets.append(Target(str(ip), "private", ports, ip, key))
@@ -393,7 +168,7 @@ def _outside_vpc(ctx: Context, target: Target, port) -> Verdict:
         spec = ctx.net["hosts"][target.host]
         where = f"subnet {spec.get('subnet')}"
         vpc = (ctx.net["subnets"].get(spec.get("subnet")) or {}).get("vpc")
-        if target.name.endswith(".amazonaws.com") or _address(target.name) is not None:
+        if target.name.endswith(".amazonaws.com") or address(target.name) is not None:
             return Verdict(
                 "timeout",
                 f"{target.name} is the private address {target.ip} in {where} of VPC {vpc}; "
@@ -482,7 +257,7 @@ def _check_path(ctx: Context, subnet: str, ip, peer_subnet: str | None, peer, po
     """Security groups and network ACLs between the function and a peer inside the VPC."""
     label, peer_groups = peer
     numeric = 65000 if port == ANY else int(port)
-    source = _network(ctx.net["subnets"][subnet].get("cidr"))
+    source = cidr_block(ctx.net["subnets"][subnet].get("cidr"))
     if not any(_sg_allows(ctx.net, g, "egress", numeric, ip=ip, groups=peer_groups) for g in ctx.groups):
         return Verdict(
             "timeout",
@@ -541,7 +316,7 @@ def _via_endpoint(ctx: Context, subnet: str, target: Target, port) -> Verdict | 
             )
             continue
         where = (spec["subnets"] or [None])[0]
-        block = _network((ctx.net["subnets"].get(where) or {}).get("cidr"))
+        block = cidr_block((ctx.net["subnets"].get(where) or {}).get("cidr"))
         ip = block.network_address + 5 if block is not None else None
         label = f"interface endpoint {name} (subnet {where})"
         blocked = _check_path(ctx, subnet, ip, where, (label, spec["security_groups"]), port)
@@ -625,7 +400,7 @@ def _route(routes: dict, ip) -> str | None:
     """The target of the most specific route covering ``ip`` (None: no route)."""
     best, best_len = None, -1
     for dest, hop in routes.items():
-        block = _network(dest)
+        block = cidr_block(dest)
         if block is not None and ip is not None and ip in block and block.prefixlen > best_len and hop != "local":
             best, best_len = hop, block.prefixlen
     return best
@@ -639,7 +414,7 @@ def _sg_allows(net, group: str, direction: str, port: int, ip=None, groups=(), p
         peer = rule.get(key, rule.get("cidr"))
         if peer in groups or (prefix_list and peer == prefix_list):
             return True
-        block = _network(peer)
+        block = cidr_block(peer)
         if block is not None and ip is not None and _contains(block, ip):
             return True
     return False
@@ -651,7 +426,7 @@ def _rule_covers(rule: dict, port: int) -> bool:
         return True
     if protocol != "tcp":
         return False
-    span = _port_range(rule.get("ports", "all"))
+    span = port_range(rule.get("ports", "all"))
     return span is not None and span[0] <= port <= span[1]
 
 
@@ -677,10 +452,10 @@ def _acl_block(ctx: Context, subnet: str | None, direction: str, port: int, peer
 
 def _acl_allows(rules: list, port: int, peer) -> bool:
     for rule in sorted(rules, key=lambda r: r.get("rule", 100) if isinstance(r.get("rule", 100), int) else 100):
-        block = _network(rule.get("cidr"))
+        block = cidr_block(rule.get("cidr"))
         if block is None or peer is None or not _contains(block, peer):
             continue
-        span = _port_range(rule.get("ports", "all"))
+        span = port_range(rule.get("ports", "all"))
         if str(rule.get("protocol", "all")) in ("all", "-1") or (
             span and span[0] <= port <= span[1] and str(rule.get("protocol")) == "tcp"
         ):
@@ -692,37 +467,3 @@ def _contains(block, peer) -> bool:
     if isinstance(peer, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
         return peer.version == block.version and peer.subnet_of(block)
     return peer in block
-
-
-def _ports_of(spec: dict) -> tuple[int, ...]:
-    value = spec.get("port", spec.get("ports"))
-    values = value if isinstance(value, list) else [value]
-    ports = tuple(v for v in values if isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 65535)
-    return ports if len(ports) == len(values) else ()
-
-
-def _port_range(value) -> tuple[int, int] | None:
-    if value in ("all", None, "-1", -1):
-        return (0, 65535)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return (value, value) if 0 <= value <= 65535 else None
-    if isinstance(value, str):
-        low, _, high = value.partition("-")
-        if low.isdigit() and (high.isdigit() or not high):
-            span = (int(low), int(high or low))
-            return span if 0 <= span[0] <= span[1] <= 65535 else None
-    return None
-
-
-def _network(value):
-    try:
-        return ipaddress.ip_network(value, strict=False) if isinstance(value, str) and "/" in value else None
-    except ValueError:
-        return None
-
-
-def _address(value):
-    try:
-        return ipaddress.IPv4Address(value) if isinstance(value, str) else None
-    except ValueError:
-        return None

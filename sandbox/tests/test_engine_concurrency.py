@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandbox.emulator import environments
+from sandbox.emulator import concurrency
 from sandbox.emulator.state import new_state
 
 
@@ -14,7 +14,7 @@ def make_state(**account) -> dict:
 def acquire_many(state: dict, name: str, count: int, now: float) -> list[dict]:
     results = []
     for _ in range(count):
-        claimed = environments.acquire(state, name, "$LATEST", None, now)
+        claimed = concurrency.acquire(state, name, "$LATEST", None, now)
         if "env" in claimed:
             state["environments"][claimed["env"]]["created"] = True
         results.append(claimed)
@@ -62,9 +62,9 @@ def test_reserved_concurrency_caps_the_function_and_shrinks_the_unreserved_pool(
 def test_idle_environments_are_reused_and_do_not_count_as_concurrency():
     state = make_state()
     first = acquire_many(state, "fn", 1, 0.0)[0]
-    environments.release(state, first["env"], 1.0, "success", destroy=False)
+    concurrency.release(state, first["env"], 1.0, "success", destroy=False)
 
-    again = environments.acquire(state, "fn", "$LATEST", None, 2.0)
+    again = concurrency.acquire(state, "fn", "$LATEST", None, 2.0)
 
     assert again == {"env": first["env"], "create": False}
 
@@ -72,10 +72,10 @@ def test_idle_environments_are_reused_and_do_not_count_as_concurrency():
 def test_idle_environments_are_reclaimed_after_the_idle_time():
     state = make_state(idle_reclaim_s=600)
     first = acquire_many(state, "fn", 1, 0.0)[0]
-    environments.release(state, first["env"], 1.0, "success", destroy=False)
+    concurrency.release(state, first["env"], 1.0, "success", destroy=False)
 
-    kept = environments.reclaim_idle(state, 500.0)
-    reclaimed = environments.reclaim_idle(state, 601.0)
+    kept = concurrency.reclaim_idle(state, 500.0)
+    reclaimed = concurrency.reclaim_idle(state, 601.0)
 
     assert kept == []
     assert reclaimed == [{"kind": "destroy", "env": first["env"]}]
@@ -83,7 +83,7 @@ def test_idle_environments_are_reclaimed_after_the_idle_time():
 
 def test_provisioned_environments_serve_first_and_extra_calls_spill_over():
     state = make_state(functions={"fn": {"code": "x", "provisioned_concurrency": 2}})
-    for env_id in environments.add_provisioned(state, "fn", "$LATEST", 2, 0.0):
+    for env_id in concurrency.add_provisioned(state, "fn", "$LATEST", 2, 0.0):
         state["environments"][env_id]["created"] = True
 
     results = acquire_many(state, "fn", 3, 1.0)
@@ -105,11 +105,11 @@ def test_provisioned_concurrency_equal_to_reserved_throttles_on_demand_calls():
             }
         }
     )
-    for env_id in environments.add_provisioned(state, "fn", "1", 2, 0.0):
+    for env_id in concurrency.add_provisioned(state, "fn", "1", 2, 0.0):
         state["environments"][env_id]["created"] = True
 
-    latest = environments.acquire(state, "fn", "$LATEST", None, 1.0)
-    alias = environments.acquire(state, "fn", "1", "live", 1.0)
+    latest = concurrency.acquire(state, "fn", "$LATEST", None, 1.0)
+    alias = concurrency.acquire(state, "fn", "1", "live", 1.0)
 
     assert latest == {"throttle": "ReservedFunctionConcurrentInvocationLimitExceeded"}
     assert "env" in alias

@@ -1,55 +1,32 @@
-"""Event shapes (lambda-semantics.md 5.2-5.4) and ARN helpers."""
+"""The event builders: the shapes Lambda hands a handler, used by the emulator and by the templates."""
 
 import base64
 import json
-import re
 
-import pytest
-
-from sandbox.emulator import events
+from sandbox import event_templates
+from sandbox.emulator import events, logs, push, queues
 from sandbox.emulator.patterns import passes_filters
+from sandbox.emulator.state import new_state
 
-T0 = 1_545_082_649.183  # 2018-12-17T21:37:29.183Z
-
-
-def test_arns():
-    assert events.arn("function", "orders") == "arn:aws:lambda:us-east-1:123456789012:function:orders"
-    assert events.arn("function", "orders", qualifier="prod").endswith(":function:orders:prod")
-    assert events.arn("queue", "jobs", "us-east-2", "111122223333") == "arn:aws:sqs:us-east-2:111122223333:jobs"
-    assert events.arn("topic", "alerts") == "arn:aws:sns:us-east-1:123456789012:alerts"
-    assert events.arn("bus", "default") == "arn:aws:events:us-east-1:123456789012:event-bus/default"
-    assert events.arn("stream", "clicks") == "arn:aws:kinesis:us-east-1:123456789012:stream/clicks"
-    assert events.arn("dynamodb_stream", "t").startswith("arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/")
-    assert events.arn("bucket", "uploads") == "arn:aws:s3:::uploads"
-    with pytest.raises(ValueError):
-        events.arn("nope", "x")
+REGION = "us-east-2"
+ACCOUNT = "111122223333"
 
 
-def test_stable_id_is_deterministic_and_uuid_shaped():
-    first = events.stable_id(7, "request", 1)
-
-    assert first == events.stable_id(7, "request", 1)
-    assert first != events.stable_id(7, "request", 2)
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first)
-
-
-def test_iso_time():
-    assert events.iso_time(T0) == "2018-12-17T21:37:29.183Z"
-    assert events.iso_time(T0, millis=False) == "2018-12-17T21:37:29Z"
-
-
-# --- SQS (S40) -------------------------------------------------------------------------
-
-
-def test_sqs_record_shape():
-    record = events.sqs_record(
-        "my-queue",
-        "059f36b4-87a3-44ab-83d2-661975830a7d",
-        "Test message.",
-        T0,
-        first_receive_s=T0 + 0.002,
-        region="us-east-2",
+def sqs_record(body: str = "Test message.", receive_count: int = 1, message_attributes=None) -> dict:
+    return events.sqs_record(
+        queue_arn=events.queue_arn(REGION, ACCOUNT, "my-queue"),
+        region=REGION,
+        message_id="059f36b4-87a3-44ab-83d2-661975830a7d",
+        receive_count=receive_count,
+        body=body,
+        attributes={"ApproximateReceiveCount": str(receive_count), "SentTimestamp": "1545082649183"},
+        message_attributes=message_attributes or {},
+        md5_of_body="098f6bcd4621d373cade4e832627b4f6",
     )
+
+
+def test_sqs_record_has_lambdas_keys_in_order_and_names_its_queue():
+    record = sqs_record()
 
     assert list(record) == [
         "messageId",
@@ -62,263 +39,217 @@ def test_sqs_record_shape():
         "eventSourceARN",
         "awsRegion",
     ]
-    assert record["attributes"] == {
-        "ApproximateReceiveCount": "1",
-        "SentTimestamp": "1545082649183",
-        "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-        "ApproximateFirstReceiveTimestamp": "1545082649185",
-    }
-    assert record["md5OfBody"] == "e4e68fb7bd0e697a0ae8f1bb342846b3"
     assert record["eventSource"] == "aws:sqs"
-    assert record["eventSourceARN"] == "arn:aws:sqs:us-east-2:123456789012:my-queue"
-    assert record["receiptHandle"].startswith("AQEB")
+    assert record["eventSourceARN"] == "arn:aws:sqs:us-east-2:111122223333:my-queue"
+    assert record["awsRegion"] == REGION
 
 
-def test_sqs_attribute_values_are_strings():
-    record = events.sqs_record("q", "m1", "{}", T0, receive_count=3)
-
-    assert all(isinstance(v, str) for v in record["attributes"].values())
-    assert record["attributes"]["ApproximateReceiveCount"] == "3"
+def test_sqs_receipt_handle_changes_with_every_receive():
+    assert sqs_record(receive_count=1)["receiptHandle"] != sqs_record(receive_count=2)["receiptHandle"]
 
 
-def test_receipt_handle_changes_per_receive():
-    assert events.receipt_handle("m1", 1) != events.receipt_handle("m1", 2)
+def test_sqs_message_attributes_arrive_in_lambdas_lower_camel_case_form():
+    record = sqs_record(message_attributes={"kind": {"DataType": "String", "StringValue": "order"}, "plain": 7})
 
-
-def test_sqs_fifo_record_has_group_fields_inside_attributes():
-    record = events.sqs_record(
-        "q.fifo", "m1", "a", T0, group_id="g1", deduplication_id="d1", sequence_number=events.fifo_sequence_number(4)
-    )
-
-    assert record["attributes"]["MessageGroupId"] == "g1"
-    assert record["attributes"]["MessageDeduplicationId"] == "d1"
-    assert len(record["attributes"]["SequenceNumber"]) == 20
-    assert events.fifo_sequence_number(4) < events.fifo_sequence_number(5)
-
-
-def test_sqs_message_attributes_and_their_md5():
-    record = events.sqs_record("q", "m1", "a", T0, attributes={"category": "test", "ordinal": 1})
-
-    assert record["messageAttributes"]["category"] == {
-        "stringValue": "test",
-        "stringListValues": [],
-        "binaryListValues": [],
-        "dataType": "String",
+    assert record["messageAttributes"] == {
+        "kind": {"stringValue": "order", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "plain": {"stringValue": "7", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
     }
-    assert record["messageAttributes"]["ordinal"]["dataType"] == "Number"
-    assert record["md5OfMessageAttributes"] == "d21ae90c49061e927f57df5f5d72be1f"
 
 
-def test_sqs_event_wraps_records():
-    record = events.sqs_record("q", "m1", "a", T0)
-
-    assert events.sqs_event([record]) == {"Records": [record]}
-
-
-def test_sqs_record_feeds_the_filter():
-    record = events.sqs_record("q", "m1", json.dumps({"type": "order"}), T0)
+def test_sqs_record_feeds_the_event_filter_by_its_json_body():
+    record = sqs_record(body=json.dumps({"type": "order"}))
 
     assert passes_filters([{"body": {"type": ["order"]}}], "sqs", record)
+    assert not passes_filters([{"body": {"type": ["refund"]}}], "sqs", record)
 
 
-# --- Kinesis (S45) and DynamoDB -------------------------------------------------------------
+def test_sns_event_uses_capitalised_keys_and_a_null_subject_when_absent():
+    topic = events.topic_arn(REGION, ACCOUNT, "alerts")
+    notification = events.sns_notification(
+        message_id="m-1", topic_arn=topic, subject=None, message="hello", now=0.0, attributes={"kind": "test"}
+    )
+
+    event = events.sns_event(notification, f"{topic}:sub-1")
+
+    record = event["Records"][0]
+    assert record["EventSource"] == "aws:sns"
+    assert record["EventSubscriptionArn"] == "arn:aws:sns:us-east-2:111122223333:alerts:sub-1"
+    assert record["Sns"]["Type"] == "Notification"
+    assert record["Sns"]["Subject"] is None
+    assert record["Sns"]["Timestamp"] == "2026-01-01T00:00:00.000Z"
+    assert record["Sns"]["MessageAttributes"] == {"kind": {"Type": "String", "Value": "test"}}
 
 
-def test_kinesis_data_is_base64():
-    seq = events.kinesis_sequence_number(0, 1)
-    record = events.kinesis_record("lambda-stream", 6, seq, "1", "Hello", T0, region="us-east-2")
+def test_s3_event_url_encodes_the_key():
+    event = events.s3_event(
+        region=REGION,
+        now=1.5,
+        event_name="ObjectCreated:Put",
+        request_id="R",
+        host_id="H",
+        configuration_id="c",
+        bucket="uploads",
+        key="reports/a b+c.csv",
+        size=10,
+        etag="e",
+        sequencer="S",
+    )
 
-    assert record["kinesis"]["data"] == "SGVsbG8="
-    assert record["kinesis"]["partitionKey"] == "1"
-    assert record["eventID"] == f"shardId-000000000006:{seq}"
-    assert record["eventName"] == "aws:kinesis:record"
-    assert record["eventSourceARN"] == "arn:aws:kinesis:us-east-2:123456789012:stream/lambda-stream"
-    assert record["invokeIdentityArn"] == "arn:aws:iam::123456789012:role/lambda-role"
+    record = event["Records"][0]
+    assert record["s3"]["object"]["key"] == "reports/a+b%2Bc.csv"
+    assert record["s3"]["bucket"]["arn"] == "arn:aws:s3:::uploads"
+    assert record["eventTime"] == "2026-01-01T00:00:01.500Z"
 
 
-def test_kinesis_sequence_numbers_order_as_text_and_number():
-    numbers = [events.kinesis_sequence_number(2, n) for n in (1, 9, 10, 1000)]
+def test_eventbridge_envelope_has_a_hyphenated_detail_type_and_an_empty_detail_by_default():
+    event = events.eventbridge_event(
+        event_id="e-1",
+        source="shop",
+        detail_type="Order placed",
+        detail=None,
+        now=61.0,
+        resources=["arn:aws:s3:::a"],
+        region=REGION,
+        account=ACCOUNT,
+    )
 
-    assert numbers == sorted(numbers) and [int(n) for n in numbers] == sorted(int(n) for n in numbers)
-    assert all(len(n) == 56 for n in numbers)
+    assert event["detail-type"] == "Order placed"
+    assert event["detail"] == {}
+    assert event["time"] == "2026-01-01T00:01:01Z"
+    assert (event["account"], event["region"], event["resources"]) == (ACCOUNT, REGION, ["arn:aws:s3:::a"])
 
 
-def test_to_dynamodb_types():
-    assert events.to_dynamodb({"s": "x", "n": 1, "f": 1.5, "b": True, "z": None, "l": [1], "m": {"k": "v"}}) == {
+def test_kinesis_data_arrives_base64_encoded_with_the_arrival_as_epoch_seconds():
+    record = events.kinesis_record(
+        stream_arn=events.kinesis_stream_arn(REGION, ACCOUNT, "clicks"),
+        region=REGION,
+        account=ACCOUNT,
+        shard_id="shardId-000000000000",
+        sequence_number="4900",
+        partition_key="user-1",
+        data='{"click": "buy"}',
+        arrival=2.25,
+    )
+
+    assert json.loads(base64.b64decode(record["kinesis"]["data"])) == {"click": "buy"}
+    assert record["kinesis"]["approximateArrivalTimestamp"] == logs.EPOCH_START + 2.25
+    assert record["eventID"] == "shardId-000000000000:4900"
+    assert record["eventSourceARN"] == "arn:aws:kinesis:us-east-2:111122223333:stream/clicks"
+
+
+def test_to_dynamodb_types_plain_values_and_keeps_typed_ones():
+    assert events.to_dynamodb({"id": 7, "name": "x", "ok": True, "none": None, "tags": ["a"]}) == {
         "M": {
-            "s": {"S": "x"},
-            "n": {"N": "1"},
-            "f": {"N": "1.5"},
-            "b": {"BOOL": True},
-            "z": {"NULL": True},
-            "l": {"L": [{"N": "1"}]},
-            "m": {"M": {"k": {"S": "v"}}},
+            "id": {"N": "7"},
+            "name": {"S": "x"},
+            "ok": {"BOOL": True},
+            "none": {"NULL": True},
+            "tags": {"L": [{"S": "a"}]},
         }
     }
+    assert events.to_dynamodb({"N": "101"}) == {"N": "101"}
 
 
-def test_dynamodb_insert_record_shape():
+def test_dynamodb_insert_record_has_a_new_image_and_no_old_image():
     record = events.dynamodb_record(
-        "TestTable",
-        "1",
-        "INSERT",
-        {"Id": 101},
-        "111",
-        T0,
-        new_image={"Message": "New item!", "Id": 101},
-        region="us-west-2",
+        stream_arn=events.dynamodb_stream_arn(REGION, ACCOUNT, "orders"),
+        region=REGION,
+        event_name="INSERT",
+        keys={"id": {"N": "1"}},
+        new_image={"id": {"N": "1"}, "status": {"S": "new"}},
+        old_image=None,
+        sequence_number="100000000000000000001",
+        created=0.0,
     )
 
-    assert record["dynamodb"]["Keys"] == {"Id": {"N": "101"}}
-    assert record["dynamodb"]["NewImage"] == {"Message": {"S": "New item!"}, "Id": {"N": "101"}}
+    assert record["eventSource"] == "aws:dynamodb"
+    assert record["dynamodb"]["NewImage"] == {"id": {"N": "1"}, "status": {"S": "new"}}
     assert "OldImage" not in record["dynamodb"]
     assert record["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
-    assert record["eventSource"] == "aws:dynamodb" and record["awsRegion"] == "us-west-2"
+    assert record["eventSourceARN"].startswith("arn:aws:dynamodb:us-east-2:111122223333:table/orders/stream/")
 
 
-def test_dynamodb_modify_and_remove_images():
-    modify = events.dynamodb_record("t", "2", "MODIFY", {"id": 1}, "112", T0, new_image={"v": 2}, old_image={"v": 1})
-    remove = events.dynamodb_record("t", "3", "REMOVE", {"id": 1}, "113", T0, new_image={"v": 2}, old_image={"v": 1})
-    keys_only = events.dynamodb_record(
-        "t", "4", "MODIFY", {"id": 1}, "114", T0, new_image={"v": 2}, old_image={"v": 1}, view_type="KEYS_ONLY"
+def test_rest_proxy_event_has_null_maps_when_absent_and_json_text_as_body():
+    event = events.rest_proxy_event(
+        api_id="shop",
+        stage="prod",
+        account=ACCOUNT,
+        request_id="r-1",
+        now=0.0,
+        method="post",
+        path="orders",
+        headers=None,
+        query=None,
+        body={"id": 1},
     )
 
-    assert {"NewImage", "OldImage"} <= set(modify["dynamodb"])
-    assert "NewImage" not in remove["dynamodb"] and "OldImage" in remove["dynamodb"]
-    assert not {"NewImage", "OldImage"} & set(keys_only["dynamodb"])
+    assert (event["httpMethod"], event["path"], event["resource"]) == ("POST", "/orders", "/{proxy+}")
+    assert event["headers"] is None and event["queryStringParameters"] is None
+    assert event["multiValueHeaders"] is None and event["multiValueQueryStringParameters"] is None
+    assert event["body"] == '{"id": 1}'
+    assert event["requestContext"]["path"] == "/prod/orders"
 
 
-# --- push sources ---------------------------------------------------------------------------
-
-
-def test_sns_event_shape_and_casing():
-    event = events.sns_event(
-        "sns-lambda",
-        "95df01b4",
-        "Hello from SNS!",
-        T0,
-        "21be56ed",
-        subject="TestInvoke",
-        attributes={"Test": "TestString"},
+def test_http_api_event_lowers_header_names_and_leaves_out_empty_query():
+    event = events.http_api_event(
+        api_id="abc",
+        region=REGION,
+        account=ACCOUNT,
+        request_id="r-1",
+        now=0.0,
+        method="POST",
+        path="/orders",
+        headers={"Content-Type": "application/json"},
+        body="{}",
     )
 
-    (record,) = event["Records"]
-    assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
-    assert record["EventSubscriptionArn"] == "arn:aws:sns:us-east-1:123456789012:sns-lambda:21be56ed"
-    sns = record["Sns"]
-    assert sns["Type"] == "Notification" and sns["Message"] == "Hello from SNS!"
-    assert sns["TopicArn"] == "arn:aws:sns:us-east-1:123456789012:sns-lambda"
-    assert sns["MessageAttributes"] == {"Test": {"Type": "String", "Value": "TestString"}}
-    assert sns["Timestamp"] == "2018-12-17T21:37:29.183Z"
+    assert event["version"] == "2.0"
+    assert event["routeKey"] == "POST /orders"
+    assert event["headers"]["content-type"] == "application/json"
+    assert "queryStringParameters" not in event
+    assert event["requestContext"]["timeEpoch"] == logs.epoch_ms(0.0)
 
 
-def test_sns_subject_is_null_when_absent():
-    assert events.sns_event("t", "m", "x", T0, "s")["Records"][0]["Sns"]["Subject"] is None
-
-
-def test_s3_event_shape_and_key_encoding():
-    event = events.s3_event("uploads", "reports/Q1 sales.csv", T0, "req-1", size=1305107)
-
-    (record,) = event["Records"]
-    assert record["eventVersion"] == "2.1" and record["eventSource"] == "aws:s3"
-    assert record["eventName"] == "ObjectCreated:Put"
-    assert record["s3"]["bucket"]["arn"] == "arn:aws:s3:::uploads"
-    assert record["s3"]["object"]["key"] == "reports/Q1+sales.csv"
-    assert record["s3"]["object"]["size"] == 1305107
-
-
-def test_s3_removed_object_has_no_size():
-    event = events.s3_event("uploads", "a.txt", T0, "req-2", event_name="ObjectRemoved:Delete")
-
-    assert set(event["Records"][0]["s3"]["object"]) == {"key", "sequencer"}
-
-
-def test_eventbridge_envelope():
-    event = events.eventbridge_event("e-1", "shop", "OrderPlaced", {"id": 1}, T0)
-
-    assert event == {
-        "version": "0",
-        "id": "e-1",
-        "detail-type": "OrderPlaced",
-        "source": "shop",
-        "account": "123456789012",
-        "time": "2018-12-17T21:37:29Z",
-        "region": "us-east-1",
-        "resources": [],
-        "detail": {"id": 1},
-    }
-
-
-# --- API Gateway -------------------------------------------------------------------------------
-
-
-def test_rest_proxy_event_keys():
-    event = events.apigw_rest_event(
-        "GET",
-        "/orders/7",
-        "req-1",
-        T0,
-        headers={"Accept": "*/*"},
-        query={"x": ["1", "2"]},
-        resource="/orders/{id}",
-        path_parameters={"id": "7"},
+def test_the_emulator_delivers_sqs_and_sns_records_through_the_builders():
+    state = new_state(
+        {"functions": {"fn": {"code": "x"}}, "queues": {"jobs": {}}, "topics": {"alerts": {"subscriptions": []}}}
     )
+    queues.send(state, "jobs", "hello", 0.0)
+    message = state["queues"]["jobs"][0]
+    queues.receive(message, 1.0, 30.0)
+    push.publish(state, "alerts", "hi", 2.0)
 
-    assert list(event) == [
-        "resource",
-        "path",
-        "httpMethod",
-        "headers",
-        "multiValueHeaders",
-        "queryStringParameters",
-        "multiValueQueryStringParameters",
-        "pathParameters",
-        "stageVariables",
-        "requestContext",
-        "body",
-        "isBase64Encoded",
-    ]
-    assert event["queryStringParameters"] == {"x": "2"}
-    assert event["multiValueQueryStringParameters"] == {"x": ["1", "2"]}
-    assert event["requestContext"]["resourcePath"] == "/orders/{id}"
-    assert event["requestContext"]["path"] == "/prod/orders/7"
-    assert event["body"] is None
+    record = queues.sqs_record(state, "jobs", message)
 
-
-def test_rest_proxy_event_without_query_has_nulls_and_json_body():
-    event = events.apigw_rest_event("POST", "/orders", "req-2", T0, body={"id": 1})
-
-    assert event["queryStringParameters"] is None and event["headers"] is None
-    assert json.loads(event["body"]) == {"id": 1}
-
-
-def test_http_api_event_v2():
-    event = events.apigw_http_event(
-        "GET", "/path", "req-3", T0, headers={"User-Agent": "agent"}, query={"a": ["1", "2"], "b": "x"}, cookies=["c=1"]
+    assert record == events.sqs_record(
+        queue_arn="arn:aws:sqs:us-east-1:123456789012:jobs",
+        region="us-east-1",
+        message_id=message["message_id"],
+        receive_count=1,
+        body="hello",
+        attributes=message["attributes"],
+        message_attributes={},
+        md5_of_body=message["md5"],
     )
-
-    assert event["version"] == "2.0" and event["routeKey"] == "GET /path"
-    assert event["rawQueryString"] == "a=1&a=2&b=x"
-    assert event["queryStringParameters"] == {"a": "1,2", "b": "x"}
-    assert event["headers"] == {"user-agent": "agent"}
-    assert event["requestContext"]["http"]["method"] == "GET"
-    assert event["requestContext"]["timeEpoch"] == 1545082649183
-    assert "body" not in event
+    assert record["attributes"]["ApproximateReceiveCount"] == "1"
 
 
-def test_builders_are_deterministic():
-    def build():
-        return [
-            events.sqs_record("q", "m", "b", T0),
-            events.sns_event("t", "m", "x", T0, "s"),
-            events.s3_event("b", "k", T0, "r"),
-            events.apigw_rest_event("GET", "/", "r", T0),
-        ]
+def test_every_template_has_the_shape_the_emulator_delivers():
+    templates = {template.slug: template.payload for template in event_templates.all_templates()}
+    state = new_state({"functions": {"fn": {"code": "x"}}, "queues": {"jobs": {}}})
+    queues.send(state, "jobs", "hello", 0.0)
+    message = state["queues"]["jobs"][0]
+    queues.receive(message, 1.0, 30.0)
+    delivered = queues.sqs_record(state, "jobs", message)
 
-    assert json.dumps(build()) == json.dumps(build())
-
-
-def test_kinesis_record_round_trips_binary_data():
-    record = events.kinesis_record("s", 0, events.kinesis_sequence_number(0, 0), "k", b"\x00\xff", T0)
-
-    assert base64.b64decode(record["kinesis"]["data"]) == b"\x00\xff"
+    assert set(templates) == {slug for slug, _title, _build in event_templates.TEMPLATES}
+    assert list(templates["sqs"]["Records"][0]) == list(delivered)
+    assert list(templates["sqs"]["Records"][0]["attributes"]) == list(delivered["attributes"])
+    assert templates["sns"]["Records"][0]["EventSource"] == "aws:sns"
+    assert templates["s3"]["Records"][0]["eventSource"] == "aws:s3"
+    assert templates["kinesis"]["Records"][0]["eventSource"] == "aws:kinesis"
+    assert templates["dynamodb"]["Records"][0]["eventSource"] == "aws:dynamodb"
+    assert templates["eventbridge"]["detail-type"] == "Order placed"
+    assert templates["api-gateway-v1"]["requestContext"]["stage"] == "prod"
+    assert templates["api-gateway-v2"]["version"] == "2.0"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.emulator import cli
+from sandbox import cli
 from sandbox.emulator.loader import load
-from sandbox.emulator.runner import check, run_scenario
+from sandbox.emulator.simulation import check, simulate
 from sandbox.runtime.local import LocalExecutor
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -162,7 +162,7 @@ def test_example_scenario_is_valid_described_and_runs(name, executor):
     raw, lines = load(SCENARIOS / f"{name}.yaml")
 
     found = check(raw, lines)
-    trace = run_scenario(raw, executor, lines=lines)
+    trace = simulate(raw, executor, lines=lines)
 
     assert found == []
     assert len(str(raw.get("description", "")).strip()) > 40

@@ -6,7 +6,7 @@ import copy
 
 import pytest
 
-from sandbox.emulator.runner import run_scenario
+from sandbox.emulator.simulation import simulate
 from sandbox.pictures import metrics_chart, timeline
 from sandbox.runtime.local import LocalExecutor
 
@@ -180,7 +180,7 @@ def test_timeline_of_a_real_emulator_trace_shows_retries_and_the_dlq():
     }
     executor = LocalExecutor()
     try:
-        trace = run_scenario(scenario, executor, seed=7)
+        trace = simulate(scenario, executor, seed=7)
     finally:
         executor.close()
 

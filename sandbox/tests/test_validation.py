@@ -48,7 +48,7 @@ def test_problem_is_frozen_and_prints_field_and_line():
     assert str(problem) == "functions.orders.memory_mb (line 4): bad"
 
 
-# --- function configuration (section 2) -------------------------------------------------
+# --- function configuration -----------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -128,7 +128,7 @@ def test_missing_handler_function_is_not_a_validation_problem():
     assert validate(with_function(handler="lambda_function.nope")) == []  # Runtime.HandlerNotFound at run time
 
 
-# --- async configuration (section 4) ----------------------------------------------------
+# --- async configuration --------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -176,7 +176,7 @@ def test_reference_kind_must_fit():
     assert "use one of queue:NAME, topic:NAME" in message
 
 
-# --- concurrency (section 7) ---------------------------------------------------------
+# --- concurrency -------------------------------------------------------------------
 
 
 def test_reserved_concurrency_beyond_unreserved_floor():
@@ -221,7 +221,7 @@ def test_unreserved_minimum_above_limit_is_reported():
     assert "can't be above" in problem_at(scenario, "account.unreserved_minimum")
 
 
-# --- SQS mappings (section 5.2, S36, S37) ----------------------------------------------------
+# --- SQS mappings -----------------------------------------------------------------------
 
 
 def sqs_mapping(queue="jobs", **settings):
@@ -296,7 +296,7 @@ def test_filter_patterns_as_json_text_are_accepted():
     assert validate(sqs_mapping(filter_patterns=['{"body": {"type": ["order"]}}'])) == []
 
 
-# --- stream mappings (section 5.3, S45) ----------------------------------------------------
+# --- stream mappings -----------------------------------------------------------------------
 
 
 def stream_mapping(kind="kinesis", **settings):

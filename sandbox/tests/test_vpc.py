@@ -1,4 +1,4 @@
-"""VPC reachability (lambda-semantics.md 8.2) and the section 13 H scenarios."""
+"""VPC reachability: the verdict and its reason for every name a handler may connect to, and the network checks."""
 
 import copy
 
@@ -7,14 +7,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.emulator.validation import apply_defaults, validate
-from sandbox.emulator.vpc import network_problems, network_table
+from sandbox.emulator.validation.network import network_problems
+from sandbox.emulator.vpc import network_table
 
 VPC_ROLE = {"policies": ["AWSLambdaBasicExecutionRole", "AWSLambdaVPCAccessExecutionRole"]}
 DB = "orders.cluster-abc.us-east-1.rds.amazonaws.com"
 
 
 def make_scenario(vpc=None, role=VPC_ROLE, **network_changes):
-    """The common setup of S47-S53: subnets P (public, NAT), A (private via NAT), B (local only, S3 endpoint)."""
+    """The common setup: subnets P (public, NAT), A (private via NAT), B (local only, S3 endpoint)."""
     network = {
         "vpcs": {"main": {"cidr": "10.0.0.0/16"}},
         "internet_gateways": {"igw": {"vpc": "main"}},
@@ -61,7 +62,7 @@ def test_common_setup_is_valid():
         assert validate(make_scenario(vpc)) == []
 
 
-# --- S47: no VPC ---------------------------------------------------------------------
+# --- no VPC --------------------------------------------------------------------------
 
 
 def test_no_vpc_reaches_the_internet():
@@ -111,7 +112,7 @@ def test_unknown_name_is_a_dns_failure():
     assert verdict(make_scenario(in_subnet("private-a")), "api.nowhere.example", 443).outcome == "dns_failure"
 
 
-# --- S48: private subnet with NAT ----------------------------------------------------
+# --- private subnet with NAT ---------------------------------------------------------
 
 
 def test_private_subnet_with_nat_reaches_the_internet():
@@ -132,7 +133,7 @@ def test_database_reachable_by_address_too():
     assert verdict(make_scenario(in_subnet("private-a")), "10.0.2.10", 5432).outcome == "connected"
 
 
-# --- S50: gateway endpoint only --------------------------------------------------------
+# --- gateway endpoint only -------------------------------------------------------------
 
 
 def test_isolated_subnet_reaches_s3_through_gateway_endpoint():

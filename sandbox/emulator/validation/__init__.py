@@ -23,11 +23,10 @@ from __future__ import annotations
 
 import copy
 
-from .base import BaseChecker, Problem
+from .base import Problem
 from .callers import CallerChecks
 from .defaults import apply_defaults
-from .functions import FunctionChecks
-from .resources import ResourceChecks
+from .network import network_problems
 from .rules import (
     MANAGED_POLICIES,
     RESERVED_ENV,
@@ -91,7 +90,7 @@ def check_update(scenario: dict, function: str, changes: dict) -> list[Problem]:
     return check.problems
 
 
-class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks, CallerChecks):
+class Checker(StepChecks, CallerChecks):
     def run(self) -> None:
         self.fields(self.raw, "", TOP_FIELDS)
         if "name" in self.raw:
@@ -118,8 +117,6 @@ class Checker(BaseChecker, FunctionChecks, ResourceChecks, StepChecks, CallerChe
             self.mapping(index, esm)
         self.duplicate_mappings(mappings or [])
         if isinstance(self.raw.get("network"), dict):
-            from ..vpc import network_problems  # noqa: PLC0415 (vpc imports validation)
-
             for field, message in network_problems(self.raw["network"]):
                 self.add(f"network.{field}" if field else "network", message)
         steps = self.list_of(self.raw.get("steps"), "steps", "steps")

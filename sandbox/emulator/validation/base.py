@@ -134,7 +134,7 @@ class BaseChecker:
             return None
         return parsed
 
-    def is_fifo(self, kind: str, name: str) -> bool:
+    def is_fifo(self, kind: str, name) -> bool:
         spec = self.section(KINDS[kind]).get(name)
         spec = spec if isinstance(spec, dict) else {}
         return bool(spec.get("fifo", name.endswith(".fifo")))

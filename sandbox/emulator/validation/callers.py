@@ -1,8 +1,9 @@
-"""Checks of versions and aliases (section 9), API Gateway ``apis`` (section 6), Step
-Functions ``state_machines`` (section 10) and the steps that use them."""
+"""Checks of versions and aliases, API Gateway ``apis``, Step Functions ``state_machines``
+and the steps that use them."""
 
 from __future__ import annotations
 
+from .base import BaseChecker
 from .rules import FUNCTION_NAME, QUALIFIER
 
 API_FIELDS = ("function", "integration_timeout_ms", "stage", "description")
@@ -17,7 +18,7 @@ def _is_path(value) -> bool:
     return isinstance(value, str) and (value == "$" or value.startswith("$."))
 
 
-class CallerChecks:
+class CallerChecks(BaseChecker):
     # -- versions and aliases --
 
     def versions_and_aliases(self, name: str, spec: dict, field: str) -> None:
@@ -28,7 +29,8 @@ class CallerChecks:
         known = {str(v) for v in versions}
         # Versions that publish_version steps will make count too (aliases may point at them).
         numbers = [int(v) for v in known if v.isdigit()]
-        steps = self.raw.get("steps") if isinstance(self.raw.get("steps"), list) else []
+        given = self.raw.get("steps")
+        steps = given if isinstance(given, list) else []
         later = sum(isinstance(s, dict) and (s.get("publish_version") or {}).get("function") == name for s in steps)
         known |= {str(n) for n in range(max(numbers, default=0) + 1, max(numbers, default=0) + 1 + later)}
         aliases = self.dict_of(spec.get("aliases"), f"{field}.aliases", "aliases") or {}

@@ -17,7 +17,7 @@ dict (the input is not changed) in which:
 * steps have ``at_s`` and the defaults of their action; message bodies, SNS messages
   and Kinesis data are text (mappings and lists become compact JSON); a message given
   as plain text becomes ``{body: text}``;
-* ``network`` sections are filled as ``vpc.network_defaults`` describes.
+* ``network`` sections are filled as ``network.network_defaults`` describes.
 
 Fields the format doesn't name are kept as they are.
 """
@@ -27,6 +27,7 @@ from __future__ import annotations
 import copy
 import json
 
+from .network import network_defaults
 from .rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -80,8 +81,6 @@ def apply_defaults(raw: dict) -> dict:
         name: _function(name, spec, out["event_source_mappings"], out["streams"])
         for name, spec in (out.get("functions") or {}).items()
     }
-    from ..vpc import network_defaults  # noqa: PLC0415 (vpc imports validation)
-
     out["network"] = network_defaults(out.get("network") or {})
     out["steps"] = [_step(step, out["streams"]) for step in out.get("steps") or []]
     return out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from .base import BaseChecker
 from .rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -31,7 +32,7 @@ from .rules import (
 )
 
 
-class FunctionChecks:
+class FunctionChecks(BaseChecker):
     def account(self) -> None:
         account = self.dict_of(self.raw.get("account"), "account", "account")
         if not account:
@@ -65,7 +66,7 @@ class FunctionChecks:
         elif not FUNCTION_NAME.fullmatch(name):
             self.add(field, base.format(name) + "satisfy regular expression pattern: [a-zA-Z0-9-_]+")
 
-    def function(self, name: str, spec: dict, field: str, partial: bool = False) -> None:
+    def function(self, name, spec: dict, field: str, partial: bool = False) -> None:
         """Check one function's settings (``partial``: only the fields present, for updates)."""
         known = tuple(FUNCTION_DEFAULTS) + ("function",) if partial else FUNCTION_DEFAULTS
         self.fields(spec, field, known)
@@ -115,7 +116,7 @@ class FunctionChecks:
             self.add(f"{field}.description", "a description is at most 256 characters")
 
     def cross_function_rules(self, only: str | None = None) -> None:
-        """The account-wide concurrency rules (section 7)."""
+        """The account-wide concurrency rules."""
         account = self.section("account")
         limit = int_or(account.get("concurrency_limit"), 1000)
         floor = account.get("unreserved_minimum")
@@ -230,7 +231,7 @@ class FunctionChecks:
             target = config.get(condition)
             if target is None:
                 continue
-            if condition == "on_success" and parse_ref(target) and parse_ref(target)[0] == "bucket":
+            if condition == "on_success" and (ref := parse_ref(target)) and ref[0] == "bucket":
                 self.add(
                     f"{field}.{condition}",
                     "InvalidParameterValueException: an S3 bucket can only be an "

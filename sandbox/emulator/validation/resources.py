@@ -1,4 +1,4 @@
-"""Checks of queues, topics, streams, buses, buckets and event source mappings (section 5)."""
+"""Checks of queues, topics, streams, buses, buckets and event source mappings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import re
 
 from ..patterns import pattern_problems
+from .base import BaseChecker
 from .rules import (
     BATCH_WINDOW_S,
     BUCKET_DEFAULTS,
@@ -39,7 +40,7 @@ from .rules import (
 )
 
 
-class ResourceChecks:
+class ResourceChecks(BaseChecker):
     def resources(self) -> None:
         for name, spec in self.section("queues").items():
             self.queue(name, spec, f"queues.{name}")
@@ -214,7 +215,7 @@ class ResourceChecks:
             self.stream_mapping(esm, field, kind)
         self.polling_permissions(name, kind, f"{field}.function")
 
-    def stream_type(self, name: str) -> str:
+    def stream_type(self, name) -> str:
         spec = self.section("streams").get(name)
         kind = spec.get("type", "kinesis") if isinstance(spec, dict) else "kinesis"
         return kind if kind in ("kinesis", "dynamodb") else "kinesis"

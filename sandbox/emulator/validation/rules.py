@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
-# --- AWS limits (lambda-semantics.md sections 2, 4, 5, 7, 8) -------------------------
+# --- AWS limits -------------------------------------------------------------------
 
 MEMORY_MB = (128, 10240)
 TIMEOUT_S = (1, 900)
@@ -24,6 +25,10 @@ PARALLELIZATION = (1, 10)
 TUMBLING_S = (0, 900)
 MAX_FILTERS = 10  # 5 by default; a quota increase allows 10
 UNZIPPED_BYTES = 262_144_000
+# Payload limits, the one definition every module uses.
+SYNC_PAYLOAD_BYTES = 6_291_456  # a RequestResponse request, and a batch a mapping sends synchronously
+ASYNC_PAYLOAD_BYTES = 1_048_576  # an Event request, and any event queued for asynchronous invocation
+SYNC_RESPONSE_BYTES = 6_291_556  # what a synchronous invocation may return
 SQS_MESSAGE_BYTES = 1_048_576
 SNS_MESSAGE_BYTES = 262_144
 EVENTBRIDGE_ENTRY_BYTES = 1_048_576
@@ -151,11 +156,11 @@ QUEUE_DEFAULTS = {
 }
 TOPIC_DEFAULTS = {"subscriptions": [], "fifo": False}
 STREAM_DEFAULTS = {"type": "kinesis", "shards": 1}
-BUS_DEFAULTS = {"rules": []}
-RULE_DEFAULTS = {"name": None, "pattern": None, "targets": [], "enabled": True}
-BUCKET_DEFAULTS = {"notifications": []}
-NOTIFICATION_DEFAULTS = {"events": [], "target": None, "prefix": "", "suffix": ""}
-ESM_COMMON = {
+BUS_DEFAULTS: dict[str, Any] = {"rules": []}
+RULE_DEFAULTS: dict[str, Any] = {"name": None, "pattern": None, "targets": [], "enabled": True}
+BUCKET_DEFAULTS: dict[str, Any] = {"notifications": []}
+NOTIFICATION_DEFAULTS: dict[str, Any] = {"events": [], "target": None, "prefix": "", "suffix": ""}
+ESM_COMMON: dict[str, Any] = {
     "function": None,
     "source": None,
     "enabled": True,
@@ -176,7 +181,7 @@ ESM_STREAM_DEFAULTS = {
     "parallelization_factor": 1,
     "tumbling_window_s": 0,
 }
-STEP_DEFAULTS = {
+STEP_DEFAULTS: dict[str, dict[str, Any]] = {
     "invoke": {
         "function": None,
         "type": "RequestResponse",
@@ -198,10 +203,16 @@ STEP_DEFAULTS = {
     "http": {"api": None, "method": "GET", "path": "/", "headers": {}, "query": {}, "body": None},
     "start_execution": {"state_machine": None, "input": {}, "name": None},
 }
-MESSAGE_DEFAULTS = {"body": "", "group_id": None, "deduplication_id": None, "attributes": {}, "delay_s": 0}
+MESSAGE_DEFAULTS: dict[str, Any] = {
+    "body": "",
+    "group_id": None,
+    "deduplication_id": None,
+    "attributes": {},
+    "delay_s": 0,
+}
 KINESIS_RECORD_DEFAULTS = {"data": "", "partition_key": None}
-DYNAMODB_RECORD_DEFAULTS = {"event_name": "INSERT", "keys": {}, "new_image": None, "old_image": None}
-ENTRY_DEFAULTS = {"source": None, "detail_type": None, "detail": {}, "resources": []}
+DYNAMODB_RECORD_DEFAULTS: dict[str, Any] = {"event_name": "INSERT", "keys": {}, "new_image": None, "old_image": None}
+ENTRY_DEFAULTS: dict[str, Any] = {"source": None, "detail_type": None, "detail": {}, "resources": []}
 
 TOP_FIELDS = (
     "name",

@@ -1,10 +1,12 @@
-"""Checks of the timed steps: what each action needs (scenario-format.md, "steps")."""
+"""Checks of the timed steps: what each action needs (docs/scenarios.md)."""
 
 from __future__ import annotations
 
 import difflib
 import json
 
+from .functions import FunctionChecks
+from .resources import ResourceChecks
 from .rules import (
     DYNAMODB_RECORD_DEFAULTS,
     ENTRY_DEFAULTS,
@@ -22,7 +24,7 @@ from .rules import (
 STEP_FIELDS = ("at_s",)
 
 
-class StepChecks:
+class StepChecks(FunctionChecks, ResourceChecks):
     def step(self, index: int, step) -> None:
         field = f"steps.{index}"
         step = self.dict_of(step, field, "a step")
@@ -67,9 +69,9 @@ class StepChecks:
         if "parallel" in body:
             self.flag(body["parallel"], f"{field}.parallel")
         if body.get("qualifier") is not None:
-            qualifier = self.text(body["qualifier"], f"{field}.qualifier")
-            if qualifier is not None and not QUALIFIER.fullmatch(qualifier):
-                self.add(f"{field}.qualifier", f"{qualifier!r} is not a version number, alias or $LATEST")
+            given = self.text(body["qualifier"], f"{field}.qualifier")
+            if given is not None and not QUALIFIER.fullmatch(given):
+                self.add(f"{field}.qualifier", f"{given!r} is not a version number, alias or $LATEST")
         if body.get("client_context") is not None:
             self.dict_of(body["client_context"], f"{field}.client_context", "client_context")
         if "payload" in body:
@@ -163,8 +165,8 @@ class StepChecks:
                 continue
             self.fields(record, rfield, KINESIS_RECORD_DEFAULTS)
             self.json_value(record.get("data", ""), f"{rfield}.data")
-            key = record.get("partition_key")
-            if not isinstance(key, str) or not 1 <= len(key) <= 256:
+            partition_key = record.get("partition_key")
+            if not isinstance(partition_key, str) or not 1 <= len(partition_key) <= 256:
                 self.add(f"{rfield}.partition_key", "a Kinesis record needs a partition_key of 1-256 characters")
 
     def step_put_events(self, body: dict, field: str) -> None:

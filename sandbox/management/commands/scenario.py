@@ -1,6 +1,6 @@
 """``python manage.py scenario run FILE [--seed N]`` and ``scenario validate FILE``.
 
-A thin wrapper over ``sandbox.emulator.cli``: the trace goes to stdout as JSON (exit 0);
+A thin wrapper over ``sandbox.cli``: the trace goes to stdout as JSON (exit 0);
 an invalid file exits 2 with one line per problem, naming the field and its YAML line.
 """
 
@@ -11,8 +11,8 @@ import sys
 
 from django.core.management.base import BaseCommand
 
-from sandbox.emulator import cli
-from sandbox.emulator.runner import check
+from sandbox import cli
+from sandbox.emulator.simulation import check, load_checked
 from sandbox.tasks import trace_scenario
 
 
@@ -66,7 +66,7 @@ def run_via_celery(raw: dict, seed: int | None = None, timeout: float = 300) -> 
 
 def run_file_via_celery(path: str, seed, timeout: float, stdout, stderr, indent=None) -> int:
     """``scenario run FILE --via-celery``: the same checks and output as the inline run, on the workers."""
-    raw, _lines, found = cli.load_checked(path)
+    raw, _lines, found = load_checked(path)
     if found:
         for problem in found:
             stderr.write(f"{path}: {problem}\n")

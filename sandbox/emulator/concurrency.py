@@ -13,6 +13,7 @@ from __future__ import annotations
 from . import ids, logs
 from .config import version_config
 from .executor import EnvironmentSpec, NetworkTable
+from .model import Environment, State
 from .state import metrics_for
 
 SCALING_CAPACITY = 1000.0
@@ -22,7 +23,7 @@ RESERVED_REASON = "ReservedFunctionConcurrentInvocationLimitExceeded"
 ACCOUNT_REASON = "ConcurrentInvocationLimitExceeded"
 
 
-def function_runtime(state: dict, name: str) -> dict:
+def function_runtime(state: State, name: str) -> dict:
     runtimes = state["functions"]
     if name not in runtimes:
         runtimes[name] = {
@@ -35,7 +36,7 @@ def function_runtime(state: dict, name: str) -> dict:
     return runtimes[name]
 
 
-def busy_count(state: dict, name: str, provisioned: bool | None = None) -> int:
+def busy_count(state: State, name: str, provisioned: bool | None = None) -> int:
     return sum(
         1
         for env in state["environments"].values()
@@ -47,7 +48,7 @@ def provisioned_total(fn: dict) -> int:
     return int(fn.get("provisioned_concurrency") or 0)
 
 
-def _unreserved_in_use(state: dict) -> int:
+def _unreserved_in_use(state: State) -> int:
     """Concurrency the unreserved pool is giving away right now (provisioned counts in full)."""
     used = 0
     for name, fn in state["config"]["functions"].items():
@@ -57,7 +58,7 @@ def _unreserved_in_use(state: dict) -> int:
     return used
 
 
-def unreserved_pool(state: dict) -> int:
+def unreserved_pool(state: State) -> int:
     account = state["config"]["account"]
     reserved = sum(
         int(fn["reserved_concurrency"])
@@ -67,7 +68,7 @@ def unreserved_pool(state: dict) -> int:
     return int(account["concurrency_limit"]) - reserved
 
 
-def _take_token(state: dict, name: str, now: float) -> bool:
+def _take_token(state: State, name: str, now: float) -> bool:
     """The scaling rate: a bucket of ``scaling_limit`` (1,000) new environments, refilled
     continuously over 10 s, that doesn't build up past its size."""
     runtime = function_runtime(state, name)
@@ -81,7 +82,7 @@ def _take_token(state: dict, name: str, now: float) -> bool:
     return True
 
 
-def reclaim_idle(state: dict, now: float) -> list[dict]:
+def reclaim_idle(state: State, now: float) -> list[dict]:
     """Destroy on-demand environments idle longer than the account's idle time."""
     limit = float(state["config"]["account"]["idle_reclaim_s"])
     effects = []
@@ -95,7 +96,7 @@ def reclaim_idle(state: dict, now: float) -> list[dict]:
     return effects
 
 
-def acquire(state: dict, name: str, version: str, qualifier: str | None, now: float) -> dict:
+def acquire(state: State, name: str, version: str, qualifier: str | None, now: float) -> dict:
     """Find or plan the environment for one invocation.
 
     Returns ``{"throttle": reason}`` or ``{"env": id, "create": bool}``; the
@@ -144,7 +145,7 @@ def acquire(state: dict, name: str, version: str, qualifier: str | None, now: fl
     return claimed
 
 
-def _idle(state: dict, name: str, version: str, generation: int, provisioned: bool):
+def _idle(state: State, name: str, version: str, generation: int, provisioned: bool):
     candidates = [
         env
         for env in state["environments"].values()
@@ -161,14 +162,14 @@ def _idle(state: dict, name: str, version: str, generation: int, provisioned: bo
     return candidates
 
 
-def _claim(state: dict, env: dict, metrics: dict) -> dict:
+def _claim(state: State, env: Environment, metrics: dict) -> dict:
     env["busy"] = True
     current = busy_count(state, env["function"])
     metrics["max_concurrency"] = max(metrics["max_concurrency"], current)
     return {"env": env["id"], "create": False}
 
 
-def release(state: dict, env_id: str, now: float, outcome: str, destroy: bool) -> list[dict]:
+def release(state: State, env_id: str, now: float, outcome: str, destroy: bool) -> list[dict]:
     env = state["environments"].get(env_id)
     if env is None:
         return []
@@ -184,7 +185,7 @@ def release(state: dict, env_id: str, now: float, outcome: str, destroy: bool) -
 
 
 def build_spec(
-    state: dict, name: str, version: str, env: dict, network: NetworkTable, provisioned: bool
+    state: State, name: str, version: str, env: Environment, network: NetworkTable, provisioned: bool
 ) -> EnvironmentSpec:
     account = state["config"]["account"]
     fn = version_config(state["config"]["functions"][name], version)
@@ -210,7 +211,7 @@ def build_spec(
     )
 
 
-def add_provisioned(state: dict, name: str, version: str, count: int, now: float) -> list[str]:
+def add_provisioned(state: State, name: str, version: str, count: int, now: float) -> list[str]:
     """Create ``count`` provisioned environments (Init runs now, ahead of invocations)."""
     runtime = function_runtime(state, name)
     made = []

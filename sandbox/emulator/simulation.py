@@ -1,13 +1,14 @@
-"""Run a whole scenario: validate, build the state, advance it to the end, build the trace.
+"""Simulate a whole scenario: validate, build the state, advance it to the end, build the trace.
 
-``run_scenario(raw, executor, seed)`` is what ``python manage.py scenario run`` and
-``python -m sandbox.emulator`` use; the Celery shell uses ``state.new_state`` and
+``simulate(raw, executor, seed)`` is what the command line (``python manage.py scenario run``,
+``python -m sandbox.cli``) uses; the web sandbox uses ``state.new_state`` and
 ``engine.advance`` directly so it can save the state between steps.
 """
 
 from __future__ import annotations
 
-from . import engine, trace
+from . import engine, trace, validation
+from .loader import ScenarioError, load, loads
 from .state import new_state
 
 
@@ -20,22 +21,16 @@ class InvalidScenario(Exception):
 
 
 def check(raw: dict, lines: dict | None = None) -> list:
-    from . import validation
-
     return list(validation.validate(raw, lines or {}))
 
 
-def run_text(text: str, executor, seed: int | None = None, fmt: str = "yaml") -> dict:
+def simulate_text(text: str, executor, seed: int | None = None, fmt: str = "yaml") -> dict:
     """Run scenario text (YAML or JSON); problems raise InvalidScenario with their lines."""
-    from .loader import loads
-
     raw, lines = loads(text, fmt)
-    return run_scenario(raw, executor, seed=seed, lines=lines)
+    return simulate(raw, executor, seed=seed, lines=lines)
 
 
-def run_scenario(
-    raw: dict, executor, seed: int | None = None, lines: dict | None = None, validate: bool = True
-) -> dict:
+def simulate(raw: dict, executor, seed: int | None = None, lines: dict | None = None, validate: bool = True) -> dict:
     """Run the scenario to its end on the virtual clock and return the trace."""
     if validate:
         problems = check(raw, lines)
@@ -48,3 +43,14 @@ def run_scenario(
     finally:
         engine.shutdown(state, executor)
     return trace.build(state)
+
+
+def load_checked(path: str) -> tuple[dict | None, dict | None, list[str]]:
+    """(raw, lines, problems) for a scenario file; problems include read errors."""
+    try:
+        raw, lines = load(path)
+    except ScenarioError as error:
+        return None, None, [str(error)]
+    except OSError as error:
+        return None, None, [f"{path}: {error.strerror or error}"]
+    return raw, lines, [str(p) for p in check(raw, lines)]

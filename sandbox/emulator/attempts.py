@@ -10,29 +10,29 @@ run (a sync invoke, the async queue, a mapping) reacts when that event fires.
 from __future__ import annotations
 
 import json
+from typing import Any, NamedTuple
 
-from . import environments, logs
+from . import concurrency, logs, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
+from .model import Environment, State
 from .state import PRIORITY_END, metrics_for, schedule
+from .validation.rules import SYNC_RESPONSE_BYTES
 
-SYNC_RESPONSE_LIMIT = 6_291_556
 FAILED = ("error", "timeout", "oom", "runtime_exit")
 
 
-def function_arn(state: dict, name: str, qualifier: str | None = None) -> str:
+def function_arn(state: State, name: str, qualifier: str | None = None) -> str:
     account = state["config"]["account"]
     arn = f"arn:aws:lambda:{account['region']}:{account['account_id']}:function:{name}"
     return f"{arn}:{qualifier}" if qualifier else arn
 
 
-def network_for(state: dict, name: str):
-    from . import vpc  # noqa: PLC0415 (section 8.2, helper B's module)
-
+def network_for(state: State, name: str):
     return vpc.network_table(state["config"], name)
 
 
 def plan_run(
-    state: dict,
+    state: State,
     *,
     function: str,
     version: str,
@@ -48,14 +48,14 @@ def plan_run(
     client_context: dict | None = None,
 ) -> dict:
     """Returns ``{"throttle": reason}`` or a ``run`` effect."""
-    claimed = environments.acquire(state, function, version, qualifier, now)
+    claimed = concurrency.acquire(state, function, version, qualifier, now)
     if "throttle" in claimed:
         return claimed
-    environments.function_runtime(state, function)["last_used_s"] = now
+    concurrency.function_runtime(state, function)["last_used_s"] = now
     env = state["environments"][claimed["env"]]
     spec = None
     if claimed["create"]:
-        spec = environments.build_spec(state, function, version, env, network_for(state, function), provisioned=False)
+        spec = concurrency.build_spec(state, function, version, env, network_for(state, function), provisioned=False)
     fn_timeout = float(state["config"]["functions"][function]["timeout_s"])
     request = InvokeRequest(
         request_id=request_id,
@@ -86,7 +86,7 @@ def plan_run(
 
 
 def throttled_attempt(
-    state: dict, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None
+    state: State, *, function: str, request_id: str, trigger: str, attempt: int, now: float, reason: str, batch=None
 ) -> None:
     """An async or mapping throttle: an attempt with no environment."""
     metrics_for(state, function)["throttles"] += 1
@@ -115,7 +115,10 @@ def throttled_attempt(
 
 
 def _ordered_error(error: dict, request_id: str) -> dict:
-    body = {"errorMessage": str(error.get("errorMessage", "")), "errorType": str(error.get("errorType", "Exception"))}
+    body: dict[str, Any] = {
+        "errorMessage": str(error.get("errorMessage", "")),
+        "errorType": str(error.get("errorType", "Exception")),
+    }
     body["requestId"] = error.get("requestId", request_id) if error.get("requestId") is not None else request_id
     body["stackTrace"] = list(error.get("stackTrace") or [])
     for key, value in error.items():
@@ -133,150 +136,146 @@ def _error_lines(body: dict) -> list[str]:
     return lines
 
 
-def complete_run(state: dict, effect: dict, init: InitResult | None, result: InvokeResult | None) -> None:
+def complete_run(state: State, effect: dict, init: InitResult | None, result: InvokeResult | None) -> None:
     """Record the attempt the executor ran and schedule its end."""
     meta = effect["meta"]
     env = state["environments"][effect["env"]]
-    fn = state["config"]["functions"][meta["function"]]
     account = state["config"]["account"]
+    memory = int(state["config"]["functions"][meta["function"]]["memory_mb"])
     rid = meta["request_id"]
-    start = meta["start"]
-    memory = int(fn["memory_mb"])
-    timeout = meta["timeout_s"]
     lines: list[str] = []
     init_ms = None
-    cold = init is not None
-    destroy = False
-    error_body = None
-    response = None
-    status = None
     env["reset"] = False
-
     if init is not None:
         env["created"] = True
-        init_lines = logs.split_output(init.logs)
         if not init.ok and init.status != "timeout":
-            # The runtime posts an init error and exits; the next invoke runs Init again.
-            body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
-            body.setdefault("requestId", "")
-            error_body = _ordered_error(body, "")
-            error_body["requestId"] = ""
-            lines.extend(init_lines)
-            if not any(line.startswith("[ERROR]") for line in init_lines):
-                lines.extend(_error_lines(error_body))
-            lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
-            lines.append(logs.start_line(rid, meta["version"]))
-            lines.append(logs.end_line(rid))
-            duration = float(init.init_duration_ms)
-            billed = logs.billed_ms(duration, None, True)
-            lines.append(
-                logs.report_line(
-                    rid,
-                    duration,
-                    billed,
-                    memory,
-                    init.max_memory_used_mb,
-                    None,
-                    f"Status: error\tError Type: {error_body['errorType']}",
-                )
-            )
-            return _finish(
-                state,
-                effect,
-                env,
-                lines,
-                outcome="error",
-                error_body=error_body,
-                response=None,
-                duration=duration,
-                init_ms=None,
-                billed=billed,
-                used=init.max_memory_used_mb,
-                cold=True,
-                destroy=True,
-                connections=(),
-                span_ms=duration,
-                init_for_trace=init.init_duration_ms,
-            )
+            return _failed_init(state, effect, env, init, memory)
+        lines.extend(logs.split_output(init.logs))
         if init.status == "timeout":
-            lines.extend(init_lines)
             lines.append(logs.init_report_line(init.init_duration_ms, "timeout"))
         else:
-            lines.extend(init_lines)
             init_ms = float(init.init_duration_ms)
 
     assert result is not None
-    duration = float(result.duration_ms)
-    outcome = result.outcome
-    used = int(result.max_memory_used_mb)
-    connections = result.connections
-    handler_lines = logs.split_output(result.logs)
-    if outcome == "success":
-        response = result.response
-        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_LIMIT:
-            outcome = "error"
-            error_body = {
-                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_LIMIT} bytes).",
-                "errorType": "Function.ResponseSizeTooLarge",
-            }
-            response = None
-    elif outcome == "error":
-        error_body = _ordered_error(result.error or {}, rid)
-        if not any(line.startswith("[ERROR]") for line in handler_lines):
-            handler_lines.extend(_error_lines(error_body))
-    elif outcome == "timeout":
-        duration = timeout * 1000.0
-        error_body = {
-            "errorType": "Sandbox.Timedout",
-            "errorMessage": f"RequestId: {rid} Error: Task timed out after {timeout:.2f} seconds",
-        }
-        handler_lines.append(
-            f"{logs.iso(start + (init_ms or 0) / 1000 + timeout)} {rid} Task timed out after {timeout:.2f} seconds"
-        )
-        status = "Status: timeout"
-    elif outcome == "oom":
-        used = memory
-        error_body = {
-            "errorType": "Runtime.ExitError",
-            "errorMessage": f"RequestId: {rid} Error: Runtime exited with error: signal: killed",
-        }
-        handler_lines.append(f"RequestId: {rid} Error: Runtime exited with error: signal: killed")
-        status = "Status: error\tError Type: Runtime.OutOfMemory"
-    else:  # runtime_exit
-        detail = (result.error or {}).get(
-            "errorMessage"
-        ) or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
-        error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
-        handler_lines.append(detail)
-        status = "Status: error\tError Type: Runtime.ExitError"
-
-    show_init = init_ms if (cold and not meta["provisioned"]) else None
+    judged = _judge(meta, result, memory, init_ms)
+    show_init = init_ms if (init is not None and not meta["provisioned"]) else None
     init_span = float(init.init_duration_ms) if init is not None else 0.0
-    billed = logs.billed_ms(duration, show_init, bool(account["init_billing"]))
+    billed = logs.billed_ms(judged.duration, show_init, bool(account["init_billing"]))
     if init is not None and init.status == "timeout" and account["init_billing"]:
-        billed = logs.billed_ms(duration + init_span, None, False)
+        billed = logs.billed_ms(judged.duration + init_span, None, False)
     lines.append(logs.start_line(rid, meta["version"]))
-    lines.extend(handler_lines)
+    lines.extend(judged.lines)
     lines.append(logs.end_line(rid))
-    lines.append(logs.report_line(rid, duration, billed, memory, used, show_init, status))
+    lines.append(logs.report_line(rid, judged.duration, billed, memory, judged.used, show_init, judged.status))
     return _finish(
         state,
         effect,
         env,
         lines,
-        outcome=outcome,
-        error_body=error_body,
-        response=response,
-        duration=duration,
+        outcome=judged.outcome,
+        error_body=judged.error_body,
+        response=judged.response,
+        duration=judged.duration,
         init_ms=show_init,
         billed=billed,
-        used=used,
-        cold=cold,
-        destroy=destroy,
-        connections=connections,
-        span_ms=init_span + duration,
+        used=judged.used,
+        cold=init is not None,
+        destroy=False,
+        connections=result.connections,
+        span_ms=init_span + judged.duration,
         init_for_trace=init_span if init is not None else None,
     )
+
+
+def _failed_init(state: State, effect: dict, env: Environment, init: InitResult, memory: int) -> None:
+    """Init failed: the runtime posts an init error and exits; the next invoke runs Init again."""
+    meta = effect["meta"]
+    rid = meta["request_id"]
+    init_lines = logs.split_output(init.logs)
+    body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
+    body.setdefault("requestId", "")
+    error_body = _ordered_error(body, "")
+    error_body["requestId"] = ""
+    lines = list(init_lines)
+    if not any(line.startswith("[ERROR]") for line in init_lines):
+        lines.extend(_error_lines(error_body))
+    lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
+    lines.append(logs.start_line(rid, meta["version"]))
+    lines.append(logs.end_line(rid))
+    duration = float(init.init_duration_ms)
+    billed = logs.billed_ms(duration, None, True)
+    status = f"Status: error\tError Type: {error_body['errorType']}"
+    lines.append(logs.report_line(rid, duration, billed, memory, init.max_memory_used_mb, None, status))
+    return _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome="error",
+        error_body=error_body,
+        response=None,
+        duration=duration,
+        init_ms=None,
+        billed=billed,
+        used=init.max_memory_used_mb,
+        cold=True,
+        destroy=True,
+        connections=(),
+        span_ms=duration,
+        init_for_trace=init.init_duration_ms,
+    )
+
+
+class _Judged(NamedTuple):
+    outcome: str
+    response: str | None
+    error_body: dict | None
+    status: str | None  # the REPORT line's status part
+    duration: float
+    used: int
+    lines: list[str]  # the handler's log lines plus what Lambda adds for the outcome
+
+
+def _judge(meta: dict, result: InvokeResult, memory: int, init_ms: float | None) -> _Judged:
+    """What Lambda makes of the executor's result: outcome, response or error body, and log lines."""
+    rid = meta["request_id"]
+    timeout = meta["timeout_s"]
+    duration = float(result.duration_ms)
+    used = int(result.max_memory_used_mb)
+    lines = logs.split_output(result.logs)
+    outcome = result.outcome
+    if outcome == "success":
+        response = result.response
+        if meta["sync"] and response is not None and len(response.encode()) > SYNC_RESPONSE_BYTES:
+            error_body = {
+                "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
+                "errorType": "Function.ResponseSizeTooLarge",
+            }
+            return _Judged("error", None, error_body, None, duration, used, lines)
+        return _Judged("success", response, None, None, duration, used, lines)
+    if outcome == "error":
+        error_body = _ordered_error(result.error or {}, rid)
+        if not any(line.startswith("[ERROR]") for line in lines):
+            lines.extend(_error_lines(error_body))
+        return _Judged("error", None, error_body, None, duration, used, lines)
+    if outcome == "timeout":
+        message = f"Task timed out after {timeout:.2f} seconds"
+        error_body = {"errorType": "Sandbox.Timedout", "errorMessage": f"RequestId: {rid} Error: {message}"}
+        lines.append(f"{logs.iso(meta['start'] + (init_ms or 0) / 1000 + timeout)} {rid} {message}")
+        return _Judged("timeout", None, error_body, "Status: timeout", timeout * 1000.0, used, lines)
+    if outcome == "oom":
+        message = f"RequestId: {rid} Error: Runtime exited with error: signal: killed"
+        error_body = {"errorType": "Runtime.ExitError", "errorMessage": message}
+        lines.append(message)
+        status = "Status: error\tError Type: Runtime.OutOfMemory"
+        return _Judged("oom", None, error_body, status, duration, memory, lines)
+    # runtime_exit
+    detail = (result.error or {}).get(
+        "errorMessage"
+    ) or f"RequestId: {rid} Error: Runtime exited with error: exit status 1"
+    error_body = {"errorType": "Runtime.ExitError", "errorMessage": detail}
+    lines.append(detail)
+    return _Judged(outcome, None, error_body, "Status: error\tError Type: Runtime.ExitError", duration, used, lines)
 
 
 def _finish(
@@ -365,6 +364,6 @@ def _finish(
     )
 
 
-def end_attempt(state: dict, data: dict, now: float) -> list[dict]:
+def end_attempt(state: State, data: dict, now: float) -> list[dict]:
     """Free the environment when an attempt ends; returns destroy effects."""
-    return environments.release(state, data["env"], now, data["outcome"], data["destroy"])
+    return concurrency.release(state, data["env"], now, data["outcome"], data["destroy"])

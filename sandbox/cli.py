@@ -1,41 +1,25 @@
-"""Command-line entry points shared by ``python -m sandbox.emulator`` and the
-``scenario`` management command.
+"""The scenario command line: ``python -m sandbox.cli run FILE [--seed N]`` / ``validate FILE``.
 
-``run FILE [--seed N]`` prints the trace as JSON on stdout and exits 0 (handler
-failures are results). ``validate FILE`` only checks. An invalid file exits 2 with
-one line per problem on stderr, naming the field and its line.
+The ``scenario`` management command calls ``execute`` too. ``run`` prints the trace as JSON on
+stdout and exits 0 (handler failures are results). ``validate`` only checks. An invalid file
+exits 2 with one line per problem on stderr, naming the field and its line. It needs no
+Django: the emulator simulates, the isolation daemon's client runs the handlers.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 
-# Executors live outside the pure core; the default is found by name so the core imports none of them.
-DEFAULT_EXECUTOR = "sandbox.runtime.client:default_executor"
+from sandbox.emulator.simulation import load_checked, simulate
+from sandbox.runtime.client import default_executor
 
 
 def make_executor():
     """The executor for command-line runs: the isolation daemon (started if none runs). Where the
     machine cannot isolate, it refuses, unless the explicit unsafe local mode is switched on."""
-    module_name, _, attribute = DEFAULT_EXECUTOR.partition(":")
-    return getattr(importlib.import_module(module_name), attribute)()
-
-
-def load_checked(path: str):
-    """(raw, lines, problems) for a scenario file; problems include read errors."""
-    from .loader import ScenarioError, load
-    from .runner import check
-
-    try:
-        raw, lines = load(path)
-    except ScenarioError as error:
-        return None, None, [str(error)]
-    except OSError as error:
-        return None, None, [f"{path}: {error.strerror or error}"]
-    return raw, lines, [str(p) for p in check(raw, lines)]
+    return default_executor()
 
 
 def main(argv: list[str] | None = None, executor_factory=make_executor, stdout=None, stderr=None) -> int:
@@ -62,8 +46,6 @@ def main(argv: list[str] | None = None, executor_factory=make_executor, stdout=N
 
 
 def execute(action: str, path: str, seed, executor_factory, stdout, stderr, indent=None) -> int:
-    from .runner import run_scenario
-
     raw, lines, problems = load_checked(path)
     if problems:
         for problem in problems:
@@ -78,8 +60,12 @@ def execute(action: str, path: str, seed, executor_factory, stdout, stderr, inde
         stderr.write(f"cannot run handlers: {error}\n")
         return 1
     try:
-        trace = run_scenario(raw, executor, seed=seed, lines=lines, validate=False)
+        trace = simulate(raw, executor, seed=seed, lines=lines, validate=False)
     finally:
         executor.close()
     stdout.write(json.dumps(trace, indent=indent) + "\n")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

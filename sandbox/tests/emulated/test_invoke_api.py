@@ -1,0 +1,129 @@
+"""The Invoke API: invocation types, status codes, log tails, payload limits and service errors.
+
+Each scenario runs real handler code, once with the local executor and once through the isolation daemon
+(the ``executor`` fixture)."""
+
+from __future__ import annotations
+
+import base64
+
+from .parts import fn, invoke, run
+
+
+def test_sync_success_returns_200_and_the_result(executor):
+    trace = run(executor, {"functions": {"fn": fn('return {"ok": 1}')}, "steps": [invoke(0, "fn")]})
+
+    response = trace["responses"][0]
+    assert response["status_code"] == 200
+    assert response["payload"] == {"ok": 1}
+    assert response["function_error"] is None
+    assert response["executed_version"] == "$LATEST"
+    assert len(trace["attempts"]) == 1
+
+
+def test_sync_exception_is_200_unhandled_with_error_body(executor):
+    trace = run(executor, {"functions": {"fn": fn('raise ValueError("bad input")')}, "steps": [invoke(0, "fn")]})
+
+    response = trace["responses"][0]
+    assert response["status_code"] == 200
+    assert response["function_error"] == "Unhandled"
+    body = response["payload"]
+    assert body["errorMessage"] == "bad input"
+    assert body["errorType"] == "ValueError"
+    assert body["requestId"] == response["request_id"]
+    assert isinstance(body["stackTrace"], list) and all(isinstance(line, str) for line in body["stackTrace"])
+    assert len(trace["attempts"]) == 1
+    assert "[ERROR] ValueError: bad input" in trace["attempts"][0]["logs"]
+
+
+def test_dry_run_is_204_and_runs_nothing(executor):
+    trace = run(executor, {"functions": {"fn": fn("return 1")}, "steps": [invoke(0, "fn", type="DryRun")]})
+
+    assert trace["responses"][0]["status_code"] == 204
+    assert trace["responses"][0]["payload"] is None
+    assert trace["attempts"] == []
+
+
+def test_event_is_202_without_log_result_and_runs_once(executor):
+    trace = run(
+        executor, {"functions": {"fn": fn('return "x"')}, "steps": [invoke(0, "fn", type="Event", log_type="Tail")]}
+    )
+
+    response = trace["responses"][0]
+    assert response["status_code"] == 202
+    assert response["payload"] is None
+    assert response["log_result"] is None
+    assert [(a["trigger"], a["outcome"]) for a in trace["attempts"]] == [("async", "success")]
+
+
+def test_log_tail_is_the_last_4_kb_base64(executor):
+    trace = run(
+        executor,
+        {"functions": {"fn": fn('print("y" * 10000)\nreturn None')}, "steps": [invoke(0, "fn", log_type="Tail")]},
+    )
+
+    tail = base64.b64decode(trace["responses"][0]["log_result"]).decode()
+    assert len(tail.encode()) <= 4096
+    assert "END RequestId" in tail
+    assert tail.rstrip("\n").split("\n")[-1].startswith("REPORT RequestId")
+    assert "y" * 1000 in tail
+
+
+def test_oversized_requests_get_413_and_300_kb_async_is_accepted(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn("return None")},
+            "steps": [
+                invoke(0, "fn", payload_bytes=6291457),
+                invoke(1, "fn", type="Event", payload_bytes=1048577),
+                invoke(2, "fn", type="Event", payload_bytes=300000),
+            ],
+        },
+    )
+
+    sync, big_async, small_async = trace["responses"]
+    assert (sync["status_code"], sync["error_type"]) == (413, "RequestTooLargeException")
+    assert (big_async["status_code"], big_async["error_type"]) == (413, "RequestTooLargeException")
+    assert small_async["status_code"] == 202
+    assert [a["request_id"] for a in trace["attempts"]] == [small_async["request_id"]]
+
+
+def test_oversized_response_is_function_response_size_too_large(executor):
+    trace = run(executor, {"functions": {"fn": fn('return "z" * 7000000')}, "steps": [invoke(0, "fn")]})
+
+    response = trace["responses"][0]
+    assert response["status_code"] == 200
+    assert response["function_error"] == "Unhandled"
+    assert response["payload"]["errorType"] == "Function.ResponseSizeTooLarge"
+
+
+def test_unknown_function_and_qualifier_are_404(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"myfn": fn("return 1")},
+            "steps": [
+                invoke(0, "does-not-exist"),
+                invoke(1, "myfn", qualifier="nosuchalias"),
+            ],
+        },
+    )
+
+    assert [r["status_code"] for r in trace["responses"]] == [404, 404]
+    assert {r["error_type"] for r in trace["responses"]} == {"ResourceNotFoundException"}
+    assert trace["attempts"] == []
+
+
+def test_missing_handler_function_is_handler_not_found_and_init_runs_again(executor):
+    trace = run(
+        executor,
+        {"functions": {"fn": fn("return 1", handler="lambda_function.nope")}, "steps": [invoke(0, "fn", repeat=2)]},
+    )
+
+    first, second = trace["responses"]
+    assert (first["status_code"], first["function_error"]) == (200, "Unhandled")
+    assert first["payload"]["errorType"] == "Runtime.HandlerNotFound"
+    assert "Handler 'nope' missing on module 'lambda_function'" in first["payload"]["errorMessage"]
+    assert second["payload"]["errorType"] == "Runtime.HandlerNotFound"
+    assert [a["cold_start"] for a in trace["attempts"]] == [True, True]

@@ -1,0 +1,114 @@
+"""Execution environments: cold and warm starts, Init, the context object, reserved variables.
+
+Each scenario runs real handler code, once with the local executor and once through the isolation daemon
+(the ``executor`` fixture)."""
+
+from __future__ import annotations
+
+from .parts import fn, invoke, problems, run
+
+
+def test_cold_then_warm_keeps_globals_and_tmp(executor):
+    prelude = """\
+        import os
+        COUNT = 0
+        open("/tmp/marker", "w").write("x")
+    """
+    body = """\
+        global COUNT
+        COUNT += 1
+        return {"count": COUNT, "marker": os.path.exists("/tmp/marker")}
+    """
+    trace = run(executor, {"functions": {"fn": fn(body, prelude)}, "steps": [invoke(0, "fn", repeat=2)]})
+
+    first, second = trace["attempts"]
+    assert first["response"]["count"] == 1
+    assert first["cold_start"] and "Init Duration" in first["logs"][-1]
+    assert second["response"] == {"count": 2, "marker": True}
+    assert not second["cold_start"] and "Init Duration" not in second["logs"][-1]
+    assert second["environment_id"] == first["environment_id"]
+
+
+def test_init_over_10_s_is_run_again_inside_the_invoke(executor):
+    prelude = "import time\ntime.sleep(12)\n"
+    trace = run(
+        executor,
+        {
+            "functions": {
+                "slow": fn('return "ready"', prelude, timeout_s=30),
+                "short": fn('return "ready"', prelude, timeout_s=3),
+            },
+            "steps": [invoke(0, "slow"), invoke(0, "short")],
+        },
+    )
+
+    slow, short = trace["responses"]
+    slow_attempt = next(a for a in trace["attempts"] if a["function"] == "slow")
+    assert any(line.startswith("INIT_REPORT") and "Status: timeout" in line for line in slow_attempt["logs"])
+    assert slow["payload"] == "ready" and slow["function_error"] is None
+    assert slow_attempt["duration_ms"] >= 12000
+    assert short["function_error"] == "Unhandled"
+    assert short["payload"]["errorType"] == "Sandbox.Timedout"
+
+
+def test_context_object_through_an_alias(executor):
+    body = """\
+        return {
+            "name": context.function_name,
+            "version": context.function_version,
+            "arn": context.invoked_function_arn,
+            "memory": context.memory_limit_in_mb,
+            "group": context.log_group_name,
+            "remaining": context.get_remaining_time_in_millis(),
+            "no_client_context": context.client_context is None,
+        }
+    """
+    trace = run(
+        executor,
+        {
+            "functions": {
+                "ctxfn": fn(body, memory_mb=256, timeout_s=10, versions={"1": {}}, aliases={"prod": {"version": "1"}})
+            },
+            "steps": [invoke(0, "ctxfn:prod"), invoke(1, "ctxfn:prod", type="Event")],
+        },
+    )
+
+    seen = trace["responses"][0]["payload"]
+    assert seen["name"] == "ctxfn" and seen["version"] == "1"
+    assert seen["arn"].endswith(":function:ctxfn:prod")
+    assert seen["memory"] == "256"
+    assert seen["group"] == "/aws/lambda/ctxfn"
+    assert 0 < seen["remaining"] <= 10000
+    assert seen["no_client_context"] is True
+    assert trace["responses"][0]["executed_version"] == "1"
+    assert trace["attempts"][1]["response"]["no_client_context"] is True
+
+
+def test_client_context_reaches_sync_calls_only(executor):
+    body = "return None if context.client_context is None else context.client_context.custom"
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn(body)},
+            "steps": [
+                invoke(0, "fn", client_context={"custom": {"k": "v"}}),
+                invoke(1, "fn", type="Event", client_context={"custom": {"k": "v"}}),
+            ],
+        },
+    )
+
+    assert trace["responses"][0]["payload"] == {"k": "v"}
+    assert trace["attempts"][1]["response"] is None
+
+
+def test_reserved_environment_variable_is_rejected():
+    def scenario(environment: dict) -> dict:
+        return {"functions": {"fn": fn("return 1", environment=environment)}}
+
+    rejected = problems(scenario({"AWS_REGION": "x"}))
+    accepted = problems(scenario({"MY_REGION": "x"}))
+    too_big = problems(scenario({f"K{i}": "v" * 100 for i in range(45)}))
+
+    assert "InvalidParameterValueException" in rejected and "reserved keys" in rejected and "AWS_REGION" in rejected
+    assert accepted == ""
+    assert too_big != ""
