@@ -77,7 +77,11 @@ class Client:
         self.busy = False
         if self.closed:
             return
-        self.outgoing += encode(message)
+        try:
+            data = encode(message)
+        except (ProtocolError, RecursionError, ValueError, TypeError) as problem:
+            data = encode(outcomes.unsendable(message, problem))
+        self.outgoing += data
         self.flush()
         self.next_request()
 

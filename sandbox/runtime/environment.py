@@ -7,6 +7,7 @@ environment are untrusted: they can only change this environment's own result (s
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import math
 import os
@@ -26,6 +27,20 @@ if TYPE_CHECKING:
 UID_BASE = 200_000
 MIB = 1024 * 1024
 ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
+# The daemon's answer to a connection attempt: "+" then the stream, or one byte naming why not.
+VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failure": b"d"}
+CONNECTIONS_PER_INVOKE = 1000
+# Real (wall-clock) seconds one create or invoke may take inside the daemon, Init included, whatever its
+# emulated timeout: emulated time runs on a virtual clock, so this only stops handlers that spin for real.
+REAL_TIME_LIMIT_S = 60.0
+
+
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def now() -> float:
@@ -58,11 +73,14 @@ class StandInConnection:
                 return self.close()
             if not frames:
                 return
-            host, port = str(frames[0].get("host", "")), frames[0].get("port")
-            port = port if isinstance(port, int) else -1
-            outcome, _ = decide(self.env.spec["network"], host, port)
+            host, port = str(frames[0].get("host", ""))[:253], frames[0].get("port")
+            port = port if isinstance(port, int) and not isinstance(port, bool) and 0 <= port < 65536 else -1
+            outcome, reason = decide(self.env.spec["network"], host, port)
+            if outcome == "dns_failure" and is_address(host):
+                outcome, reason = "timeout", "no route to this address"
+            self.env.record_connection(host, port, outcome, reason, frames[0].get("at_ms"))
             if outcome != "connected":
-                self.send(b"-", close=True)
+                self.send(VERDICT_BYTES.get(outcome, b"-"), close=True)
                 return
             self.target = (host, port)
             self.send(b"+")
@@ -153,6 +171,7 @@ class Operation:
         self.budget_s = 0.0
         self.invoke_started = 0.0
         self.oom_before = 0
+        self.real_deadline = self.started + REAL_TIME_LIMIT_S  # whatever the emulated budget says
 
 
 class Environment:
@@ -182,6 +201,7 @@ class Environment:
         self.stand_ins: set[StandInConnection] = set()
         self.last_memory_mb = 0
         self.last_used = now()
+        self.connections: list[dict] = []  # what this invoke's handler reached, as the daemon decided it
 
     # --- messages from env-init ---------------------------------------------------------------------------------
 
@@ -250,6 +270,16 @@ class Environment:
         self.request_fd = self.result_pipe = self.log_pipe = None
         self.runtime_pid = 0
         self.outgoing.clear()
+
+    def record_connection(self, host: str, port: int, outcome: str, reason: str, at_ms) -> None:
+        """Note a connection attempt the daemon decided; ``at_ms`` (emulated time) is the runtime's claim."""
+        op = self.operation
+        if op is None or op.phase != "invoke" or len(self.connections) >= CONNECTIONS_PER_INVOKE:
+            return
+        at = min(max(outcomes.number(at_ms), 0.0), self.spec["timeout_s"] * 1000)
+        self.connections.append(
+            {"host": host, "port": max(port, 0), "outcome": outcome, "reason": str(reason)[:500], "at_ms": at}
+        )
 
     # --- pipes --------------------------------------------------------------------------------------------------
 
@@ -348,8 +378,8 @@ class Environment:
     # --- operations ---------------------------------------------------------------------------------------------
 
     def begin_create(self, reply) -> None:
-        self.operation = Operation("create", reply)
-        self.operation.timer = self.daemon.call_at(now() + self.spec["init_limit_s"] + 2.0, self.on_deadline)
+        op = self.operation = Operation("create", reply)
+        op.timer = self.daemon.call_at(min(now() + self.spec["init_limit_s"] + 2.0, op.real_deadline), self.on_deadline)
 
     def begin_invoke(self, request: dict, reply) -> None:
         op = self.operation = Operation("invoke", reply, request)
@@ -357,7 +387,7 @@ class Environment:
         self.logs.take()
         if self.request_fd is None:
             op.phase = "init"
-            op.timer = self.daemon.call_at(now() + timeout_s + 1.0, self.on_deadline)
+            op.timer = self.daemon.call_at(min(now() + timeout_s + 1.0, op.real_deadline), self.on_deadline)
             self.start_runtime(request["clock_start_s"], timeout_s)
             return
         op.suppressed = False
@@ -374,7 +404,8 @@ class Environment:
         op.oom_before = self.daemon.cgroups.oom_kills(self.name)
         self.begin_measure()
         op.invoke_started = now()
-        op.timer = self.daemon.call_at(op.invoke_started + op.budget_s, self.on_deadline)
+        self.connections = []
+        op.timer = self.daemon.call_at(min(op.invoke_started + op.budget_s, op.real_deadline), self.on_deadline)
         request = op.request
         self.write_request(
             outcomes.invoke_frame(request, request["clock_start_s"] + op.init_ms / 1000, op.budget_s, timeout_s)
@@ -423,27 +454,31 @@ class Environment:
                 self.logs.take(),
                 op.suppressed,
                 measured_ms=measured,
+                connections=self.connections,
             )
             return self.finish(result, keep_runtime=result["outcome"] not in ("timeout", "oom"))
         return self.on_violation(f"unexpected {kind!r} frame")
 
     def on_init_frame(self, op: Operation, frame: dict) -> None:
+        """Init ended. Its emulated duration is the real time the daemon measured plus the virtual sleeps the
+        runtime reports; a report is trusted only up to the limit and can never shorten what was measured."""
         memory = self.memory_used_mb()
         real_ms = (now() - op.started) * 1000
-        slept = outcomes.number(frame.get("slept_ms"))
         if op.kind == "create":
+            limit_ms = self.spec["init_limit_s"] * 1000
+            slept = min(max(outcomes.number(frame.get("slept_ms")), 0.0), max(limit_ms - real_ms, 0.0))
             logs = self.logs.take()
             if frame["type"] == "ready":
-                return self.finish(outcomes.init_result(True, real_ms + slept, memory, logs))
+                return self.finish(outcomes.init_result(True, min(real_ms + slept, limit_ms), memory, logs))
             status = "timeout" if frame.get("status") == "timeout" else "error"
-            elapsed = self.spec["init_limit_s"] * 1000 if status == "timeout" else real_ms + slept
+            elapsed = limit_ms if status == "timeout" else min(real_ms + slept, limit_ms)
             error = outcomes.clean_error(frame.get("error"))
             return self.finish(outcomes.init_result(False, elapsed, memory, logs, error, status), keep_runtime=False)
         if frame["type"] == "ready":
-            op.init_ms = min(outcomes.number(frame.get("elapsed_ms")), self.spec["timeout_s"] * 1000)
+            op.init_ms = outcomes.trusted_ms(frame.get("elapsed_ms"), real_ms, self.spec["timeout_s"] * 1000)
             return self.send_invoke()
         result = outcomes.init_failure_in_invoke(
-            frame, op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take()
+            frame, op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take(), measured_ms=real_ms
         )
         return self.finish(result, keep_runtime=False)
 

@@ -212,7 +212,7 @@ class LocalExecutor:
                 return outcomes.exited(
                     request_id, value if kind == "exit" else 0, 0.0, timeout_s, memory, memory_size, logs, True
                 )
-            init_ms = min(outcomes.number(value.get("elapsed_ms")), timeout_s * 1000)
+            init_ms = outcomes.trusted_ms(value.get("elapsed_ms"), 0.0, timeout_s * 1000)
         budget_s = max(timeout_s - init_ms / 1000, 0.0)
         pid = env.process.pid
         _clear_refs(pid)

@@ -27,6 +27,11 @@ def number(value, default: float = 0.0) -> float:
     return float(value)
 
 
+def trusted_ms(reported, measured_ms: float, limit_ms: float) -> float:
+    """An emulated duration a runtime reported: never below what was measured outside, never above the limit."""
+    return min(max(number(reported), measured_ms, 0.0), limit_ms)
+
+
 def clean_connections(raw) -> list[dict]:
     if not isinstance(raw, list):
         return []
@@ -114,15 +119,19 @@ def from_result_frame(
     logs: str,
     suppressed: bool,
     measured_ms: float | None = None,
+    connections: list[dict] | None = None,
 ) -> dict:
-    """Interpret a ``result`` frame. ``measured_ms`` is a duration measured outside the runtime, if any."""
+    """Interpret a ``result`` frame. ``measured_ms`` is a duration measured outside the runtime, and
+    ``connections`` the connections recorded outside it; when given, they replace what the frame claims."""
     outcome = frame.get("outcome")
     if outcome not in ("success", "error", "timeout", "oom"):
         outcome = "error"
     limit_ms = timeout_s * 1000
-    reported = init_ms + number(frame.get("elapsed_ms"))
+    reported = init_ms + max(number(frame.get("elapsed_ms")), 0.0)
     duration = reported if measured_ms is None else max(init_ms + measured_ms, reported)
-    connections = clean_connections(frame.get("connections"))
+    connections = clean_connections(frame.get("connections") if connections is None else connections)
+    for connection in connections:
+        connection["at_ms"] = min(connection["at_ms"], max(duration - init_ms, 0.0))
     if outcome == "timeout" or duration >= limit_ms:
         return result(
             "timeout",
@@ -175,6 +184,23 @@ def from_result_frame(
     )
 
 
+def unsendable(message: dict, problem: Exception) -> dict:
+    """A reply that could not be encoded (too big once re-encoded, or too deep), turned into a Lambda error."""
+    result = message.get("result")
+    if isinstance(result, dict) and "outcome" in result:
+        error = {
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes).",
+        }
+        fields = {"response": None, "error": error, "connections": [], "logs": str(result.get("logs", ""))[-65536:]}
+        return {"ok": True, "result": dict(result, outcome="error", **fields)}
+    if isinstance(result, dict) and "init_duration_ms" in result:
+        error = {"errorType": "Runtime.ExitError", "errorMessage": "Init's output could not be sent back"}
+        fields = {"ok": False, "error": error, "status": "error", "logs": str(result.get("logs", ""))[-65536:]}
+        return {"ok": True, "result": dict(result, **fields)}
+    return {"ok": False, "error": f"the sandbox daemon could not send its reply: {str(problem)[:200]}"}
+
+
 def timed_out(request_id: str, timeout_s: float, memory_used_mb: int, logs: str, suppressed: bool) -> dict:
     return result(
         "timeout",
@@ -223,10 +249,12 @@ def violated(
     return result("runtime_exit", duration_ms, memory_used_mb, logs, error=error, suppressed_init=suppressed)
 
 
-def init_failure_in_invoke(frame: dict, request_id: str, timeout_s: float, memory_mb: int, logs: str) -> dict:
+def init_failure_in_invoke(
+    frame: dict, request_id: str, timeout_s: float, memory_mb: int, logs: str, measured_ms: float = 0.0
+) -> dict:
     """A suppressed Init inside an invoke failed: the invoke fails with Init's error."""
     status = frame.get("status")
-    elapsed = number(frame.get("elapsed_ms"))
+    elapsed = trusted_ms(frame.get("elapsed_ms"), measured_ms, timeout_s * 1000)
     if status == "timeout" or elapsed >= timeout_s * 1000:
         return timed_out(request_id, timeout_s, memory_mb, logs, True)
     if status == "oom":

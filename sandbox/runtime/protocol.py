@@ -11,6 +11,7 @@ import struct
 
 # The biggest frame anyone may send: a 6 MB response plus room for the error body and metadata.
 MAX_FRAME = 8 * 1024 * 1024
+MAX_DEPTH = 64  # frames are shallow; anything deeper is refused before it can exhaust the interpreter's stack
 HEADER = struct.Struct(">I")
 
 
@@ -19,7 +20,11 @@ class ProtocolError(Exception):
 
 
 def encode(message: dict) -> bytes:
-    body = json.dumps(message, separators=(",", ":")).encode()
+    """One frame. UTF-8 text is kept as it is, so re-encoding what was decoded never makes it bigger."""
+    try:
+        body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate: only the escaped form is valid UTF-8
+        body = json.dumps(message, separators=(",", ":")).encode()
     if len(body) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(body)} bytes is over the {MAX_FRAME}-byte limit")
     return HEADER.pack(len(body)) + body
@@ -28,11 +33,28 @@ def encode(message: dict) -> bytes:
 def decode(body: bytes) -> dict:
     try:
         message = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"frame is not JSON: {error}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ProtocolError(f"frame is not JSON: {str(error)[:200]}") from None
     if not isinstance(message, dict):
         raise ProtocolError("frame is not a JSON object")
+    if nesting(message) > MAX_DEPTH:
+        raise ProtocolError(f"frame is nested deeper than {MAX_DEPTH} levels")
     return message
+
+
+def nesting(value) -> int:
+    """How deep the arrays and objects of decoded JSON go (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def write_frame(fd: int, message: dict) -> None:
