@@ -301,8 +301,9 @@ def become_runtime(setup: dict, message: dict, request_r: int, result_w: int, lo
     iso.set_parent_death_signal()  # a credential change clears it
     iso.set_no_new_privs()
     os.umask(0o022)
-    if seccomp_filter is not None:
-        seccomp_filter.load()
+    if seccomp_filter is None:
+        raise iso.SeccompUnavailable("no syscall filter: the runtime will not start without one")
+    seccomp_filter.load()
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the runtime's stdout for its whole life
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     config = shim_config(

@@ -19,6 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from sandbox.runtime import outcomes, standin
+from sandbox.runtime.limits import REAL_TIME_LIMIT_S
 from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decide, encode
 
 if TYPE_CHECKING:
@@ -30,9 +31,6 @@ ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
 # The daemon's answer to a connection attempt: "+" then the stream, or one byte naming why not.
 VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failure": b"d"}
 CONNECTIONS_PER_INVOKE = 1000
-# Real (wall-clock) seconds one create or invoke may take inside the daemon, Init included, whatever its
-# emulated timeout: emulated time runs on a virtual clock, so this only stops handlers that spin for real.
-REAL_TIME_LIMIT_S = 60.0
 
 
 def is_address(host: str) -> bool:
@@ -178,6 +176,7 @@ class Environment:
     def __init__(self, daemon: Daemon, environment_id: str, spec: dict, slot: int, max_procs: int) -> None:
         self.daemon = daemon
         self.id = environment_id
+        self.owner = self.tenant = ""
         self.spec = spec
         self.slot = slot
         self.uid = UID_BASE + slot
@@ -285,7 +284,7 @@ class Environment:
 
     def on_pipe(self, pipe: Pipe) -> None:
         if pipe.kind == "log":
-            self.drain_logs()
+            self.drain_logs(bounded=True)
             return
         while self.result_pipe is pipe:
             try:
@@ -304,16 +303,24 @@ class Environment:
                 if self.result_pipe is not pipe:
                     return
 
-    def drain_logs(self) -> None:
+    def drain_logs(self, bounded: bool = False) -> None:
+        """Read the runtime's log pipe. ``bounded``: only this loop turn's share, so that many environments
+        writing as fast as they can never keep the loop from its timers (the pipe stays readable; the rest is
+        read on a later turn, and a writer that outpaces the daemon simply blocks)."""
         pipe = self.log_pipe
-        while pipe is not None:
+        share = min(self.daemon.log_budget, 1 << 18) if bounded else 4 * MIB
+        read = 0
+        while pipe is not None and read < share:
             try:
-                chunk = os.read(pipe.fd, 1 << 20)
+                chunk = os.read(pipe.fd, 1 << 16 if bounded else 1 << 20)
             except (BlockingIOError, InterruptedError):
                 return
             if not chunk:
                 self.daemon.unwatch_fd(pipe.fd)
                 return
+            read += len(chunk)
+            if bounded:
+                self.daemon.log_budget -= len(chunk)
             self.logs.add(chunk)
 
     def write_request(self, frame: dict) -> None:
@@ -377,12 +384,14 @@ class Environment:
 
     # --- operations ---------------------------------------------------------------------------------------------
 
-    def begin_create(self, reply) -> None:
+    def begin_create(self, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
         op = self.operation = Operation("create", reply)
+        op.real_deadline = op.started + budget_s
         op.timer = self.daemon.call_at(min(now() + self.spec["init_limit_s"] + 2.0, op.real_deadline), self.on_deadline)
 
-    def begin_invoke(self, request: dict, reply) -> None:
+    def begin_invoke(self, request: dict, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
         op = self.operation = Operation("invoke", reply, request)
+        op.real_deadline = op.started + budget_s
         timeout_s = self.spec["timeout_s"]
         self.logs.take()
         if self.request_fd is None:

@@ -141,12 +141,12 @@ def test_unsafe_flag_selects_the_local_executor(monkeypatch):
 
 def test_record_of_recently_used_environments_forgets_stale_entries():
     executor = client.DaemonExecutor()
-    executor._connection()
+    executor.check()  # leaves one open connection in the pool
     stale = client.time.monotonic() - 2 * client.RECENT_USE_S
-    executor._local.used.update({f"env-{n}": stale for n in range(client.USED_RECORD_LIMIT + 10)})
+    executor._used.update({f"env-{n}": stale for n in range(client.USED_RECORD_LIMIT + 10)})
 
     executor._note_used("env-fresh")
 
-    assert executor._local.used.keys() == {"env-fresh"}
+    assert executor._used.keys() == {"env-fresh"}
     assert executor.recently_used("env-fresh")
     executor.close()
