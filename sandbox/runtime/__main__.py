@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def exec_daemon(path: str) -> None:
     """Replace this process with the daemon, exec'd with an empty environment."""
-    command = client.daemon_command(path)
+    command, _ = client.daemon_command(path)
     os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
     os.execve(command[0], command, {})
 

@@ -32,6 +32,8 @@ RECENT_USE_S = 5.0  # an environment this connection used this recently is taken
 USED_RECORD_LIMIT = 256  # past this many entries, the record drops the ones older than RECENT_USE_S
 UNSAFE_FLAG = "EXAMPREP_UNSAFE_LOCAL_SANDBOX"
 IDLE_CONNECTIONS = 16  # connections an executor keeps open between calls; more are closed after use
+# The daemon's program arrives on a pipe, so its command line (which every environment can read in
+# /proc/1/cmdline, being forked from it) names no path of the host.
 BOOT = (
     "import sys; sys.path.insert(0, {root!r})\n"
     "try:\n"
@@ -41,8 +43,9 @@ BOOT = (
     "finally:\n"
     "    sys.path.remove({extra!r})\n"
     "from sandbox.runtime.daemon import main\n"
-    "raise SystemExit(main(sys.argv[1:]))\n"
+    "raise SystemExit(main([{path!r}, {run_dir!r}]))\n"
 )
+LOADER = "import os, sys; fd = int(sys.argv[1]); program = os.read(fd, 1 << 20); os.close(fd); exec(program)"
 
 
 class SandboxUnavailable(RuntimeError):
@@ -65,7 +68,8 @@ def daemon_python() -> str:
     return sys.executable
 
 
-def daemon_command(path: str) -> list[str]:
+def daemon_command(path: str) -> tuple[list[str], int]:
+    """The daemon's command line and the (inheritable) pipe its program is read from."""
     run_dir = os.path.dirname(path)
     try:
         import pyseccomp
@@ -73,7 +77,12 @@ def daemon_command(path: str) -> list[str]:
         extra = os.path.dirname(pyseccomp.__file__)
     except (ImportError, RuntimeError):
         extra = ""
-    return [daemon_python(), "-I", "-S", "-c", BOOT.format(root=PROJECT_ROOT, extra=extra), path, run_dir]
+    program = BOOT.format(root=PROJECT_ROOT, extra=extra, path=path, run_dir=run_dir).encode()
+    read, write = os.pipe()
+    os.write(write, program)
+    os.close(write)
+    os.set_inheritable(read, True)
+    return [daemon_python(), "-I", "-S", "-c", LOADER, str(read)], read
 
 
 def code_version(root: str = PROJECT_ROOT) -> str:
@@ -165,17 +174,20 @@ def ensure_daemon(path: str | None = None, wait_s: float = 10.0) -> dict:
         answer = current_daemon(path)
         if answer:
             return answer
+        command, program = daemon_command(path)
         with open(os.path.join(run_dir, "daemon.log"), "ab") as log:
             subprocess.Popen(
-                daemon_command(path),
+                command,
                 env={},
                 cwd="/",
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
                 close_fds=True,
+                pass_fds=(program,),
                 start_new_session=True,
             )
+        os.close(program)
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             answer = ping(path)

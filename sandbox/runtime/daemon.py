@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import gc
 import heapq
 import itertools
@@ -27,7 +28,7 @@ import traceback
 from pathlib import Path
 
 from sandbox.runtime import envinit, isolation, limits, outcomes
-from sandbox.runtime.environment import ANCILLARY, MIB, Environment, StandInListener, now
+from sandbox.runtime.environment import ANCILLARY, MIB, UID_BASE, Environment, StandInListener, now
 from sandbox.runtime.protocol import FrameReader, ProtocolError, encode
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
@@ -124,6 +125,7 @@ class Daemon:
         self.environments: dict[tuple[str, str], Environment] = {}  # (owner, id) -> environment
         self.slots_in_use: set[int] = set()
         self.waiting_forks: list[Environment] = []
+        self.uid_base, self.uid_band_lock = claim_uid_band(os.path.dirname(run_dir.rstrip("/")) or "/")
         self.report = isolation.check()
         self.code = client_code_version()
         self.host = limits.host_limits()
@@ -553,6 +555,24 @@ class _Waker:
         with contextlib.suppress(OSError):
             while self.sock.recv(4096):
                 pass
+
+
+UID_BANDS = 100
+
+
+def claim_uid_band(lock_dir: str) -> tuple[int, object]:
+    """A band of UID_SLOTS uids no other daemon on this host uses (uids share RLIMIT_NPROC host-wide). The
+    band is held by a lock on a file that the kernel releases when the daemon dies."""
+    os.makedirs(lock_dir, mode=0o711, exist_ok=True)
+    for band in range(UID_BANDS):
+        handle = open(os.path.join(lock_dir, f".uid-band-{band}.lock"), "w")  # noqa: SIM115 - held for life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return UID_BASE + band * UID_SLOTS, handle
+    raise RuntimeError(f"every one of the {UID_BANDS} uid bands is held by another sandbox daemon")
 
 
 def real_budget(value) -> float:

@@ -25,7 +25,7 @@ from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, deci
 if TYPE_CHECKING:
     from sandbox.runtime.daemon import Daemon, Timer
 
-UID_BASE = 200_000
+UID_BASE = 300_000
 MIB = 1024 * 1024
 ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
 # The daemon's answer to a connection attempt: "+" then the stream, or one byte naming why not.
@@ -179,7 +179,7 @@ class Environment:
         self.owner = self.tenant = ""
         self.spec = spec
         self.slot = slot
-        self.uid = UID_BASE + slot
+        self.uid = daemon.uid_base + slot
         self.name = f"env{slot}"
         self.max_procs = max_procs
         self.log_stream = spec.get("log_stream_name") or outcomes.log_stream_name(spec["version"])

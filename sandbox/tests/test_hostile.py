@@ -770,7 +770,7 @@ def test_t36_proc_shows_only_the_environment(sandbox, daemon_pid):
 
     answer = body(result)
 
-    assert sorted(answer["pids"]) == ["1", "2"] and answer["mounts"] < 16 and not answer["daemon"]
+    assert sorted(answer["pids"]) == ["1", "2"] and answer["mounts"] < 32 and not answer["daemon"]
     assert_host_unaffected(sandbox, environment_id)
 
 

@@ -399,3 +399,30 @@ def test_check_reports_no_isolation_when_seccomp_is_missing():
 
     assert report["mode"] == "none"
     assert "seccomp" in report["reason"]
+
+
+# --- host information ---------------------------------------------------------------------------------------------
+
+
+def test_host_information_in_proc_is_masked(sandbox):
+    source = """
+    def read(path):
+        try:
+            with open(path, errors="replace") as handle:
+                return handle.read()
+        except OSError as error:
+            return f"error {error.errno}"
+    def lambda_handler(event, context):
+        return {name: read(f"/proc/{name}") for name in
+                ("cmdline", "1/cmdline", "self/cmdline", "self/cgroup", "meminfo", "loadavg", "kallsyms")}
+    """
+    environment_id, _, (result,) = run(sandbox, source, memory_mb=256)
+
+    seen = body(result)
+
+    assert seen["cmdline"] == seen["1/cmdline"] == seen["kallsyms"] == ""
+    assert client.PROJECT_ROOT not in seen["self/cmdline"] and "/run/examprep" not in seen["self/cmdline"]
+    assert "examprep" not in seen["self/cgroup"] and "process_api" not in seen["self/cgroup"]
+    assert seen["meminfo"].split()[:2] == ["MemTotal:", str(256 * 1024)]
+    assert seen["loadavg"].startswith("0.00 0.00 0.00")
+    assert_host_unaffected(sandbox, environment_id)
