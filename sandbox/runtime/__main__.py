@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from sandbox.runtime import client, isolation
+from sandbox.runtime import client, isolation, limits
 
 MODES = {
     "root-cgroup-v2": "full isolation; memory and pids limits through cgroup v2",
@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("reason", "warning"):
                 if report.get(key):
                     print(f"  {key}: {report[key]}")
+            host = limits.host_limits()
+            print(
+                f"  all environments together: {host['memory_mb']} MiB of memory, {host['pids']} tasks, "
+                f"{host['reservable_mb']} MB of memory sizes reserved"
+            )
             if report["mode"] == "none":
                 print(f"  unsafe local mode: set {client.UNSAFE_FLAG}=1 (single-user laptop only)")
         return 0 if report["mode"] != "none" else 1

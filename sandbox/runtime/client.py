@@ -357,12 +357,19 @@ class DaemonExecutor:
 
     # --- the executor contract -----------------------------------------------------------------------------------
 
-    def create(self, environment_id: str, spec: EnvironmentSpec, real_budget_s: float | None = None) -> InitResult:
+    def create(
+        self,
+        environment_id: str,
+        spec: EnvironmentSpec,
+        real_budget_s: float | None = None,
+        tenant: str | None = None,
+    ) -> InitResult:
+        """``tenant``: whose per-student limits the environment counts against (default: this executor's)."""
         message = {"op": "create", "id": environment_id, "spec": spec_to_data(spec)}
         if self.max_procs:
             message["max_procs"] = self.max_procs
-        if self.tenant:
-            message["tenant"] = self.tenant
+        if tenant or self.tenant:
+            message["tenant"] = tenant or self.tenant
         if real_budget_s is not None:
             message["real_budget_s"] = float(real_budget_s)
         result = self.call(message)
