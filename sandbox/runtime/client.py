@@ -155,6 +155,21 @@ def current_daemon(path: str) -> dict | None:
     )
 
 
+def run_dir_problem(run_dir: str) -> str | None:
+    """The socket's directory holds the daemon's files: it must be the daemon's own, not a shared one."""
+    if not os.path.exists(run_dir):
+        os.makedirs(run_dir, mode=0o711)
+        os.chmod(run_dir, 0o711)
+        return None
+    info = os.stat(run_dir)
+    if info.st_uid != 0 or info.st_mode & 0o022:
+        return (
+            f"{run_dir} is writable by others or not owned by root; give SANDBOX_SOCKET a directory of its own "
+            "(for example /run/examprep/sandbox.sock)"
+        )
+    return None
+
+
 def ensure_daemon(path: str | None = None, wait_s: float = 10.0) -> dict:
     """Return the running daemon's ping answer, starting a daemon first if none answers."""
     path = path or socket_path()
@@ -168,7 +183,9 @@ def ensure_daemon(path: str | None = None, wait_s: float = 10.0) -> dict:
             f"{UNSAFE_FLAG}=1 to run handlers without isolation."
         )
     run_dir = os.path.dirname(path)
-    os.makedirs(run_dir, mode=0o711, exist_ok=True)
+    problem = run_dir_problem(run_dir)
+    if problem:
+        raise SandboxUnavailable(f"The sandbox daemon cannot use {path}: {problem}.")
     with open(os.path.join(run_dir, "start.lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         answer = current_daemon(path)

@@ -29,11 +29,20 @@ from pathlib import Path
 
 from sandbox.runtime import envinit, isolation, limits, outcomes
 from sandbox.runtime.environment import ANCILLARY, MIB, UID_BASE, Environment, StandInListener, now
-from sandbox.runtime.protocol import FrameReader, ProtocolError, encode
+from sandbox.runtime.protocol import (
+    MAX_PROCS,
+    FrameReader,
+    ProtocolError,
+    encode,
+    real_budget,
+    validate_max_procs,
+    validate_request,
+    validate_spec,
+)
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 UID_SLOTS = 10_000
-DEFAULT_MAX_PROCS = 1024
+DEFAULT_MAX_PROCS = MAX_PROCS
 IDLE_TTL_S = 15 * 60  # Lambda keeps idle environments "for some time"; the daemon recycles them after this
 SWEEP_EVERY_S = 30.0
 
@@ -125,7 +134,7 @@ class Daemon:
         self.environments: dict[tuple[str, str], Environment] = {}  # (owner, id) -> environment
         self.slots_in_use: set[int] = set()
         self.waiting_forks: list[Environment] = []
-        self.uid_base, self.uid_band_lock = claim_uid_band(os.path.dirname(run_dir.rstrip("/")) or "/")
+        self.uid_base, self.uid_band_lock = claim_uid_band(UID_BAND_DIR)
         self.report = isolation.check()
         self.code = client_code_version()
         self.host = limits.host_limits()
@@ -142,7 +151,6 @@ class Daemon:
         self.watch(self.wake_r, _Waker(self.wake_r))
         os.makedirs(os.path.join(run_dir, "net"), mode=0o755, exist_ok=True)
         os.makedirs(os.path.join(run_dir, "root"), mode=0o755, exist_ok=True)
-        os.chmod(run_dir, 0o711)
         self.zygote, self.zygote_pid = self.start_zygote()
         self.zygote.setblocking(False)
         self.watch(self.zygote, self, events=selectors.EVENT_READ)
@@ -207,6 +215,7 @@ class Daemon:
         channel.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         env.channel = channel
         env.intermediate_pid = int(json.loads(data)["pid"])
+        env.set_pidfd("intermediate", env.intermediate_pid)
         try:
             if self.cgroups.available:
                 self.cgroups.add(env.name, env.intermediate_pid)
@@ -333,7 +342,8 @@ class Daemon:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         listener.bind(path)
-        os.chmod(path, 0o666)
+        os.chown(path, env.uid, env.uid)
+        os.chmod(path, 0o600)  # only this environment's runtime may connect
         listener.listen(16)
         listener.setblocking(False)
         env.listener = StandInListener(self, env, listener)
@@ -402,10 +412,7 @@ class Daemon:
                 self.cgroups.freeze(env.name, False)
                 env.frozen = False
             # Kill pid 1 (its namespace dies with it) and let the intermediate reap it: no zombie for host init.
-            pid = env.pid1 or env.intermediate_pid
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            env.kill("pid1" if env.pidfds["pid1"] >= 0 else "intermediate")
             env.detach_runtime()
             if env.channel is not None:
                 self.unwatch(env.channel)
@@ -433,6 +440,8 @@ class Daemon:
             os.rmdir(env.net_dir)
         except OSError:
             pass
+        for which in ("intermediate", "pid1"):
+            env.set_pidfd(which, 0)
         if self.environments.get((env.owner, env.id)) is env:
             del self.environments[(env.owner, env.id)]
         if not left and removed:
@@ -558,6 +567,7 @@ class _Waker:
 
 
 UID_BANDS = 100
+UID_BAND_DIR = "/run/examprep-uid-bands"  # one for the host, whatever socket each daemon serves
 
 
 def claim_uid_band(lock_dir: str) -> tuple[int, object]:
@@ -573,20 +583,6 @@ def claim_uid_band(lock_dir: str) -> tuple[int, object]:
             continue
         return UID_BASE + band * UID_SLOTS, handle
     raise RuntimeError(f"every one of the {UID_BANDS} uid bands is held by another sandbox daemon")
-
-
-def real_budget(value) -> float:
-    """Real seconds a call may take: the client's run budget, never more than the per-call limit."""
-    budget = outcomes.number(value, limits.REAL_TIME_LIMIT_S)
-    return min(max(budget, 0.0), limits.REAL_TIME_LIMIT_S)
-
-
-def validate_max_procs(value, default: int) -> int:
-    if value is None:
-        return default
-    if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= DEFAULT_MAX_PROCS:
-        raise ValueError(f"max_procs must be a whole number from 8 to {DEFAULT_MAX_PROCS}")
-    return value
 
 
 def client_code_version() -> str:
@@ -609,49 +605,6 @@ def processes_of_uid(uid: int) -> list[int]:
             except OSError:
                 continue
     return found
-
-
-def validate_spec(spec: dict) -> dict:
-    checked = {
-        "function_name": str(spec["function_name"])[:64],
-        "code": {str(k): str(v) for k, v in dict(spec["code"]).items()},
-        "handler": str(spec.get("handler", "lambda_function.lambda_handler"))[:128],
-        "memory_mb": int(spec.get("memory_mb", 128)),
-        "timeout_s": float(spec.get("timeout_s", 3.0)),
-        "ephemeral_storage_mb": int(spec.get("ephemeral_storage_mb", 512)),
-        "environment": {str(k): str(v) for k, v in dict(spec.get("environment") or {}).items()},
-        "version": str(spec.get("version", "$LATEST")),
-        "region": str(spec.get("region", "us-east-1")),
-        "account_id": str(spec.get("account_id", "123456789012")),
-        "log_stream_name": str(spec.get("log_stream_name", "")),
-        "init_limit_s": float(spec.get("init_limit_s", 10.0)),
-        "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
-    }
-    if not 64 <= checked["memory_mb"] <= 10_240:
-        raise ValueError("memory_mb must be between 64 and 10240")
-    if not 0 < checked["timeout_s"] <= 900:
-        raise ValueError("timeout_s must be above 0 and at most 900")
-    if not 1 <= checked["ephemeral_storage_mb"] <= 10_240:
-        raise ValueError("ephemeral_storage_mb must be between 1 and 10240")
-    if not 0 < checked["init_limit_s"] <= 900:
-        raise ValueError("init_limit_s must be above 0 and at most 900")
-    if sum(len(v) for v in checked["code"].values()) > 50 * MIB:
-        raise ValueError("the code is larger than 50 MB")
-    outcomes.code_files(checked["code"])
-    if not isinstance(checked["network"], dict):
-        raise ValueError("network must be an object")
-    return checked
-
-
-def validate_request(request: dict) -> dict:
-    return {
-        "request_id": str(request["request_id"]),
-        "payload": str(request["payload"]),
-        "clock_start_s": float(request["clock_start_s"]),
-        "invoked_function_arn": str(request.get("invoked_function_arn") or ""),
-        "client_context": request.get("client_context") if isinstance(request.get("client_context"), dict) else None,
-        "identity": request.get("identity") if isinstance(request.get("identity"), dict) else None,
-    }
 
 
 def zygote_main(channel: socket.socket, daemon_pid: int) -> None:
@@ -711,7 +664,12 @@ def main(argv: list[str]) -> int:
         return 2
     os.umask(0o022)
     raise_descriptor_limit()
-    os.makedirs(run_dir, mode=0o711, exist_ok=True)
+    from sandbox.runtime.client import run_dir_problem
+
+    problem = run_dir_problem(run_dir)
+    if problem:
+        print(f"sandbox daemon: {problem}", file=sys.stderr)
+        return 2
     daemon = Daemon(socket_path, run_dir)
     if daemon.report["mode"] == "none":
         print("sandbox daemon: " + daemon.report.get("reason", "cannot isolate"), file=sys.stderr)

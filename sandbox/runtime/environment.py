@@ -41,6 +41,21 @@ def is_address(host: str) -> bool:
     return True
 
 
+def open_pidfd(pid: int) -> int:
+    """A descriptor that names this very process (a pid can be reused once its process is reaped); -1 when the
+    process is already gone, so nothing is ever signalled by a stale pid."""
+    try:
+        return os.pidfd_open(pid)
+    except (OSError, ValueError):
+        return -1
+
+
+def kill_pidfd(fd: int) -> None:
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
+
+
 def now() -> float:
     return time.monotonic()
 
@@ -188,6 +203,7 @@ class Environment:
         self.intermediate_pid = 0
         self.pid1 = 0
         self.runtime_pid = 0
+        self.pidfds = {"intermediate": -1, "pid1": -1, "runtime": -1}
         self.request_fd = self.result_pipe = self.log_pipe = None
         self.outgoing = bytearray()
         self.reader = FrameReader()
@@ -225,6 +241,7 @@ class Environment:
         kind = message.get("kind")
         if kind == "pid1":
             self.pid1 = int(message["pid"])
+            self.set_pidfd("pid1", self.pid1)
         elif kind == "root-ready":
             pass  # env-init starts the first runtime by itself (see "start" in the setup)
         elif kind == "runtime":
@@ -257,6 +274,7 @@ class Environment:
         self.result_pipe = Pipe(self, fds[1], "result")
         self.log_pipe = Pipe(self, fds[2], "log")
         self.runtime_pid = pid
+        self.set_pidfd("runtime", pid)
         self.reader = FrameReader()
         self.daemon.watch_fd(fds[1], self.result_pipe)
         self.daemon.watch_fd(fds[2], self.log_pipe)
@@ -268,7 +286,16 @@ class Environment:
                 os.close(pipe.fd)
         self.request_fd = self.result_pipe = self.log_pipe = None
         self.runtime_pid = 0
+        self.set_pidfd("runtime", 0)
         self.outgoing.clear()
+
+    def set_pidfd(self, which: str, pid: int) -> None:
+        if self.pidfds[which] >= 0:
+            os.close(self.pidfds[which])
+        self.pidfds[which] = open_pidfd(pid) if pid else -1
+
+    def kill(self, which: str) -> None:
+        kill_pidfd(self.pidfds[which])
 
     def record_connection(self, host: str, port: int, outcome: str, reason: str, at_ms) -> None:
         """Note a connection attempt the daemon decided; ``at_ms`` (emulated time) is the runtime's claim."""
@@ -432,9 +459,7 @@ class Environment:
 
     def reset_runtime(self) -> None:
         """Kill the runtime and everything it started; env-init and /tmp stay."""
-        if self.runtime_pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.runtime_pid, signal.SIGKILL)
+        self.kill("runtime")
         self.detach_runtime()
         if self.channel is not None:
             self.send_control({"op": "reset"})

@@ -6,11 +6,12 @@ result. Types are checked and values clamped so a forged frame cannot break the 
 
 from __future__ import annotations
 
-import math
 import uuid
 
-from sandbox.runtime.protocol import (
+from sandbox.runtime.protocol import (  # noqa: F401 - code_files and number are used through this module
+    code_files,
     exit_words,
+    number,
     out_of_memory_error,
     runtime_exit_error,
     timeout_error,
@@ -19,12 +20,6 @@ from sandbox.runtime.protocol import (
 RESPONSE_LIMIT = 6_291_556
 VERDICTS = ("connected", "timeout", "refused", "dns_failure")
 OUTCOMES = ("success", "error", "timeout", "oom", "runtime_exit")
-
-
-def number(value, default: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return default
-    return float(value)
 
 
 def trusted_ms(reported, measured_ms: float, limit_ms: float) -> float:
@@ -319,14 +314,3 @@ def shim_config(
         "clock_start_s": clock_start_s,
         "init_budget_s": init_budget_s,
     }
-
-
-def code_files(code: dict) -> list[tuple[str, str]]:
-    """The function's files as (relative path, text), refusing paths that would leave the code directory."""
-    files = []
-    for name, text in code.items():
-        parts = str(name).replace("\\", "/").split("/")
-        if not name or str(name).startswith("/") or any(part in ("", ".", "..") for part in parts):
-            raise ValueError(f"code file name {name!r} must be a plain relative path")
-        files.append(("/".join(parts), str(text)))
-    return files

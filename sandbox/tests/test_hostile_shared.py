@@ -426,3 +426,43 @@ def test_host_information_in_proc_is_masked(sandbox):
     assert seen["meminfo"].split()[:2] == ["MemTotal:", str(256 * 1024)]
     assert seen["loadavg"].startswith("0.00 0.00 0.00")
     assert_host_unaffected(sandbox, environment_id)
+
+
+def test_x32_system_calls_kill_the_runtime(sandbox):
+    source = """
+    import ctypes
+    def lambda_handler(event, context):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        return libc.syscall(0x40000000 | 39)  # getpid through the x32 ABI
+    """
+    environment_id, _, (result,) = run(sandbox, source)
+
+    assert result.outcome == "runtime_exit"
+    assert "bad system call" in result.error["errorMessage"]
+    assert_host_unaffected(sandbox, environment_id)
+
+
+def test_the_network_socket_belongs_to_its_environment_alone(sandbox):
+    source = """
+    import os
+    def lambda_handler(event, context):
+        info = os.stat("/var/runtime/net.sock")
+        return [oct(info.st_mode & 0o777), info.st_uid == os.getuid()]
+    """
+    environment_id, _, (result,) = run(sandbox, source)
+
+    assert body(result) == ["0o600", True]
+    assert_host_unaffected(sandbox, environment_id)
+
+
+def test_a_socket_in_a_shared_directory_is_refused_and_the_directory_left_alone(tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+
+    with pytest.raises(client.SandboxUnavailable, match="a directory of its own"):
+        client.ensure_daemon(str(shared / "sandbox.sock"))
+
+    assert shared.stat().st_mode & 0o7777 == 0o1777
+    assert client.ping(str(shared / "sandbox.sock")) is None
