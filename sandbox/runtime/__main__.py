@@ -69,12 +69,16 @@ def exec_daemon(path: str) -> None:
 def run_or_wait(path: str) -> int:
     """The Procfile's ``sandbox`` process: it must not exit, or the process runner stops everything."""
     message = None
-    if client.ping(path) is not None:
+    try:
+        running = client.current_daemon(path)  # restarts one of this checkout that runs older code
+    except client.SandboxUnavailable as refusal:
+        running, message = None, str(refusal)
+    if running is not None:
         message = f"Using the sandbox daemon already running at {path}."
-    elif isolation.check()["mode"] == "none":
+    elif message is None and (report := isolation.check())["mode"] == "none":
         message = (
-            "The sandbox cannot isolate handlers on this machine (it needs root): handlers will not run. "
-            f"For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
+            f"The sandbox cannot isolate handlers on this machine ({report.get('reason')}): handlers will not "
+            f"run. For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
         )
     if message is None:
         exec_daemon(path)
