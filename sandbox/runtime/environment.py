@@ -185,6 +185,7 @@ class Operation:
         self.invoke_started = 0.0
         self.oom_before = 0
         self.real_deadline = self.started + REAL_TIME_LIMIT_S  # whatever the emulated budget says
+        self.capped = False  # the kill timer is armed at the real-time limit, before the emulated deadline
 
 
 class Environment:
@@ -414,7 +415,7 @@ class Environment:
     def begin_create(self, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
         op = self.operation = Operation("create", reply)
         op.real_deadline = op.started + budget_s
-        op.timer = self.daemon.call_at(min(now() + self.spec["init_limit_s"] + 2.0, op.real_deadline), self.on_deadline)
+        op.timer = self.arm(op, now() + self.spec["init_limit_s"] + 2.0)
 
     def begin_invoke(self, request: dict, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
         op = self.operation = Operation("invoke", reply, request)
@@ -423,7 +424,7 @@ class Environment:
         self.logs.take()
         if self.request_fd is None:
             op.phase = "init"
-            op.timer = self.daemon.call_at(min(now() + timeout_s + 1.0, op.real_deadline), self.on_deadline)
+            op.timer = self.arm(op, now() + timeout_s + 1.0)
             self.start_runtime(request["clock_start_s"], timeout_s)
             return
         op.suppressed = False
@@ -441,7 +442,7 @@ class Environment:
         self.begin_measure()
         op.invoke_started = now()
         self.connections = []
-        op.timer = self.daemon.call_at(min(op.invoke_started + op.budget_s, op.real_deadline), self.on_deadline)
+        op.timer = self.arm(op, op.invoke_started + op.budget_s)
         request = op.request
         self.write_request(
             outcomes.invoke_frame(request, request["clock_start_s"] + op.init_ms / 1000, op.budget_s, timeout_s)
@@ -549,12 +550,31 @@ class Environment:
         )
         self.finish(result, keep_runtime=False)
 
+    def arm(self, op: Operation, deadline: float) -> Timer:
+        """The kill timer: at the emulated deadline, or at the real-time limit if that comes first."""
+        op.capped = op.real_deadline < deadline
+        return self.daemon.call_at(min(deadline, op.real_deadline), self.on_deadline)
+
     def on_deadline(self) -> None:
         op = self.operation
         if op is None:
             return
         self.drain_logs()
         memory = self.memory_used_mb()
+        if op.capped:
+            real_s = now() - op.started
+            if op.kind == "create":
+                error = outcomes.real_time_error(None, real_s)
+                return self.finish(
+                    outcomes.init_result(False, real_s * 1000, memory, self.logs.take(), error, "timeout"),
+                    keep_runtime=False,
+                )
+            result = outcomes.timed_out(
+                op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take(), op.suppressed
+            )
+            result["duration_ms"] = round(min(real_s * 1000, self.spec["timeout_s"] * 1000), 3)
+            result["error"] = outcomes.real_time_error(op.request["request_id"], real_s)
+            return self.finish(result, keep_runtime=False)
         if op.kind == "create":
             limit = self.spec["init_limit_s"]
             error = outcomes.init_timeout_error(limit)

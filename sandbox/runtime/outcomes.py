@@ -196,6 +196,16 @@ def unsendable(message: dict, problem: Exception) -> dict:
     return {"ok": False, "error": f"the sandbox daemon could not send its reply: {str(problem)[:200]}"}
 
 
+def real_time_error(request_id: str | None, real_s: float) -> dict:
+    """The sandbox's own limit on real time (not Lambda's timeout) stopped the handler."""
+    prefix = f"RequestId: {request_id} Error: " if request_id else ""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"{prefix}Task stopped after {real_s:.2f} seconds of real time: the sandbox's limit of "
+        "real time for one run was reached before the function's timeout",
+    }
+
+
 def timed_out(request_id: str, timeout_s: float, memory_used_mb: int, logs: str, suppressed: bool) -> dict:
     return result(
         "timeout",

@@ -466,3 +466,15 @@ def test_a_socket_in_a_shared_directory_is_refused_and_the_directory_left_alone(
 
     assert shared.stat().st_mode & 0o7777 == 0o1777
     assert client.ping(str(shared / "sandbox.sock")) is None
+
+
+def test_a_run_out_of_real_time_stops_its_handler_before_the_emulated_timeout(sandbox):
+    environment_id = new_environment_id()
+    sandbox.create(environment_id, make_spec(SPIN, timeout_s=30.0))
+
+    result = sandbox.invoke(environment_id, make_request({"spin": 3, "answer": "done"}), real_budget_s=0.5)
+
+    assert result.outcome == "timeout"
+    assert "real time" in result.error["errorMessage"]
+    assert 0 < result.duration_ms < 30_000
+    assert_host_unaffected(sandbox, environment_id)
