@@ -26,7 +26,7 @@ For event source mappings, ``filter_view`` builds what a filter sees for one rec
 from base64 and parsed; DynamoDB: the record as delivered) and ``passes_filters``
 applies a mapping's filter list: no filters keeps everything, otherwise a record must
 match at least one filter, and a record that matches none is dropped (for SQS the
-message is deleted from the queue; section 5.1).
+message is deleted from the queue).
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ import base64
 import binascii
 import ipaddress
 import json
-import re
 from functools import lru_cache
 
 _MISSING = object()
@@ -114,7 +113,7 @@ def _match_value(matcher, value) -> bool:
     if op == "equals-ignore-case":
         return isinstance(value, str) and any(value.casefold() == a.casefold() for a in _as_list(arg))
     if op == "wildcard":
-        return isinstance(value, str) and any(_wildcard(a).fullmatch(value) for a in _as_list(arg))
+        return isinstance(value, str) and any(_wildcard_match(a, value) for a in _as_list(arg))
     if op == "numeric":
         return _is_number(value) and _numeric(arg, value)
     if op == "cidr":
@@ -173,17 +172,100 @@ def _in_cidr(block: str, value: str) -> bool:
 
 
 @lru_cache(maxsize=512)
-def _wildcard(text: str) -> re.Pattern:
-    parts, index = [], 0
+def _wildcard_segments(text: str) -> tuple[str, ...]:
+    """The literal pieces between the stars of a wildcard (``\\*`` is a literal star)."""
+    segments, current, index = [], [], 0
     while index < len(text):
         char = text[index]
         if char == "\\" and index + 1 < len(text):
-            parts.append(re.escape(text[index + 1]))
+            current.append(text[index + 1])
             index += 2
             continue
-        parts.append(".*" if char == "*" else re.escape(char))
+        if char == "*":
+            segments.append("".join(current))
+            current = []
+        else:
+            current.append(char)
         index += 1
-    return re.compile("".join(parts), re.DOTALL)
+    segments.append("".join(current))
+    return tuple(segments)
+
+
+def _wildcard_match(text: str, value: str) -> bool:
+    """Whether ``value`` fits the wildcard ``text``, without backtracking: the first piece is a prefix, the last
+    a suffix, and each piece between is found left to right (the leftmost place is always the best one)."""
+    segments = _wildcard_segments(text)
+    if len(segments) == 1:
+        return value == segments[0]
+    first, *middle, last = segments
+    if len(value) < len(first) + len(last) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position, end = len(first), len(value) - len(last)
+    for segment in middle:
+        found = value.find(segment, position, end)
+        if found < 0:
+            return False
+        position = found + len(segment)
+    return True
+
+
+def _wildcard_complexity(texts: list[str]) -> int:
+    """How many wildcard positions can be active at once while matching a field's wildcard values: the
+    measure EventBridge limits (a matcher's work per character grows with it)."""
+    patterns = [_wildcard_tokens(text) for text in texts]
+    alphabet = {token for tokens in patterns for token in tokens if token is not _STAR}
+    start = _closure(patterns, {(n, 0) for n in range(len(patterns))})
+    seen, pending, worst = {start}, [start], 0
+    while pending and len(seen) < 5000:
+        active = pending.pop()
+        worst = max(worst, sum(1 for n, p in active if patterns[n][p : p + 1] == [_STAR]))
+        if worst > WILDCARD_COMPLEXITY_LIMIT:
+            break
+        for char in (*alphabet, None):  # None: any character that no pattern names
+            moved = set()
+            for n, p in active:
+                tokens = patterns[n]
+                if p < len(tokens) and tokens[p] is _STAR:
+                    moved.add((n, p))
+                elif p < len(tokens) and char is not None and tokens[p] == char:
+                    moved.add((n, p + 1))
+            following = _closure(patterns, moved)
+            if following and following not in seen:
+                seen.add(following)
+                pending.append(following)
+    return worst
+
+
+_STAR = object()
+WILDCARD_COMPLEXITY_LIMIT = 10
+TOO_COMPLEX = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a "
+    "wildcard character"
+)
+
+
+def _wildcard_tokens(text: str) -> list:
+    tokens: list[object] = []
+    index = 0
+    while index < len(text):
+        if text[index] == "\\" and index + 1 < len(text):
+            tokens.append(text[index + 1])
+            index += 2
+            continue
+        tokens.append(_STAR if text[index] == "*" else text[index])
+        index += 1
+    return tokens
+
+
+def _closure(patterns: list[list], positions: set) -> frozenset:
+    """Positions plus those reachable by letting a star match nothing."""
+    found, pending = set(positions), list(positions)
+    while pending:
+        n, p = pending.pop()
+        if p < len(patterns[n]) and patterns[n][p] is _STAR and (n, p + 1) not in found:
+            found.add((n, p + 1))
+            pending.append((n, p + 1))
+    return frozenset(found)
 
 
 def _as_list(value) -> list:
@@ -251,6 +333,8 @@ def _check_matcher(matcher, where: str, problems: list[str]) -> None:
     elif op in ("equals-ignore-case", "wildcard"):
         if not all(isinstance(a, str) for a in _as_list(arg)) or arg == []:
             problems.append(f"{where}: {op} takes a string or a list of strings")
+        elif op == "wildcard":
+            problems.extend(f"{where}: {text}" for text in _wildcard_problems(_as_list(arg)))
     elif op == "exists":
         if not isinstance(arg, bool):
             problems.append(f"{where}: exists takes true or false")
@@ -263,6 +347,16 @@ def _check_matcher(matcher, where: str, problems: list[str]) -> None:
         problems.extend(f"{where}: {text}" for text in _numeric_problems(arg))
     elif op == "anything-but":
         _check_anything_but(arg, where, problems)
+
+
+def _wildcard_problems(texts: list[str]) -> list[str]:
+    problems = []
+    for text in texts:
+        if "**" in text.replace("\\\\", "").replace("\\*", ""):
+            problems.append(f"consecutive wildcard characters in {text!r} are not allowed; one * matches any run")
+    if not problems and _wildcard_complexity(texts) > WILDCARD_COMPLEXITY_LIMIT:
+        problems.append(TOO_COMPLEX)
+    return problems
 
 
 def _is_ignore_case(arg) -> bool:

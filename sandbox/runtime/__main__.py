@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from sandbox.runtime import client, isolation
+from sandbox.runtime import client, isolation, limits
 
 MODES = {
     "root-cgroup-v2": "full isolation; memory and pids limits through cgroup v2",
@@ -47,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
             for key in ("reason", "warning"):
                 if report.get(key):
                     print(f"  {key}: {report[key]}")
+            host = limits.host_limits()
+            print(
+                f"  all environments together: {host['memory_mb']} MiB of memory, {host['pids']} tasks, "
+                f"{host['reservable_mb']} MB of memory sizes reserved"
+            )
             if report["mode"] == "none":
                 print(f"  unsafe local mode: set {client.UNSAFE_FLAG}=1 (single-user laptop only)")
         return 0 if report["mode"] != "none" else 1
@@ -56,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def exec_daemon(path: str) -> None:
     """Replace this process with the daemon, exec'd with an empty environment."""
-    command = client.daemon_command(path)
+    command, _ = client.daemon_command(path)
     os.makedirs(os.path.dirname(path), mode=0o711, exist_ok=True)
     os.execve(command[0], command, {})
 
@@ -64,12 +69,16 @@ def exec_daemon(path: str) -> None:
 def run_or_wait(path: str) -> int:
     """The Procfile's ``sandbox`` process: it must not exit, or the process runner stops everything."""
     message = None
-    if client.ping(path) is not None:
+    try:
+        running = client.current_daemon(path)  # restarts one of this checkout that runs older code
+    except client.SandboxUnavailable as refusal:
+        running, message = None, str(refusal)
+    if running is not None:
         message = f"Using the sandbox daemon already running at {path}."
-    elif isolation.check()["mode"] == "none":
+    elif message is None and (report := isolation.check())["mode"] == "none":
         message = (
-            "The sandbox cannot isolate handlers on this machine (it needs root): handlers will not run. "
-            f"For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
+            f"The sandbox cannot isolate handlers on this machine ({report.get('reason')}): handlers will not "
+            f"run. For a single-user laptop only, set {client.UNSAFE_FLAG}=1 to run them without isolation."
         )
     if message is None:
         exec_daemon(path)

@@ -8,11 +8,16 @@ Duration, Init Duration and Max Memory Used itself. See docs/sandbox-runtime.md 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
 import gc
 import heapq
 import itertools
 import json
+import math
 import os
+import resource
+import secrets
 import selectors
 import signal
 import socket
@@ -20,15 +25,26 @@ import struct
 import sys
 import time
 import traceback
+from pathlib import Path
 
-from sandbox.runtime import envinit, isolation, outcomes
-from sandbox.runtime.environment import ANCILLARY, MIB, Environment, StandInListener, now
-from sandbox.runtime.protocol import FrameReader, ProtocolError, encode
+from sandbox.runtime import envinit, isolation, limits, outcomes
+from sandbox.runtime.environment import ANCILLARY, MIB, UID_BASE, Environment, StandInListener, now
+from sandbox.runtime.protocol import (
+    MAX_PROCS,
+    FrameReader,
+    ProtocolError,
+    encode,
+    real_budget,
+    validate_max_procs,
+    validate_request,
+    validate_spec,
+)
 
+PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 UID_SLOTS = 10_000
-DEFAULT_MAX_PROCS = 1024
+DEFAULT_MAX_PROCS = MAX_PROCS
 IDLE_TTL_S = 15 * 60  # Lambda keeps idle environments "for some time"; the daemon recycles them after this
-MAX_ENVIRONMENTS = 400  # beyond this, the least recently used idle environment is recycled
+SWEEP_EVERY_S = 30.0
 
 
 class Timer:
@@ -52,6 +68,7 @@ class Client:
         self.queue: list[dict] = []
         self.busy = False
         self.closed = False
+        self.owner = secrets.token_hex(16)  # for requests that name no owner: this connection's own space
 
     def on_readable(self) -> None:
         try:
@@ -71,13 +88,17 @@ class Client:
     def next_request(self) -> None:
         while self.queue and not self.busy and not self.closed:
             self.busy = True
-            self.daemon.handle_request(self.queue.pop(0), self.reply)
+            self.daemon.handle_request(self.queue.pop(0), self.reply, self.owner)
 
     def reply(self, message: dict) -> None:
         self.busy = False
         if self.closed:
             return
-        self.outgoing += encode(message)
+        try:
+            data = encode(message)
+        except (ProtocolError, RecursionError, ValueError, TypeError) as problem:
+            data = encode(outcomes.unsendable(message, problem))
+        self.outgoing += data
         self.flush()
         self.next_request()
 
@@ -110,20 +131,31 @@ class Daemon:
         self.selector = selectors.DefaultSelector()
         self.timers: list[tuple[float, int, Timer]] = []
         self.sequence = itertools.count()
-        self.environments: dict[str, Environment] = {}
+        self.environments: dict[tuple[str, str], Environment] = {}  # (owner, id) -> environment
         self.slots_in_use: set[int] = set()
         self.waiting_forks: list[Environment] = []
+        self.uid_base, self.uid_band_lock = claim_uid_band(UID_BAND_DIR)
         self.report = isolation.check()
+        self.code = client_code_version()
+        self.host = limits.host_limits()
         self.cgroups = isolation.Cgroups(f"examprep-sandbox-{os.getpid()}")
+        if self.cgroups.available:
+            self.cgroups.limit_all(self.host["memory_mb"] * MIB, self.host["pids"], self.host["cpus"])
         self.stopping = False
+        self.noted: dict[str, float] = {}
+        self.log_budget = limits.LOG_BYTES_PER_TURN
+        self.loop_lag_ms = 0.0
+        self.wake_r, self.wake_w = socket.socketpair()
+        for end in (self.wake_r, self.wake_w):
+            end.setblocking(False)
+        self.watch(self.wake_r, _Waker(self.wake_r))
         os.makedirs(os.path.join(run_dir, "net"), mode=0o755, exist_ok=True)
         os.makedirs(os.path.join(run_dir, "root"), mode=0o755, exist_ok=True)
-        os.chmod(run_dir, 0o711)
         self.zygote, self.zygote_pid = self.start_zygote()
         self.zygote.setblocking(False)
         self.watch(self.zygote, self, events=selectors.EVENT_READ)
         self.listener = self.listen()
-        self.call_at(now() + 30.0, self.sweep)
+        self.call_at(now() + SWEEP_EVERY_S, self.sweep)
 
     # --- selector helpers ---------------------------------------------------------------------------------------
 
@@ -183,6 +215,7 @@ class Daemon:
         channel.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         env.channel = channel
         env.intermediate_pid = int(json.loads(data)["pid"])
+        env.set_pidfd("intermediate", env.intermediate_pid)
         try:
             if self.cgroups.available:
                 self.cgroups.add(env.name, env.intermediate_pid)
@@ -220,27 +253,43 @@ class Daemon:
         self.watch(sock, _Acceptor(self, sock))
         return sock
 
-    def handle_request(self, request: dict, reply) -> None:
+    def handle_request(self, request: dict, reply, connection_owner: str = "") -> None:
         try:
             op = request.get("op")
+            owner = str(request.get("owner") or connection_owner)[:128]
             if op == "ping":
-                return reply({"ok": True, "pid": os.getpid(), "mode": self.report["mode"]})
+                return reply(
+                    {
+                        "ok": True,
+                        "pid": os.getpid(),
+                        "mode": self.report["mode"],
+                        "code": self.code,
+                        "root": PROJECT_ROOT,
+                        "loop_lag_ms": round(self.loop_lag_ms, 1),
+                    }
+                )
             if op == "check":
                 return reply({"ok": True, "result": self.report})
+            if op == "stats":
+                return reply({"ok": True, "result": self.stats(reset=bool(request.get("reset")))})
+            budget = real_budget(request.get("real_budget_s"))
             if op == "create":
                 return self.create(
-                    str(request["id"]),
+                    owner,
+                    str(request["id"])[:200],
                     validate_spec(request["spec"]),
-                    int(request.get("max_procs") or self.max_procs),
+                    validate_max_procs(request.get("max_procs"), self.max_procs),
                     reply,
+                    tenant=str(request.get("tenant") or owner)[:128],
+                    budget_s=budget,
                 )
-            env = self.environments.get(str(request.get("id")))
+            env = self.environments.get((owner, str(request.get("id"))))
             if env is None or env.dead:
                 return reply({"ok": False, "error": f"no environment {request.get('id')!r}", "missing": True})
             if op == "invoke":
                 if env.operation is not None:
                     return reply({"ok": False, "error": f"environment {env.id} is busy"})
-                return env.begin_invoke(validate_request(request["request"]), reply)
+                return env.begin_invoke(validate_request(request["request"]), reply, budget)
             if op == "describe":
                 return reply(
                     {
@@ -262,45 +311,97 @@ class Daemon:
             self.log_bug(self)
             reply({"ok": False, "error": f"internal error in the sandbox daemon: {error}"})
 
-    def create(self, environment_id: str, spec: dict, max_procs: int, reply) -> None:
+    def create(
+        self,
+        owner: str,
+        environment_id: str,
+        spec: dict,
+        max_procs: int,
+        reply,
+        tenant: str = "",
+        budget_s: float = limits.REAL_TIME_LIMIT_S,
+    ) -> None:
         if self.report["mode"] == "none":
             return reply({"ok": False, "error": self.report.get("reason", "this machine cannot isolate handlers")})
-        if environment_id in self.environments:
+        if (owner, environment_id) in self.environments:
             return reply({"ok": False, "error": f"environment {environment_id!r} already exists"})
         self.make_room()
+        refusal = self.refusal(tenant or owner, spec["memory_mb"])
+        if refusal:
+            return reply({"ok": False, "error": refusal, "full": True})
         free = next((slot for slot in range(UID_SLOTS) if slot not in self.slots_in_use), None)
         if free is None:
-            return reply({"ok": False, "error": "no free environment uid"})
+            return reply({"ok": False, "error": "no free environment uid", "full": True})
         self.slots_in_use.add(free)
         env = Environment(self, environment_id, spec, free, max_procs)
-        self.environments[environment_id] = env
+        env.owner, env.tenant = owner, tenant or owner
+        self.environments[(owner, environment_id)] = env
         os.makedirs(env.net_dir, mode=0o755, exist_ok=True)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         path = os.path.join(env.net_dir, "net.sock")
         with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
         listener.bind(path)
-        os.chmod(path, 0o666)
+        os.chown(path, env.uid, env.uid)
+        os.chmod(path, 0o600)  # only this environment's runtime may connect
         listener.listen(16)
         listener.setblocking(False)
         env.listener = StandInListener(self, env, listener)
         self.watch(listener, env.listener)
         if self.cgroups.available:
             self.cgroups.create(env.name, int(spec["memory_mb"]) * MIB, max_procs)
-        env.begin_create(reply)
+        env.begin_create(reply, budget_s)
         self.waiting_forks.append(env)
         self.zygote.send(b"F")
+
+    def refusal(self, tenant: str, memory_mb: int) -> str | None:
+        """Why a new environment of ``memory_mb`` cannot start now (None when it can)."""
+        live = [env for env in self.environments.values() if not env.dead]
+        mine = [env for env in live if env.tenant == tenant]
+        if len(mine) >= limits.ENVIRONMENTS_PER_CLIENT:
+            return (
+                f"Too many execution environments: this student already has {len(mine)} (the limit is "
+                f"{limits.ENVIRONMENTS_PER_CLIENT}). Reset a workspace or wait for idle ones to be reclaimed."
+            )
+        reserved = sum(env.spec["memory_mb"] for env in mine)
+        if reserved + memory_mb > limits.MEMORY_PER_CLIENT_MB:
+            return (
+                f"Too much memory reserved: this student's execution environments already reserve {reserved} MB "
+                f"and another {memory_mb} MB would pass the limit of {limits.MEMORY_PER_CLIENT_MB} MB."
+            )
+        if len(live) >= limits.MAX_ENVIRONMENTS:
+            return (
+                f"The sandbox is full ({len(live)} execution environments are busy). Rate Exceeded: try again "
+                "in a minute."
+            )
+        total = sum(env.spec["memory_mb"] for env in live)
+        if total + memory_mb > self.host["reservable_mb"]:
+            return (
+                f"The sandbox is full (its execution environments reserve {total} MB of the "
+                f"{self.host['reservable_mb']} MB this host allows). Rate Exceeded: try again in a minute."
+            )
+        return None
+
+    def stats(self, reset: bool = False) -> dict:
+        figures = {
+            "environments": len(self.environments),
+            "loop_lag_ms": round(self.loop_lag_ms, 1),
+            "host": self.host,
+        }
+        if reset:
+            self.loop_lag_ms = 0.0
+        return figures
 
     def sweep(self) -> None:
         """Recycle environments idle for longer than IDLE_TTL_S (the next invoke is a cold start)."""
         for env in list(self.environments.values()):
             if env.operation is None and not env.dead and now() - env.last_used > IDLE_TTL_S:
                 self.teardown(env)
-        self.call_at(now() + 30.0, self.sweep)
+        self.call_at(now() + SWEEP_EVERY_S, self.sweep)
 
     def make_room(self) -> None:
         idle = [env for env in self.environments.values() if env.operation is None and not env.dead]
-        if len(self.environments) >= MAX_ENVIRONMENTS and idle:
+        if len(self.environments) >= limits.MAX_ENVIRONMENTS and idle:
             self.teardown(min(idle, key=lambda env: env.last_used))
 
     def teardown(self, env: Environment, reply=None) -> None:
@@ -311,10 +412,7 @@ class Daemon:
                 self.cgroups.freeze(env.name, False)
                 env.frozen = False
             # Kill pid 1 (its namespace dies with it) and let the intermediate reap it: no zombie for host init.
-            pid = env.pid1 or env.intermediate_pid
-            if pid:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
+            env.kill("pid1" if env.pidfds["pid1"] >= 0 else "intermediate")
             env.detach_runtime()
             if env.channel is not None:
                 self.unwatch(env.channel)
@@ -342,8 +440,10 @@ class Daemon:
             os.rmdir(env.net_dir)
         except OSError:
             pass
-        if self.environments.get(env.id) is env:
-            del self.environments[env.id]
+        for which in ("intermediate", "pid1"):
+            env.set_pidfd(which, 0)
+        if self.environments.get((env.owner, env.id)) is env:
+            del self.environments[(env.owner, env.id)]
         if not left and removed:
             self.slots_in_use.discard(env.slot)  # the uid is reused only once nothing of it runs
         if reply is not None:
@@ -365,7 +465,9 @@ class Daemon:
         signal.signal(signal.SIGTERM, lambda *_: setattr(self, "stopping", True))
         signal.signal(signal.SIGINT, lambda *_: setattr(self, "stopping", True))
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
+        signal.set_wakeup_fd(self.wake_w.fileno(), warn_on_full_buffer=False)  # a signal ends the select
         while not self.stopping:
+            self.log_budget = limits.LOG_BYTES_PER_TURN
             timeout = None
             while self.timers and self.timers[0][2].cancelled:
                 heapq.heappop(self.timers)
@@ -386,13 +488,21 @@ class Daemon:
                     self.log_bug(handler)
             current = now()
             while self.timers and self.timers[0][0] <= current:
-                _, _, timer = heapq.heappop(self.timers)
+                when, _, timer = heapq.heappop(self.timers)
                 if not timer.cancelled:
+                    self.loop_lag_ms = max(self.loop_lag_ms, (current - when) * 1000)
                     try:
                         timer.callback()
                     except Exception:
                         self.log_bug(timer)
         self.shutdown()
+
+    def note_once(self, message: str) -> None:
+        """Log a condition at most once a minute (a repeated one must not flood the log)."""
+        last = self.noted.get(message, -math.inf)
+        if now() - last >= 60:
+            self.noted[message] = now()
+            print(f"sandbox daemon: {message}", file=sys.stderr, flush=True)
 
     def log_bug(self, where) -> None:
         print(f"sandbox daemon: internal error in {type(where).__name__}:", file=sys.stderr)
@@ -403,19 +513,23 @@ class Daemon:
             env.on_env_gone("internal error in the sandbox daemon")
 
     def shutdown(self) -> None:
+        """Stop within about 2 s: kill every environment, wait briefly for them, remove the socket and cgroups."""
+        with contextlib.suppress(OSError):
+            os.unlink(self.socket_path)
+        self.listener.close()
+        self.timers.clear()
         for env in list(self.environments.values()):
             self.teardown(env)
-        deadline = now() + 3.0
-        while self.timers and now() < deadline:
+        deadline = now() + 2.0
+        while self.timers and now() < deadline:  # only teardown checks are left: each takes milliseconds
             when, _, timer = heapq.heappop(self.timers)
-            time.sleep(max(0.0, when - now()))
+            time.sleep(min(max(0.0, when - now()), 0.05))
             if not timer.cancelled:
                 timer.callback()
         with contextlib.suppress(ProcessLookupError):
             os.kill(self.zygote_pid, signal.SIGKILL)
+        self.cgroups.reap_own()
         self.cgroups.close()
-        with contextlib.suppress(OSError):
-            os.unlink(self.socket_path)
 
 
 class _Acceptor:
@@ -423,12 +537,58 @@ class _Acceptor:
         self.daemon, self.sock = daemon, sock
 
     def on_readable(self) -> None:
+        for _ in range(64):
+            try:
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:
+                if error.errno not in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    raise
+                # Out of descriptors: stop listening for a moment instead of spinning on the ready socket.
+                self.daemon.unwatch(self.sock)
+                self.daemon.call_at(now() + 0.1, lambda: self.daemon.watch(self.sock, self))
+                self.daemon.note_once("out of file descriptors; pausing accept()")
+                return
+            conn.setblocking(False)
+            self.daemon.watch(conn, Client(self.daemon, conn))
+
+
+class _Waker:
+    """The read end of the signal wakeup socket: drained, so the loop can look at ``stopping``."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    def on_readable(self) -> None:
+        with contextlib.suppress(OSError):
+            while self.sock.recv(4096):
+                pass
+
+
+UID_BANDS = 100
+UID_BAND_DIR = "/run/examprep-uid-bands"  # one for the host, whatever socket each daemon serves
+
+
+def claim_uid_band(lock_dir: str) -> tuple[int, object]:
+    """A band of UID_SLOTS uids no other daemon on this host uses (uids share RLIMIT_NPROC host-wide). The
+    band is held by a lock on a file that the kernel releases when the daemon dies."""
+    os.makedirs(lock_dir, mode=0o711, exist_ok=True)
+    for band in range(UID_BANDS):
+        handle = open(os.path.join(lock_dir, f".uid-band-{band}.lock"), "w")  # noqa: SIM115 - held for life
         try:
-            conn, _ = self.sock.accept()
-        except (BlockingIOError, InterruptedError):
-            return
-        conn.setblocking(False)
-        self.daemon.watch(conn, Client(self.daemon, conn))
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            continue
+        return UID_BASE + band * UID_SLOTS, handle
+    raise RuntimeError(f"every one of the {UID_BANDS} uid bands is held by another sandbox daemon")
+
+
+def client_code_version() -> str:
+    from sandbox.runtime.client import code_version
+
+    return code_version(PROJECT_ROOT)
 
 
 def processes_of_uid(uid: int) -> list[int]:
@@ -447,49 +607,6 @@ def processes_of_uid(uid: int) -> list[int]:
     return found
 
 
-def validate_spec(spec: dict) -> dict:
-    checked = {
-        "function_name": str(spec["function_name"])[:64],
-        "code": {str(k): str(v) for k, v in dict(spec["code"]).items()},
-        "handler": str(spec.get("handler", "lambda_function.lambda_handler"))[:128],
-        "memory_mb": int(spec.get("memory_mb", 128)),
-        "timeout_s": float(spec.get("timeout_s", 3.0)),
-        "ephemeral_storage_mb": int(spec.get("ephemeral_storage_mb", 512)),
-        "environment": {str(k): str(v) for k, v in dict(spec.get("environment") or {}).items()},
-        "version": str(spec.get("version", "$LATEST")),
-        "region": str(spec.get("region", "us-east-1")),
-        "account_id": str(spec.get("account_id", "123456789012")),
-        "log_stream_name": str(spec.get("log_stream_name", "")),
-        "init_limit_s": float(spec.get("init_limit_s", 10.0)),
-        "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
-    }
-    if not 64 <= checked["memory_mb"] <= 10_240:
-        raise ValueError("memory_mb must be between 64 and 10240")
-    if not 0 < checked["timeout_s"] <= 900:
-        raise ValueError("timeout_s must be above 0 and at most 900")
-    if not 1 <= checked["ephemeral_storage_mb"] <= 10_240:
-        raise ValueError("ephemeral_storage_mb must be between 1 and 10240")
-    if not 0 < checked["init_limit_s"] <= 900:
-        raise ValueError("init_limit_s must be above 0 and at most 900")
-    if sum(len(v) for v in checked["code"].values()) > 50 * MIB:
-        raise ValueError("the code is larger than 50 MB")
-    outcomes.code_files(checked["code"])
-    if not isinstance(checked["network"], dict):
-        raise ValueError("network must be an object")
-    return checked
-
-
-def validate_request(request: dict) -> dict:
-    return {
-        "request_id": str(request["request_id"]),
-        "payload": str(request["payload"]),
-        "clock_start_s": float(request["clock_start_s"]),
-        "invoked_function_arn": str(request.get("invoked_function_arn") or ""),
-        "client_context": request.get("client_context") if isinstance(request.get("client_context"), dict) else None,
-        "identity": request.get("identity") if isinstance(request.get("identity"), dict) else None,
-    }
-
-
 def zygote_main(channel: socket.socket, daemon_pid: int) -> None:
     """The pristine process every environment is forked from. It never sees a spec. Never returns."""
     try:
@@ -500,7 +617,10 @@ def zygote_main(channel: socket.socket, daemon_pid: int) -> None:
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # intermediates are reaped by the kernel
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        seccomp_filter = isolation.build_seccomp_filter()
+        try:
+            seccomp_filter = isolation.build_seccomp_filter()
+        except isolation.SeccompUnavailable:
+            seccomp_filter = None  # the daemon's mode is then "none": no environment is ever started
         zygote_pid = os.getpid()
         gc.collect()
         gc.freeze()
@@ -524,6 +644,16 @@ def zygote_main(channel: socket.socket, daemon_pid: int) -> None:
         os._exit(0)
 
 
+def raise_descriptor_limit(wanted: int = 1 << 16) -> int:
+    """Five descriptors per environment and one per client: raise the soft limit as far as allowed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(hard, wanted)
+    if target > soft:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
 def main(argv: list[str]) -> int:
     socket_path, run_dir = argv[0], argv[1]
     if set(os.environ) - {"LC_CTYPE"}:  # Python itself sets LC_CTYPE when it coerces the C locale (PEP 538)
@@ -533,7 +663,13 @@ def main(argv: list[str]) -> int:
         print("sandbox daemon: " + isolation.check()["reason"], file=sys.stderr)
         return 2
     os.umask(0o022)
-    os.makedirs(run_dir, mode=0o711, exist_ok=True)
+    raise_descriptor_limit()
+    from sandbox.runtime.client import run_dir_problem
+
+    problem = run_dir_problem(run_dir)
+    if problem:
+        print(f"sandbox daemon: {problem}", file=sys.stderr)
+        return 2
     daemon = Daemon(socket_path, run_dir)
     if daemon.report["mode"] == "none":
         print("sandbox daemon: " + daemon.report.get("reason", "cannot isolate"), file=sys.stderr)

@@ -75,7 +75,7 @@ def intermediate(channel: socket.socket, seccomp_filter, zygote_pid: int) -> Non
             os._exit(0)
         close_fds_except(channel.fileno())
         setup = recv_blob(channel)  # only this environment's data ever reaches this process
-        iso.unshare(iso.ENV_NAMESPACES)
+        iso.unshare(iso.ENV_NAMESPACES | iso.CLONE_NEWCGROUP)  # already in its cgroups: their paths hide
         pid = os.fork()
         if pid == 0:
             env_init(channel, setup, seccomp_filter)
@@ -142,12 +142,49 @@ def build_root(setup: dict) -> None:
     iso.mount(setup["net_dir"], f"{root}/var/runtime", None, iso.MS_BIND)
     iso.mount(None, f"{root}/var/runtime", None, ro | iso.MS_NOEXEC)
     iso.mount("proc", f"{root}/proc", "proc", iso.MS_NOSUID | iso.MS_NODEV | iso.MS_NOEXEC)
+    mask_proc(root, int(spec["memory_mb"]))
     os.chdir(root)
     iso.pivot_root(".", ".old")
     os.chdir("/")
     iso.umount("/.old", iso.MNT_DETACH)
     os.rmdir("/.old")
     iso.mount(None, "/", None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
+
+
+# Host information an environment has no business reading (as container runtimes mask it).
+MASKED_PROC_FILES = (
+    "cmdline",
+    "config.gz",
+    "kcore",
+    "keys",
+    "key-users",
+    "kallsyms",
+    "modules",
+    "sched_debug",
+    "timer_list",
+    "sysrq-trigger",
+    "latency_stats",
+    "1/cmdline",
+)
+
+
+def mask_proc(root: str, memory_mb: int) -> None:
+    """Hide host files in the environment's /proc, and show memory and load as the function's own."""
+    for name in MASKED_PROC_FILES:
+        target = f"{root}/proc/{name}"
+        if os.path.exists(target):
+            iso.mount(f"{root}/dev/null", target, None, iso.MS_BIND)
+    os.makedirs(f"{root}/.proc", mode=0o755, exist_ok=True)
+    kib = memory_mb * 1024
+    figures = {
+        "meminfo": f"MemTotal: {kib:>12} kB\nMemFree: {kib:>13} kB\nMemAvailable: {kib:>8} kB\n"
+        "Buffers: 0 kB\nCached: 0 kB\nSwapTotal: 0 kB\nSwapFree: 0 kB\n",
+        "loadavg": "0.00 0.00 0.00 1/2 2\n",
+    }
+    for name, text in figures.items():
+        with open(f"{root}/.proc/{name}", "w") as handle:
+            handle.write(text)
+        iso.mount(f"{root}/.proc/{name}", f"{root}/proc/{name}", None, iso.MS_BIND)
 
 
 def cap_ipc() -> None:
@@ -301,8 +338,9 @@ def become_runtime(setup: dict, message: dict, request_r: int, result_w: int, lo
     iso.set_parent_death_signal()  # a credential change clears it
     iso.set_no_new_privs()
     os.umask(0o022)
-    if seccomp_filter is not None:
-        seccomp_filter.load()
+    if seccomp_filter is None:
+        raise iso.SeccompUnavailable("no syscall filter: the runtime will not start without one")
+    seccomp_filter.load()
     sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - the runtime's stdout for its whole life
     sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
     config = shim_config(

@@ -7,6 +7,7 @@ environment are untrusted: they can only change this environment's own result (s
 from __future__ import annotations
 
 import contextlib
+import ipaddress
 import json
 import math
 import os
@@ -18,14 +19,41 @@ import time
 from typing import TYPE_CHECKING
 
 from sandbox.runtime import outcomes, standin
+from sandbox.runtime.limits import REAL_TIME_LIMIT_S
 from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decide, encode
 
 if TYPE_CHECKING:
     from sandbox.runtime.daemon import Daemon, Timer
 
-UID_BASE = 200_000
+UID_BASE = 300_000
 MIB = 1024 * 1024
 ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
+# The daemon's answer to a connection attempt: "+" then the stream, or one byte naming why not.
+VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failure": b"d"}
+CONNECTIONS_PER_INVOKE = 1000
+
+
+def is_address(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def open_pidfd(pid: int) -> int:
+    """A descriptor that names this very process (a pid can be reused once its process is reaped); -1 when the
+    process is already gone, so nothing is ever signalled by a stale pid."""
+    try:
+        return os.pidfd_open(pid)
+    except (OSError, ValueError):
+        return -1
+
+
+def kill_pidfd(fd: int) -> None:
+    if fd >= 0:
+        with contextlib.suppress(OSError):
+            signal.pidfd_send_signal(fd, signal.SIGKILL)
 
 
 def now() -> float:
@@ -58,11 +86,14 @@ class StandInConnection:
                 return self.close()
             if not frames:
                 return
-            host, port = str(frames[0].get("host", "")), frames[0].get("port")
-            port = port if isinstance(port, int) else -1
-            outcome, _ = decide(self.env.spec["network"], host, port)
+            host, port = str(frames[0].get("host", ""))[:253], frames[0].get("port")
+            port = port if isinstance(port, int) and not isinstance(port, bool) and 0 <= port < 65536 else -1
+            outcome, reason = decide(self.env.spec["network"], host, port)
+            if outcome == "dns_failure" and is_address(host):
+                outcome, reason = "timeout", "no route to this address"
+            self.env.record_connection(host, port, outcome, reason, frames[0].get("at_ms"))
             if outcome != "connected":
-                self.send(b"-", close=True)
+                self.send(VERDICT_BYTES.get(outcome, b"-"), close=True)
                 return
             self.target = (host, port)
             self.send(b"+")
@@ -153,15 +184,18 @@ class Operation:
         self.budget_s = 0.0
         self.invoke_started = 0.0
         self.oom_before = 0
+        self.real_deadline = self.started + REAL_TIME_LIMIT_S  # whatever the emulated budget says
+        self.capped = False  # the kill timer is armed at the real-time limit, before the emulated deadline
 
 
 class Environment:
     def __init__(self, daemon: Daemon, environment_id: str, spec: dict, slot: int, max_procs: int) -> None:
         self.daemon = daemon
         self.id = environment_id
+        self.owner = self.tenant = ""
         self.spec = spec
         self.slot = slot
-        self.uid = UID_BASE + slot
+        self.uid = daemon.uid_base + slot
         self.name = f"env{slot}"
         self.max_procs = max_procs
         self.log_stream = spec.get("log_stream_name") or outcomes.log_stream_name(spec["version"])
@@ -170,6 +204,7 @@ class Environment:
         self.intermediate_pid = 0
         self.pid1 = 0
         self.runtime_pid = 0
+        self.pidfds = {"intermediate": -1, "pid1": -1, "runtime": -1}
         self.request_fd = self.result_pipe = self.log_pipe = None
         self.outgoing = bytearray()
         self.reader = FrameReader()
@@ -182,6 +217,7 @@ class Environment:
         self.stand_ins: set[StandInConnection] = set()
         self.last_memory_mb = 0
         self.last_used = now()
+        self.connections: list[dict] = []  # what this invoke's handler reached, as the daemon decided it
 
     # --- messages from env-init ---------------------------------------------------------------------------------
 
@@ -206,6 +242,7 @@ class Environment:
         kind = message.get("kind")
         if kind == "pid1":
             self.pid1 = int(message["pid"])
+            self.set_pidfd("pid1", self.pid1)
         elif kind == "root-ready":
             pass  # env-init starts the first runtime by itself (see "start" in the setup)
         elif kind == "runtime":
@@ -238,6 +275,7 @@ class Environment:
         self.result_pipe = Pipe(self, fds[1], "result")
         self.log_pipe = Pipe(self, fds[2], "log")
         self.runtime_pid = pid
+        self.set_pidfd("runtime", pid)
         self.reader = FrameReader()
         self.daemon.watch_fd(fds[1], self.result_pipe)
         self.daemon.watch_fd(fds[2], self.log_pipe)
@@ -249,13 +287,32 @@ class Environment:
                 os.close(pipe.fd)
         self.request_fd = self.result_pipe = self.log_pipe = None
         self.runtime_pid = 0
+        self.set_pidfd("runtime", 0)
         self.outgoing.clear()
+
+    def set_pidfd(self, which: str, pid: int) -> None:
+        if self.pidfds[which] >= 0:
+            os.close(self.pidfds[which])
+        self.pidfds[which] = open_pidfd(pid) if pid else -1
+
+    def kill(self, which: str) -> None:
+        kill_pidfd(self.pidfds[which])
+
+    def record_connection(self, host: str, port: int, outcome: str, reason: str, at_ms) -> None:
+        """Note a connection attempt the daemon decided; ``at_ms`` (emulated time) is the runtime's claim."""
+        op = self.operation
+        if op is None or op.phase != "invoke" or len(self.connections) >= CONNECTIONS_PER_INVOKE:
+            return
+        at = min(max(outcomes.number(at_ms), 0.0), self.spec["timeout_s"] * 1000)
+        self.connections.append(
+            {"host": host, "port": max(port, 0), "outcome": outcome, "reason": str(reason)[:500], "at_ms": at}
+        )
 
     # --- pipes --------------------------------------------------------------------------------------------------
 
     def on_pipe(self, pipe: Pipe) -> None:
         if pipe.kind == "log":
-            self.drain_logs()
+            self.drain_logs(bounded=True)
             return
         while self.result_pipe is pipe:
             try:
@@ -274,16 +331,24 @@ class Environment:
                 if self.result_pipe is not pipe:
                     return
 
-    def drain_logs(self) -> None:
+    def drain_logs(self, bounded: bool = False) -> None:
+        """Read the runtime's log pipe. ``bounded``: only this loop turn's share, so that many environments
+        writing as fast as they can never keep the loop from its timers (the pipe stays readable; the rest is
+        read on a later turn, and a writer that outpaces the daemon simply blocks)."""
         pipe = self.log_pipe
-        while pipe is not None:
+        share = min(self.daemon.log_budget, 1 << 18) if bounded else 4 * MIB
+        read = 0
+        while pipe is not None and read < share:
             try:
-                chunk = os.read(pipe.fd, 1 << 20)
+                chunk = os.read(pipe.fd, 1 << 16 if bounded else 1 << 20)
             except (BlockingIOError, InterruptedError):
                 return
             if not chunk:
                 self.daemon.unwatch_fd(pipe.fd)
                 return
+            read += len(chunk)
+            if bounded:
+                self.daemon.log_budget -= len(chunk)
             self.logs.add(chunk)
 
     def write_request(self, frame: dict) -> None:
@@ -347,17 +412,19 @@ class Environment:
 
     # --- operations ---------------------------------------------------------------------------------------------
 
-    def begin_create(self, reply) -> None:
-        self.operation = Operation("create", reply)
-        self.operation.timer = self.daemon.call_at(now() + self.spec["init_limit_s"] + 2.0, self.on_deadline)
+    def begin_create(self, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
+        op = self.operation = Operation("create", reply)
+        op.real_deadline = op.started + budget_s
+        op.timer = self.arm(op, now() + self.spec["init_limit_s"] + 2.0)
 
-    def begin_invoke(self, request: dict, reply) -> None:
+    def begin_invoke(self, request: dict, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
         op = self.operation = Operation("invoke", reply, request)
+        op.real_deadline = op.started + budget_s
         timeout_s = self.spec["timeout_s"]
         self.logs.take()
         if self.request_fd is None:
             op.phase = "init"
-            op.timer = self.daemon.call_at(now() + timeout_s + 1.0, self.on_deadline)
+            op.timer = self.arm(op, now() + timeout_s + 1.0)
             self.start_runtime(request["clock_start_s"], timeout_s)
             return
         op.suppressed = False
@@ -374,7 +441,8 @@ class Environment:
         op.oom_before = self.daemon.cgroups.oom_kills(self.name)
         self.begin_measure()
         op.invoke_started = now()
-        op.timer = self.daemon.call_at(op.invoke_started + op.budget_s, self.on_deadline)
+        self.connections = []
+        op.timer = self.arm(op, op.invoke_started + op.budget_s)
         request = op.request
         self.write_request(
             outcomes.invoke_frame(request, request["clock_start_s"] + op.init_ms / 1000, op.budget_s, timeout_s)
@@ -392,9 +460,7 @@ class Environment:
 
     def reset_runtime(self) -> None:
         """Kill the runtime and everything it started; env-init and /tmp stay."""
-        if self.runtime_pid:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.runtime_pid, signal.SIGKILL)
+        self.kill("runtime")
         self.detach_runtime()
         if self.channel is not None:
             self.send_control({"op": "reset"})
@@ -423,27 +489,31 @@ class Environment:
                 self.logs.take(),
                 op.suppressed,
                 measured_ms=measured,
+                connections=self.connections,
             )
             return self.finish(result, keep_runtime=result["outcome"] not in ("timeout", "oom"))
         return self.on_violation(f"unexpected {kind!r} frame")
 
     def on_init_frame(self, op: Operation, frame: dict) -> None:
+        """Init ended. Its emulated duration is the real time the daemon measured plus the virtual sleeps the
+        runtime reports; a report is trusted only up to the limit and can never shorten what was measured."""
         memory = self.memory_used_mb()
         real_ms = (now() - op.started) * 1000
-        slept = outcomes.number(frame.get("slept_ms"))
         if op.kind == "create":
+            limit_ms = self.spec["init_limit_s"] * 1000
+            slept = min(max(outcomes.number(frame.get("slept_ms")), 0.0), max(limit_ms - real_ms, 0.0))
             logs = self.logs.take()
             if frame["type"] == "ready":
-                return self.finish(outcomes.init_result(True, real_ms + slept, memory, logs))
+                return self.finish(outcomes.init_result(True, min(real_ms + slept, limit_ms), memory, logs))
             status = "timeout" if frame.get("status") == "timeout" else "error"
-            elapsed = self.spec["init_limit_s"] * 1000 if status == "timeout" else real_ms + slept
+            elapsed = limit_ms if status == "timeout" else min(real_ms + slept, limit_ms)
             error = outcomes.clean_error(frame.get("error"))
             return self.finish(outcomes.init_result(False, elapsed, memory, logs, error, status), keep_runtime=False)
         if frame["type"] == "ready":
-            op.init_ms = min(outcomes.number(frame.get("elapsed_ms")), self.spec["timeout_s"] * 1000)
+            op.init_ms = outcomes.trusted_ms(frame.get("elapsed_ms"), real_ms, self.spec["timeout_s"] * 1000)
             return self.send_invoke()
         result = outcomes.init_failure_in_invoke(
-            frame, op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take()
+            frame, op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take(), measured_ms=real_ms
         )
         return self.finish(result, keep_runtime=False)
 
@@ -480,12 +550,31 @@ class Environment:
         )
         self.finish(result, keep_runtime=False)
 
+    def arm(self, op: Operation, deadline: float) -> Timer:
+        """The kill timer: at the emulated deadline, or at the real-time limit if that comes first."""
+        op.capped = op.real_deadline < deadline
+        return self.daemon.call_at(min(deadline, op.real_deadline), self.on_deadline)
+
     def on_deadline(self) -> None:
         op = self.operation
         if op is None:
             return
         self.drain_logs()
         memory = self.memory_used_mb()
+        if op.capped:
+            real_s = now() - op.started
+            if op.kind == "create":
+                error = outcomes.real_time_error(None, real_s)
+                return self.finish(
+                    outcomes.init_result(False, real_s * 1000, memory, self.logs.take(), error, "timeout"),
+                    keep_runtime=False,
+                )
+            result = outcomes.timed_out(
+                op.request["request_id"], self.spec["timeout_s"], memory, self.logs.take(), op.suppressed
+            )
+            result["duration_ms"] = round(min(real_s * 1000, self.spec["timeout_s"] * 1000), 3)
+            result["error"] = outcomes.real_time_error(op.request["request_id"], real_s)
+            return self.finish(result, keep_runtime=False)
         if op.kind == "create":
             limit = self.spec["init_limit_s"]
             error = outcomes.init_timeout_error(limit)

@@ -135,6 +135,13 @@ DENIED_SYSCALLS = (
     "migrate_pages",
     "mbind",
     "set_mempolicy",
+    "modify_ldt",
+    "uselib",
+    "quotactl_fd",
+    "process_madvise",
+    # inotify on the shared, read-only /usr would show which files other environments and the host open.
+    "inotify_init",
+    "inotify_init1",
 )
 NOT_IMPLEMENTED = ("io_uring_setup", "io_uring_enter", "io_uring_register", "clone3")
 ALLOWED_SOCKET_FAMILIES = (1, 2, 10)  # AF_UNIX, AF_INET, AF_INET6
@@ -151,24 +158,32 @@ NAMESPACE_FLAGS = (
 TIOCSTI = 0x5412
 
 
+class SeccompUnavailable(RuntimeError):
+    """The filter cannot be built as specified: the sandbox must not run handlers."""
+
+
 def build_seccomp_filter():
-    """A deny-list filter (default allow) like isolate's and Docker's; None when pyseccomp is unavailable."""
+    """A deny-list filter (default allow) like isolate's and Docker's. Raises SeccompUnavailable when pyseccomp
+    or libseccomp is missing, or when libseccomp does not know a syscall the filter must deny."""
     try:
         import pyseccomp as sc
-    except (ImportError, RuntimeError):
-        return None
+    except (ImportError, RuntimeError, OSError) as error:
+        raise SeccompUnavailable(f"seccomp is unavailable (pyseccomp or libseccomp2 is missing: {error})") from None
     ruleset = sc.SyscallFilter(sc.ALLOW)
-    for name in DENIED_SYSCALLS:
-        with contextlib.suppress(OSError, ValueError):  # a syscall this kernel or libseccomp does not know
-            ruleset.add_rule(sc.ERRNO(errno.EPERM), name)
-    for name in NOT_IMPLEMENTED:
-        with contextlib.suppress(OSError, ValueError):
-            ruleset.add_rule(sc.ERRNO(errno.ENOSYS), name)
-    # socket(): only local, IPv4 and IPv6 families (no vsock, netlink, packet, ...).
-    ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.GT, 10))
-    for family in range(3, 10):
-        ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.EQ, family))
-    ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), "socket", sc.Arg(0, sc.EQ, 0))
+    for action, names in ((sc.ERRNO(errno.EPERM), DENIED_SYSCALLS), (sc.ERRNO(errno.ENOSYS), NOT_IMPLEMENTED)):
+        for name in names:
+            try:
+                ruleset.add_rule(action, name)
+            except (OSError, ValueError, RuntimeError) as error:
+                raise SeccompUnavailable(
+                    f"libseccomp cannot deny {name!r} ({error}); upgrade libseccomp2 before running handlers"
+                ) from None
+    # socket() and socketpair(): only local, IPv4 and IPv6 families (no vsock, netlink, packet, ...).
+    for call in ("socket", "socketpair"):
+        ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), call, sc.Arg(0, sc.GT, 10))
+        for family in range(3, 10):
+            ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), call, sc.Arg(0, sc.EQ, family))
+        ruleset.add_rule(sc.ERRNO(errno.EAFNOSUPPORT), call, sc.Arg(0, sc.EQ, 0))
     # clone() that would create a namespace; one rule per flag (flag & mask == flag).
     for flag in NAMESPACE_FLAGS:
         ruleset.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
@@ -230,12 +245,14 @@ class Cgroups:
             self.version = 2
             self.bases["unified"] = os.path.join(v2_base, tag)
         else:
-            for controller in ("memory", "pids", "freezer"):
+            for controller in ("memory", "pids", "freezer", "cpu"):
                 root = os.path.join(CGROUP_ROOT, controller)
                 if controller in own and _writable_dir(root):
                     self.bases[controller] = os.path.join(root, own[controller].lstrip("/"), tag)
             if {"memory", "pids"} <= set(self.bases):
                 self.version = 1
+                if not os.path.exists(os.path.join(os.path.dirname(self.bases.get("cpu", "/")), "cpu.cfs_quota_us")):
+                    self.bases.pop("cpu", None)
             else:
                 self.bases = {}
         self.reap_stale()
@@ -243,6 +260,62 @@ class Cgroups:
             os.makedirs(base, exist_ok=True)
         if self.version == 2:
             self._write(self.bases["unified"], "cgroup.subtree_control", "+memory +pids")
+            self._write(self.bases["unified"], "cgroup.subtree_control", "+cpu")
+
+    def limit_all(self, memory_bytes: int, max_pids: int, cpus: int) -> None:
+        """Limits for all environments together (the parent of every environment's cgroup)."""
+        cpu_quota = max(0.5, cpus - 0.5)  # leave half a CPU to the daemon, the web app and the workers
+        for controller, base in self.bases.items():
+            if controller == "memory":
+                self._write(base, "memory.limit_in_bytes", str(memory_bytes))
+            elif controller == "pids":
+                self._write(base, "pids.max", str(max_pids))
+            elif controller == "cpu":
+                self._write(base, "cpu.cfs_period_us", "100000")
+                self._write(base, "cpu.cfs_quota_us", str(int(cpu_quota * 100000)))
+            elif controller == "unified":
+                self._write(base, "memory.max", str(memory_bytes))
+                self._write(base, "pids.max", str(max_pids))
+                self._write(base, "cpu.max", f"{int(cpu_quota * 100000)} 100000")
+
+    def limits_of_all(self) -> dict[str, str]:
+        """The limits actually in force on the parent (for --check and the tests)."""
+        found = {}
+        for controller, name in (
+            ("memory", "memory.limit_in_bytes"),
+            ("pids", "pids.max"),
+            ("cpu", "cpu.cfs_quota_us"),
+            ("unified", "memory.max"),
+            ("unified", "pids.max"),
+        ):
+            if controller in self.bases:
+                found[name] = self._read(self.bases[controller], name).strip()
+        return found
+
+    def reap_own(self) -> None:
+        """Thaw and kill whatever is left in this daemon's environment cgroups, then remove them."""
+        for base in self.bases.values():
+            with contextlib.suppress(OSError):
+                for name in os.listdir(base):
+                    if os.path.isdir(os.path.join(base, name)):
+                        self._write(os.path.join(base, name), "freezer.state", "THAWED")
+                        for pid in self._read(os.path.join(base, name), "cgroup.procs").split():
+                            with contextlib.suppress(OSError):
+                                os.kill(int(pid), signal.SIGKILL)
+        for _ in range(50):
+            left = False
+            for base in self.bases.values():
+                with contextlib.suppress(OSError):
+                    for name in os.listdir(base):
+                        path = os.path.join(base, name)
+                        if os.path.isdir(path):
+                            try:
+                                os.rmdir(path)
+                            except OSError:
+                                left = True
+            if not left:
+                return
+            time.sleep(0.02)
 
     def reap_stale(self) -> int:
         """Clean up after daemons that died without tearing down (a frozen process cannot even die of SIGKILL):
@@ -428,13 +501,20 @@ def check() -> dict:
         return report
     problem = probe_namespaces()
     report["namespaces"] = problem or "mount, pid, net, ipc, uts"
-    report["seccomp"] = build_seccomp_filter() is not None
+    try:
+        build_seccomp_filter()
+        report["seccomp"] = True
+    except SeccompUnavailable as error:
+        report["seccomp"] = str(error)
     groups = Cgroups(f"examprep-check-{os.getpid()}")
     report["cgroups"] = f"v{groups.version} ({', '.join(sorted(groups.bases))})" if groups.available else "none"
     groups.close()
     if problem:
         report["mode"] = "none"
         report["reason"] = f"the kernel refused new namespaces ({problem}); handlers will not run"
+    elif report["seccomp"] is not True:
+        report["mode"] = "none"
+        report["reason"] = f"{report['seccomp']}; without a syscall filter handlers will not run"
     elif groups.version == 2:
         report["mode"] = "root-cgroup-v2"
     elif groups.version == 1:

@@ -129,7 +129,11 @@ class LocalExecutor:
 
     # --- the contract --------------------------------------------------------------------------------------------
 
-    def create(self, environment_id: str, spec: EnvironmentSpec) -> InitResult:
+    def create(
+        self, environment_id: str, spec: EnvironmentSpec, real_budget_s: float | None = None, tenant: str | None = None
+    ) -> InitResult:
+        """``real_budget_s`` and ``tenant`` are accepted as the daemon executor takes them; this executor has no
+        per-student limits and enforces only the emulated timeouts."""
         data = spec_to_data(spec)
         directory = self.base_dir / f"env-{len(self.environments)}-{os.urandom(4).hex()}"
         (directory / "task").mkdir(parents=True)
@@ -171,7 +175,7 @@ class LocalExecutor:
             )
             return init_result_from(outcomes.init_result(False, real_ms, memory, logs, error, "error"))
 
-    def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
+    def invoke(self, environment_id: str, request: InvokeRequest, real_budget_s: float | None = None) -> InvokeResult:
         env = self.environments[environment_id]
         with env.lock:
             return invoke_result_from(self._invoke(env, request_to_data(request)))
@@ -212,7 +216,7 @@ class LocalExecutor:
                 return outcomes.exited(
                     request_id, value if kind == "exit" else 0, 0.0, timeout_s, memory, memory_size, logs, True
                 )
-            init_ms = min(outcomes.number(value.get("elapsed_ms")), timeout_s * 1000)
+            init_ms = outcomes.trusted_ms(value.get("elapsed_ms"), 0.0, timeout_s * 1000)
         budget_s = max(timeout_s - init_ms / 1000, 0.0)
         pid = env.process.pid
         _clear_refs(pid)

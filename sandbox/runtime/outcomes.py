@@ -6,11 +6,12 @@ result. Types are checked and values clamped so a forged frame cannot break the 
 
 from __future__ import annotations
 
-import math
 import uuid
 
-from sandbox.runtime.protocol import (
+from sandbox.runtime.protocol import (  # noqa: F401 - code_files and number are used through this module
+    code_files,
     exit_words,
+    number,
     out_of_memory_error,
     runtime_exit_error,
     timeout_error,
@@ -21,10 +22,9 @@ VERDICTS = ("connected", "timeout", "refused", "dns_failure")
 OUTCOMES = ("success", "error", "timeout", "oom", "runtime_exit")
 
 
-def number(value, default: float = 0.0) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        return default
-    return float(value)
+def trusted_ms(reported, measured_ms: float, limit_ms: float) -> float:
+    """An emulated duration a runtime reported: never below what was measured outside, never above the limit."""
+    return min(max(number(reported), measured_ms, 0.0), limit_ms)
 
 
 def clean_connections(raw) -> list[dict]:
@@ -114,15 +114,19 @@ def from_result_frame(
     logs: str,
     suppressed: bool,
     measured_ms: float | None = None,
+    connections: list[dict] | None = None,
 ) -> dict:
-    """Interpret a ``result`` frame. ``measured_ms`` is a duration measured outside the runtime, if any."""
+    """Interpret a ``result`` frame. ``measured_ms`` is a duration measured outside the runtime, and
+    ``connections`` the connections recorded outside it; when given, they replace what the frame claims."""
     outcome = frame.get("outcome")
     if outcome not in ("success", "error", "timeout", "oom"):
         outcome = "error"
     limit_ms = timeout_s * 1000
-    reported = init_ms + number(frame.get("elapsed_ms"))
+    reported = init_ms + max(number(frame.get("elapsed_ms")), 0.0)
     duration = reported if measured_ms is None else max(init_ms + measured_ms, reported)
-    connections = clean_connections(frame.get("connections"))
+    connections = clean_connections(frame.get("connections") if connections is None else connections)
+    for connection in connections:
+        connection["at_ms"] = min(connection["at_ms"], max(duration - init_ms, 0.0))
     if outcome == "timeout" or duration >= limit_ms:
         return result(
             "timeout",
@@ -175,6 +179,33 @@ def from_result_frame(
     )
 
 
+def unsendable(message: dict, problem: Exception) -> dict:
+    """A reply that could not be encoded (too big once re-encoded, or too deep), turned into a Lambda error."""
+    result = message.get("result")
+    if isinstance(result, dict) and "outcome" in result:
+        error = {
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size ({RESPONSE_LIMIT} bytes).",
+        }
+        fields = {"response": None, "error": error, "connections": [], "logs": str(result.get("logs", ""))[-65536:]}
+        return {"ok": True, "result": dict(result, outcome="error", **fields)}
+    if isinstance(result, dict) and "init_duration_ms" in result:
+        error = {"errorType": "Runtime.ExitError", "errorMessage": "Init's output could not be sent back"}
+        fields = {"ok": False, "error": error, "status": "error", "logs": str(result.get("logs", ""))[-65536:]}
+        return {"ok": True, "result": dict(result, **fields)}
+    return {"ok": False, "error": f"the sandbox daemon could not send its reply: {str(problem)[:200]}"}
+
+
+def real_time_error(request_id: str | None, real_s: float) -> dict:
+    """The sandbox's own limit on real time (not Lambda's timeout) stopped the handler."""
+    prefix = f"RequestId: {request_id} Error: " if request_id else ""
+    return {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"{prefix}Task stopped after {real_s:.2f} seconds of real time: the sandbox's limit of "
+        "real time for one run was reached before the function's timeout",
+    }
+
+
 def timed_out(request_id: str, timeout_s: float, memory_used_mb: int, logs: str, suppressed: bool) -> dict:
     return result(
         "timeout",
@@ -223,10 +254,12 @@ def violated(
     return result("runtime_exit", duration_ms, memory_used_mb, logs, error=error, suppressed_init=suppressed)
 
 
-def init_failure_in_invoke(frame: dict, request_id: str, timeout_s: float, memory_mb: int, logs: str) -> dict:
+def init_failure_in_invoke(
+    frame: dict, request_id: str, timeout_s: float, memory_mb: int, logs: str, measured_ms: float = 0.0
+) -> dict:
     """A suppressed Init inside an invoke failed: the invoke fails with Init's error."""
     status = frame.get("status")
-    elapsed = number(frame.get("elapsed_ms"))
+    elapsed = trusted_ms(frame.get("elapsed_ms"), measured_ms, timeout_s * 1000)
     if status == "timeout" or elapsed >= timeout_s * 1000:
         return timed_out(request_id, timeout_s, memory_mb, logs, True)
     if status == "oom":
@@ -291,14 +324,3 @@ def shim_config(
         "clock_start_s": clock_start_s,
         "init_budget_s": init_budget_s,
     }
-
-
-def code_files(code: dict) -> list[tuple[str, str]]:
-    """The function's files as (relative path, text), refusing paths that would leave the code directory."""
-    files = []
-    for name, text in code.items():
-        parts = str(name).replace("\\", "/").split("/")
-        if not name or str(name).startswith("/") or any(part in ("", ".", "..") for part in parts):
-            raise ValueError(f"code file name {name!r} must be a plain relative path")
-        files.append(("/".join(parts), str(text)))
-    return files

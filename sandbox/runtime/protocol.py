@@ -1,4 +1,5 @@
-"""Framing shared by the shim, the executors and the daemon: a 4-byte big-endian length, then UTF-8 JSON.
+"""The protocol: framing shared by the shim, the executors and the daemon (a 4-byte big-endian length, then
+UTF-8 JSON), and the checks the daemon applies to every request before acting on it.
 
 Standard library only: the runtime shim imports this inside the execution environment.
 """
@@ -6,12 +7,17 @@ Standard library only: the runtime shim imports this inside the execution enviro
 from __future__ import annotations
 
 import json
+import math
 import os
 import struct
 
+from sandbox.runtime.limits import REAL_TIME_LIMIT_S
+
 # The biggest frame anyone may send: a 6 MB response plus room for the error body and metadata.
 MAX_FRAME = 8 * 1024 * 1024
+MAX_DEPTH = 64  # frames are shallow; anything deeper is refused before it can exhaust the interpreter's stack
 HEADER = struct.Struct(">I")
+MAX_PROCS = 1024  # processes per environment, the default and the most a client may ask for
 
 
 class ProtocolError(Exception):
@@ -19,7 +25,11 @@ class ProtocolError(Exception):
 
 
 def encode(message: dict) -> bytes:
-    body = json.dumps(message, separators=(",", ":")).encode()
+    """One frame. UTF-8 text is kept as it is, so re-encoding what was decoded never makes it bigger."""
+    try:
+        body = json.dumps(message, separators=(",", ":"), ensure_ascii=False).encode()
+    except UnicodeEncodeError:  # a lone surrogate: only the escaped form is valid UTF-8
+        body = json.dumps(message, separators=(",", ":")).encode()
     if len(body) > MAX_FRAME:
         raise ProtocolError(f"frame of {len(body)} bytes is over the {MAX_FRAME}-byte limit")
     return HEADER.pack(len(body)) + body
@@ -28,11 +38,28 @@ def encode(message: dict) -> bytes:
 def decode(body: bytes) -> dict:
     try:
         message = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as error:
-        raise ProtocolError(f"frame is not JSON: {error}") from None
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:
+        raise ProtocolError(f"frame is not JSON: {str(error)[:200]}") from None
     if not isinstance(message, dict):
         raise ProtocolError("frame is not a JSON object")
+    if nesting(message) > MAX_DEPTH:
+        raise ProtocolError(f"frame is nested deeper than {MAX_DEPTH} levels")
     return message
+
+
+def nesting(value) -> int:
+    """How deep the arrays and objects of decoded JSON go (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            item = item.values()
+        elif not isinstance(item, list):
+            continue
+        deepest = max(deepest, depth)
+        if depth <= MAX_DEPTH:
+            stack.extend((child, depth + 1) for child in item)
+    return deepest
 
 
 def write_frame(fd: int, message: dict) -> None:
@@ -187,3 +214,80 @@ def network_to_data(table) -> dict:
         },
         "default": [table.default.outcome, table.default.reason],
     }
+
+
+# --- requests from clients, checked by the daemon before anything acts on them ----------------------------------
+
+
+def number(value, default: float = 0.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return default
+    return float(value)
+
+
+def code_files(code: dict) -> list[tuple[str, str]]:
+    """The function's files as (relative path, text), refusing paths that would leave the code directory."""
+    files = []
+    for name, text in code.items():
+        parts = str(name).replace("\\", "/").split("/")
+        if not name or str(name).startswith("/") or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"code file name {name!r} must be a plain relative path")
+        files.append(("/".join(parts), str(text)))
+    return files
+
+
+def validate_spec(spec: dict) -> dict:
+    checked = {
+        "function_name": str(spec["function_name"])[:64],
+        "code": {str(k): str(v) for k, v in dict(spec["code"]).items()},
+        "handler": str(spec.get("handler", "lambda_function.lambda_handler"))[:128],
+        "memory_mb": int(spec.get("memory_mb", 128)),
+        "timeout_s": float(spec.get("timeout_s", 3.0)),
+        "ephemeral_storage_mb": int(spec.get("ephemeral_storage_mb", 512)),
+        "environment": {str(k): str(v) for k, v in dict(spec.get("environment") or {}).items()},
+        "version": str(spec.get("version", "$LATEST")),
+        "region": str(spec.get("region", "us-east-1")),
+        "account_id": str(spec.get("account_id", "123456789012")),
+        "log_stream_name": str(spec.get("log_stream_name", "")),
+        "init_limit_s": float(spec.get("init_limit_s", 10.0)),
+        "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
+    }
+    if not 64 <= checked["memory_mb"] <= 10_240:
+        raise ValueError("memory_mb must be between 64 and 10240")
+    if not 0 < checked["timeout_s"] <= 900:
+        raise ValueError("timeout_s must be above 0 and at most 900")
+    if not 1 <= checked["ephemeral_storage_mb"] <= 10_240:
+        raise ValueError("ephemeral_storage_mb must be between 1 and 10240")
+    if not 0 < checked["init_limit_s"] <= 900:
+        raise ValueError("init_limit_s must be above 0 and at most 900")
+    if sum(len(v) for v in checked["code"].values()) > 50 * (1 << 20):
+        raise ValueError("the code is larger than 50 MB")
+    code_files(checked["code"])
+    if not isinstance(checked["network"], dict):
+        raise ValueError("network must be an object")
+    return checked
+
+
+def validate_request(request: dict) -> dict:
+    return {
+        "request_id": str(request["request_id"]),
+        "payload": str(request["payload"]),
+        "clock_start_s": float(request["clock_start_s"]),
+        "invoked_function_arn": str(request.get("invoked_function_arn") or ""),
+        "client_context": request.get("client_context") if isinstance(request.get("client_context"), dict) else None,
+        "identity": request.get("identity") if isinstance(request.get("identity"), dict) else None,
+    }
+
+
+def real_budget(value) -> float:
+    """Real seconds a call may take: the client's run budget, never more than the per-call limit."""
+    budget = number(value, REAL_TIME_LIMIT_S)
+    return min(max(budget, 0.0), REAL_TIME_LIMIT_S)
+
+
+def validate_max_procs(value, default: int) -> int:
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= MAX_PROCS:
+        raise ValueError(f"max_procs must be a whole number from 8 to {MAX_PROCS}")
+    return value

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from sandbox.emulator.executor import (
     Connection,
     EnvironmentSpec,
@@ -41,11 +43,28 @@ def request_to_data(request: InvokeRequest) -> dict:
     }
 
 
+# Nothing one create or invoke reports may exceed Lambda's longest timeout (with room for Init).
+LONGEST_MS = 2 * 900_000.0
+
+
+def bounded_ms(value) -> float:
+    """A duration from the daemon as the emulator may use it: a finite number from 0 to LONGEST_MS."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"the sandbox daemon sent a duration that is not a number: {value!r}")
+    return min(max(float(value), 0.0), LONGEST_MS)
+
+
+def bounded_mb(value) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"the sandbox daemon sent a memory figure that is not a number: {value!r}")
+    return min(max(int(value), 0), 10_240)
+
+
 def init_result_from(data: dict) -> InitResult:
     return InitResult(
         ok=bool(data["ok"]),
-        init_duration_ms=float(data["init_duration_ms"]),
-        max_memory_used_mb=int(data["max_memory_used_mb"]),
+        init_duration_ms=bounded_ms(data["init_duration_ms"]),
+        max_memory_used_mb=bounded_mb(data["max_memory_used_mb"]),
         logs=data.get("logs", ""),
         error=data.get("error"),
         status=data.get("status", "success"),
@@ -55,8 +74,8 @@ def init_result_from(data: dict) -> InitResult:
 def invoke_result_from(data: dict) -> InvokeResult:
     return InvokeResult(
         outcome=data["outcome"],
-        duration_ms=float(data["duration_ms"]),
-        max_memory_used_mb=int(data["max_memory_used_mb"]),
+        duration_ms=bounded_ms(data["duration_ms"]),
+        max_memory_used_mb=bounded_mb(data["max_memory_used_mb"]),
         logs=data.get("logs", ""),
         response=data.get("response"),
         error=data.get("error"),

@@ -1,6 +1,7 @@
 """EventBridge pattern matching and ESM filters."""
 
 import base64
+import fnmatch
 import json
 
 import pytest
@@ -226,3 +227,35 @@ def test_dynamodb_filter_sees_the_record():
         [{"eventName": ["INSERT"], "dynamodb": {"NewImage": {"state": {"S": ["NEW"]}}}}], "dynamodb", record
     )
     assert not passes_filters([{"eventName": ["REMOVE"]}], "dynamodb", record)
+
+
+HOSTILE_WILDCARD = "*a*a*a*a*a*a*a*a*a*a*a*a*a*b"
+
+
+def test_wildcard_with_many_stars_against_a_long_string_answers_at_once():
+    assert not matches({"k": [{"wildcard": HOSTILE_WILDCARD}]}, {"k": "a" * 30_000})
+    assert matches({"k": [{"wildcard": HOSTILE_WILDCARD}]}, {"k": "a" * 30_000 + "b"})
+
+
+def test_wildcard_too_complex_is_refused_with_eventbridges_message():
+    problems = pattern_problems({"k": [{"wildcard": HOSTILE_WILDCARD}]})
+
+    assert problems == [
+        "k: Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences "
+        "after a wildcard character"
+    ]
+    assert pattern_problems({"k": [{"wildcard": ["*.png", "*/lib/*", "img-*-*.gif"]}]}) == []
+
+
+def test_consecutive_wildcard_characters_are_refused():
+    assert pattern_problems({"k": [{"wildcard": "a**b"}]}) == [
+        "k: consecutive wildcard characters in 'a**b' are not allowed; one * matches any run"
+    ]
+
+
+@given(
+    st.text(alphabet="ab*", max_size=8).filter(lambda p: "**" not in p),
+    st.text(alphabet="ab", max_size=12),
+)
+def test_wildcard_matching_agrees_with_a_plain_reference(pattern, text):
+    assert matches({"k": [{"wildcard": pattern}]}, {"k": text}) == fnmatch.fnmatchcase(text, pattern)

@@ -8,7 +8,7 @@ import os
 import pytest
 
 from sandbox.emulator.executor import NetworkTable, Verdict
-from sandbox.runtime.testing import make_request, make_spec, new_environment_id
+from sandbox.tests.runtime_factories import make_request, make_spec, new_environment_id
 
 EXECUTORS = ["local", "daemon"]
 

@@ -7,16 +7,21 @@ import os
 import pytest
 
 from sandbox.emulator.executor import NetworkTable, Verdict
-from sandbox.runtime import client, isolation, outcomes
+from sandbox.runtime import client, isolation, outcomes, results
+from sandbox.runtime.limits import REAL_TIME_LIMIT_S
 from sandbox.runtime.protocol import (
     MAX_FRAME,
     FrameReader,
     LogBuffer,
     ProtocolError,
     decide,
+    decode,
     encode,
     exit_words,
     network_to_data,
+    real_budget,
+    validate_max_procs,
+    validate_spec,
 )
 
 
@@ -141,12 +146,68 @@ def test_unsafe_flag_selects_the_local_executor(monkeypatch):
 
 def test_record_of_recently_used_environments_forgets_stale_entries():
     executor = client.DaemonExecutor()
-    executor._connection()
+    executor.check()  # leaves one open connection in the pool
     stale = client.time.monotonic() - 2 * client.RECENT_USE_S
-    executor._local.used.update({f"env-{n}": stale for n in range(client.USED_RECORD_LIMIT + 10)})
+    executor._used.update({f"env-{n}": stale for n in range(client.USED_RECORD_LIMIT + 10)})
 
     executor._note_used("env-fresh")
 
-    assert executor._local.used.keys() == {"env-fresh"}
+    assert executor._used.keys() == {"env-fresh"}
     assert executor.recently_used("env-fresh")
     executor.close()
+
+
+def test_reply_that_cannot_be_encoded_becomes_a_lambda_error():
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    result = outcomes.result("success", 5.0, 64, "log", response="null", connections=[{"x": deep}])
+
+    with pytest.raises((ProtocolError, RecursionError, ValueError)):
+        encode({"ok": True, "result": result})
+    reply = outcomes.unsendable({"ok": True, "result": result}, RecursionError("too deep"))
+
+    assert reply["result"]["outcome"] == "error"
+    assert reply["result"]["error"]["errorType"] == "Function.ResponseSizeTooLarge"
+    assert decode(encode(reply)[4:])["result"]["duration_ms"] == 5.0
+
+
+def test_encoding_keeps_text_as_utf8_so_it_never_grows():
+    text = "\u2603" * 1000
+
+    assert len(encode({"t": text})) < 3 * 1000 + 20
+    assert decode(encode({"t": "\ud800"})[4:]) == {"t": "\ud800"}
+
+
+def test_frames_nested_too_deep_are_refused():
+    with pytest.raises(ProtocolError, match="nested deeper"):
+        decode(b'{"a":' + b"[" * 100 + b"]" * 100 + b"}")
+
+
+def test_durations_from_the_daemon_are_bounded_before_the_emulator_sees_them():
+    data = {"outcome": "success", "duration_ms": -1e15, "max_memory_used_mb": 10**9, "response": "null"}
+
+    result = results.invoke_result_from(data)
+    init = results.init_result_from({"ok": True, "init_duration_ms": 1e300, "max_memory_used_mb": 5})
+
+    assert result.duration_ms == 0.0 and result.max_memory_used_mb == 10_240
+    assert init.init_duration_ms == results.LONGEST_MS
+    with pytest.raises(ValueError, match="not a number"):
+        results.invoke_result_from(dict(data, duration_ms=float("nan")))
+
+
+def test_runtime_reported_init_time_cannot_go_below_what_was_measured_or_above_the_limit():
+    assert outcomes.trusted_ms(-1e15, 12.0, 3000.0) == 12.0
+    assert outcomes.trusted_ms(1e15, 12.0, 3000.0) == 3000.0
+    assert outcomes.trusted_ms(float("nan"), 12.0, 3000.0) == 12.0
+    assert outcomes.trusted_ms(500.0, 12.0, 3000.0) == 500.0
+
+
+def test_request_validation_refuses_bad_sizes_with_a_plain_message():
+    spec = {"function_name": "f", "code": {"lambda_function.py": ""}, "memory_mb": 20_000}
+
+    with pytest.raises(ValueError, match="memory_mb must be between 64 and 10240"):
+        validate_spec(spec)
+    with pytest.raises(ValueError, match="max_procs must be a whole number"):
+        validate_max_procs(10**6, 64)
+    assert real_budget(-5) == 0.0 and real_budget("x") == real_budget(None) == REAL_TIME_LIMIT_S
