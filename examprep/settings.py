@@ -7,6 +7,7 @@ See README.md for the full list.
 import hashlib
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "csp",
+    "axes",
     "template_partials",
     "examprep",
     "lessons",
@@ -60,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "examprep.urls"
@@ -110,6 +113,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Log-in and sign-up limits (examprep/accounts.py). Per account: failed log-ins before a pause, and its length.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Addresses are limited by LOGIN_RATE_PER_IP below, not by axes: a whole class may share one address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "examprep.accounts.client_ip"
+AXES_VERBOSE = False
+# Per client address (a whole class may share one school address, so these are generous): attempts per window.
+LOGIN_RATE_PER_IP = env_str("LOGIN_RATE_PER_IP", "300/10m")
+SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "100/h")
+# The request header (as in request.META) that the reverse proxy fills with the client address, e.g.
+# HTTP_X_REAL_IP; empty means REMOTE_ADDR. Set it only behind a proxy that overwrites the header.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -169,7 +191,7 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
     if not SECURE_HSTS_PRELOAD:
         # Joining browsers' preload list is the operator's decision (HSTS_PRELOAD=1), not a default.
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Redis serves as Celery broker, result backend and the lock store. Every key this checkout writes starts
 # with REDIS_KEY_PREFIX (by default derived from the project folder), so two checkouts sharing one Redis never
@@ -178,6 +200,18 @@ REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
 REDIS_KEY_PREFIX = env_str(
     "REDIS_KEY_PREFIX", "examprep-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10] + ":"
 )
+
+# The rate-limit counters live in Redis, shared by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX + "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL
