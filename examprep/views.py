@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,6 +8,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from examprep.accounts import over_limit, throttled
+from examprep.health import report
 from lessons.models import Lesson, LessonProgress
 from quizzes import review
 from quizzes.models import ReviewCard
@@ -52,9 +52,8 @@ def signup(request):
 
 @require_GET
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    body, status = report()
+    return JsonResponse(body, status=status)
 
 
 @require_GET
