@@ -83,14 +83,24 @@ TEMPLATES = [
     },
 ]
 
+# Several checkouts may share one machine: their Redis keys, test databases and gunicorn control sockets are
+# told apart by this id, derived from the project folder.
+CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", f"test_examprep_{CHECKOUT_ID}")}
 else:
+    DB_PATH = Path(env_str("DB_PATH", str(BASE_DIR / "db.sqlite3"))).expanduser()
+    if not DB_PATH.parent.is_dir():
+        raise ImproperlyConfigured(
+            f"DB_PATH is {DB_PATH}, but the folder {DB_PATH.parent} does not exist: create it or choose another path."
+        )
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("DB_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": str(DB_PATH),
             # A file, not memory, so test threads (live server, Celery worker) share it without table locks;
             # one per test process, so two test runs in one checkout do not drop each other's tables.
             "TEST": {
@@ -197,9 +207,7 @@ if not DEBUG:
 # with REDIS_KEY_PREFIX (by default derived from the project folder), so two checkouts sharing one Redis never
 # take each other's tasks or locks.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_KEY_PREFIX = env_str(
-    "REDIS_KEY_PREFIX", "examprep-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10] + ":"
-)
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"examprep-{CHECKOUT_ID}:")
 
 # The rate-limit counters live in Redis, shared by every web process.
 CACHES = {

@@ -1,3 +1,4 @@
+import hashlib
 import json
 import subprocess
 import sys
@@ -129,3 +130,27 @@ def test_production_redirects_plain_http_to_https():
     result = run_settings(PRODUCTION, code)
 
     assert result.stdout.split() == ["301", "https://class.example.org/lessons/"]
+
+
+def test_db_path_in_a_missing_folder_is_named_in_one_line(tmp_path):
+    result = manage({"DB_PATH": str(tmp_path / "missing" / "db.sqlite3")}, "migrate")
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"examprep cannot start: DB_PATH is {tmp_path / 'missing' / 'db.sqlite3'}, but the folder "
+        f"{tmp_path / 'missing'} does not exist: create it or choose another path."
+    ]
+
+
+def test_each_checkout_gets_its_own_postgresql_test_database():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.DATABASES['default']['TEST']['NAME'], settings.REDIS_KEY_PREFIX)"
+    )
+
+    result = run_settings({"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}, code)
+
+    name, prefix = result.stdout.split()
+    checkout = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    assert name == f"test_examprep_{checkout}"
+    assert prefix == f"examprep-{checkout}:"
