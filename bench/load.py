@@ -53,6 +53,7 @@ UUID = re.compile(r"/practice/attempts/([0-9a-f-]{36})/")
 saved: dict[tuple[str, int], list[int]] = {}  # (attempt uuid, position) -> last acknowledged selection
 submitted: set[str] = set()
 finished: list[str] = []
+gave_up: list[str] = []  # students whose sign-up failed
 reload_mismatches: list[str] = []
 latencies: dict[str, list[float]] = {"page": [], "answer": [], "check": [], "signup": []}
 status_5xx: list[str] = []
@@ -101,6 +102,7 @@ class Student(HttpUser):
             "/accounts/signup/",
         )
         if response.status_code != 200 or "/accounts/signup/" in response.url:
+            gave_up.append(self.username)
             raise StopUser()
 
     def read_lessons(self) -> None:
@@ -208,18 +210,21 @@ def percentile(values: list[float], share: float) -> float | None:
 
 
 def run_load(port: int, students: int, seconds: float, spawn_seconds: float):
-    """Run the class; return (seconds it took, locust's total statistics)."""
+    """Run the class; return (seconds it took, locust's total statistics, failure descriptions)."""
     environment = Environment(user_classes=[Student], events=events, host=f"http://127.0.0.1:{port}")
     runner = environment.create_local_runner()
     started = time.monotonic()
     runner.start(students, spawn_rate=max(students / max(spawn_seconds, 0.1), 0.1))
     while time.monotonic() - started < seconds:
         gevent.sleep(1)
-        spawned = time.monotonic() - started > spawn_seconds + 1
-        if spawned and runner.user_count == 0:
+        if len(finished) + len(gave_up) >= students:
             break  # every student has finished (or given up)
     runner.quit()
-    return time.monotonic() - started, environment.stats.total
+    failures = [
+        f"{error.method} {error.name}: {error.error} x{error.occurrences}"
+        for error in environment.stats.errors.values()
+    ]
+    return time.monotonic() - started, environment.stats.total, failures
 
 
 def main() -> None:
@@ -272,7 +277,7 @@ def main() -> None:
         processes.append(subprocess.Popen(web, cwd=ROOT, env=env, stdout=sys.stderr))
         processes.append(subprocess.Popen([*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=sys.stderr))
         wait_until_up(port, processes[0])
-        elapsed, total = run_load(port, options.students, options.seconds, options.spawn_seconds)
+        elapsed, total, failures = run_load(port, options.students, options.seconds, options.spawn_seconds)
         expected = {"submitted": sorted(submitted), "saved": [[list(key), value] for key, value in saved.items()]}
         verify = subprocess.run(
             [PYTHON, "-c", VERIFY], cwd=ROOT, env=env, input=json.dumps(expected), capture_output=True, text=True
@@ -300,6 +305,8 @@ def main() -> None:
                 "errors_5xx": len(status_5xx),
                 "errors_5xx_examples": status_5xx[:5],
                 "failures": total.num_failures,
+                "failure_examples": failures[:5],
+                "gave_up": len(gave_up),
                 "answers_acknowledged": len(saved),
                 "lost_answers": lost["lost"],
                 "lost_examples": lost["examples"],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.shortcuts import render
@@ -18,6 +19,15 @@ from redis.exceptions import RedisError
 log = logging.getLogger(__name__)
 
 WINDOWS = {"s": "second", "m": "minute", "h": "hour", "d": "day"}
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """Refuses log-ins to a paused account. Checks made without a request (tests, scripts) are not counted."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
 
 
 def client_ip(request) -> str:

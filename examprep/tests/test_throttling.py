@@ -113,3 +113,9 @@ def test_behind_a_proxy_the_forwarded_address_is_counted(client, settings):
     same_proxy_other_student = sign_up(client, "second", address="127.0.0.1", HTTP_X_REAL_IP="198.51.100.2")
 
     assert same_proxy_other_student.status_code == 302
+
+
+def test_log_in_without_a_request_still_works_for_scripts_and_tests(client):
+    get_user_model().objects.create_user("ana", password=PASSWORD)
+
+    assert client.login(username="ana", password=PASSWORD)
