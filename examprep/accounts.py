@@ -64,6 +64,15 @@ def throttled(request, action: str, rate: str):
     return render(request, "registration/throttled.html", context, status=429)
 
 
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' answer to a log-in on a paused account: what happened and when it ends."""
+    context = {
+        "failures": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "registration/locked_out.html", context, status=429)
+
+
 class LoginView(auth_views.LoginView):
     def post(self, request, *args, **kwargs):
         if over_limit(request, "login-ip", settings.LOGIN_RATE_PER_IP):

@@ -132,7 +132,7 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # Addresses are limited by LOGIN_RATE_PER_IP below, not by axes: a whole class may share one address.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "examprep.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "examprep.accounts.client_ip"
 AXES_VERBOSE = False
 # Per client address (a whole class may share one school address, so these are generous): attempts per window.

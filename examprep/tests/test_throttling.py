@@ -39,7 +39,7 @@ def test_password_guessing_pauses_the_account_and_says_why(client):
 
     assert response.status_code == 429
     assert b"Log-in paused for this account" in response.content
-    assert b"ends by itself" in response.content
+    assert b"ends by itself 15 minutes after the last failed attempt" in response.content
     assert not client.get("/").context["user"].is_authenticated
 
 
