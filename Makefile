@@ -31,7 +31,8 @@ content: migrate
 
 run: content
 	@$(PY) manage.py show_setup --port $(PORT)
-	$(VENV)/bin/honcho start --port $(PORT)
+	@mkdir -p .run
+	@$(PY) -m examprep.foreground $(VENV)/bin/honcho start --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -39,7 +40,7 @@ lint: install-dev
 
 test: install-dev lint
 	$(VENV)/bin/mypy
-	@$(PY) -m examprep.embedded_redis --ensure
+	@$(PY) -m examprep.embedded_redis --ensure --default-url $(TEST_REDIS_URL)
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py validate_questions
@@ -53,4 +54,4 @@ bench: install-dev
 	@for script in bench/*.py; do [ "$$script" = bench/servers.py ] && continue; echo "== $$script"; $(PY) $$script; done
 
 clean:
-	rm -rf $(VENV) staticfiles .redis .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .redis .run .pytest_cache .ruff_cache .hypothesis db.sqlite3 db.sqlite3-*

@@ -125,9 +125,14 @@ def page(browser):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache (pages are cached per process)."""
+    """Each test starts with an empty cache (pages are cached per process) and fresh log-in/sign-up counters."""
     from django.core.cache import cache
+    from redis.exceptions import RedisError
+
+    from examprep.tests.limits import clear_rate_limits
 
     cache.clear()
+    with contextlib.suppress(RedisError):
+        clear_rate_limits()
     yield
     cache.clear()

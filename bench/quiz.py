@@ -93,7 +93,7 @@ def prepare(clients: int) -> list[dict]:
         create_items(attempt, random.Random(index).sample(ids, 20))
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]  # the model backend
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.save()
         students.append({"session": session.session_key, "csrf": secrets.token_hex(16), "uuid": str(attempt.uuid)})
@@ -183,7 +183,9 @@ def main() -> None:
     env = {
         "DATABASE_URL": with_database(server_url, BENCH_DB),
         "DEBUG": "0",
-        "SECRET_KEY": "bench-" + "x" * 40,
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # loopback HTTP, no TLS proxy in front
         "LOG_LEVEL": "WARNING",
         "SECURE_COOKIES": "0",
         "DJANGO_SETTINGS_MODULE": "examprep.settings",

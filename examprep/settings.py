@@ -7,9 +7,11 @@ See README.md for the full list.
 import hashlib
 import os
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 from examprep.env import env_bool, env_int, env_list, env_str
@@ -19,8 +21,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = "dev-only-insecure-key-change-me"
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEFAULT_SECRET_KEY:
-    raise ImproperlyConfigured("DEBUG is off: set SECRET_KEY to a long random value.")
+# Production (DEBUG=0) refuses to start on development values: a real key and the host names are required.
+if not DEBUG and (SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5):
+    raise ImproperlyConfigured(
+        "DEBUG is off: set SECRET_KEY to a long random value (50 characters or more), e.g. "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'."
+    )
+if not DEBUG and not env_list("ALLOWED_HOSTS", []):
+    raise ImproperlyConfigured("DEBUG is off: set ALLOWED_HOSTS to the host names the site is served under.")
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -34,6 +42,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "csp",
+    "axes",
     "template_partials",
     "examprep",
     "lessons",
@@ -50,7 +60,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "examprep.urls"
@@ -71,14 +83,24 @@ TEMPLATES = [
     },
 ]
 
+# Several checkouts may share one machine: their Redis keys, test databases and gunicorn control sockets are
+# told apart by this id, derived from the project folder.
+CHECKOUT_ID = hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10]
+
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+    DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DB_NAME", f"test_examprep_{CHECKOUT_ID}")}
 else:
+    DB_PATH = Path(env_str("DB_PATH", str(BASE_DIR / "db.sqlite3"))).expanduser()
+    if not DB_PATH.parent.is_dir():
+        raise ImproperlyConfigured(
+            f"DB_PATH is {DB_PATH}, but the folder {DB_PATH.parent} does not exist: create it or choose another path."
+        )
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("DB_PATH", str(BASE_DIR / "db.sqlite3")),
+            "NAME": str(DB_PATH),
             # A file, not memory, so test threads (live server, Celery worker) share it without table locks;
             # one per test process, so two test runs in one checkout do not drop each other's tables.
             "TEST": {
@@ -101,6 +123,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = ["examprep.accounts.LockoutBackend", "django.contrib.auth.backends.ModelBackend"]
+
+# Log-in and sign-up limits (examprep/accounts.py). Per account: failed log-ins before a pause, and its length.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# Addresses are limited by LOGIN_RATE_PER_IP below, not by axes: a whole class may share one address.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "examprep.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "examprep.accounts.client_ip"
+AXES_VERBOSE = False
+# Per client address (a whole class may share one school address, so these are generous): attempts per window.
+LOGIN_RATE_PER_IP = env_str("LOGIN_RATE_PER_IP", "300/10m")
+SIGNUP_RATE_PER_IP = env_str("SIGNUP_RATE_PER_IP", "100/h")
+# The request header (as in request.META) that the reverse proxy fills with the client address, e.g.
+# HTTP_X_REAL_IP; empty means REMOTE_ADDR. Set it only behind a proxy that overwrites the header.
+CLIENT_IP_HEADER = env_str("CLIENT_IP_HEADER", "")
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -116,7 +157,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -127,18 +168,58 @@ STORAGES = {
     },
 }
 
+# Security headers, in every mode. Pages carry no inline scripts or styles (htmx's own indicator style is off,
+# see the htmx-config meta tag in templates/base.html), so the policy allows files from this origin only, plus
+# the one <style> element the code editor generates, which carries the per-response nonce (csp-nonce meta tag).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 if not DEBUG:
+    # Behind a reverse proxy that terminates TLS and sets X-Forwarded-Proto (docs/deploy.md).
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/"]  # probes from the host itself speak plain HTTP
     SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    SECURE_HSTS_SECONDS = env_int("HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        # Joining browsers' preload list is the operator's decision (HSTS_PRELOAD=1), not a default.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 # Redis serves as Celery broker, result backend and the lock store. Every key this checkout writes starts
 # with REDIS_KEY_PREFIX (by default derived from the project folder), so two checkouts sharing one Redis never
 # take each other's tasks or locks.
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
-REDIS_KEY_PREFIX = env_str(
-    "REDIS_KEY_PREFIX", "examprep-" + hashlib.sha256(str(BASE_DIR).encode()).hexdigest()[:10] + ":"
-)
+REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"examprep-{CHECKOUT_ID}:")
+
+# The rate-limit counters live in Redis, shared by every web process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX + "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+}
+RATELIMIT_USE_CACHE = "ratelimit"
 
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = REDIS_URL

@@ -1,12 +1,14 @@
+from django.conf import settings
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
-from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
+from examprep.accounts import over_limit, throttled
+from examprep.health import report
 from lessons.models import Lesson, LessonProgress
 from quizzes import review
 from quizzes.models import ReviewCard
@@ -38,19 +40,20 @@ def signup(request):
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
+    if request.method == "POST" and over_limit(request, "signup-ip", settings.SIGNUP_RATE_PER_IP):
+        return throttled(request, "sign-ups", settings.SIGNUP_RATE_PER_IP)
     form = UserCreationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
-        login(request, user)
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         return redirect(next_url or "home")
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
 @require_GET
 def health(request):
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
+    body, status = report()
+    return JsonResponse(body, status=status)
 
 
 @require_GET

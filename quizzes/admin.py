@@ -23,4 +23,13 @@ class ProblemReportAdmin(admin.ModelAdmin):
 
 
 admin.site.register(ReviewCard)
-admin.site.register(QuizPreference)
+
+
+@admin.register(QuizPreference)
+class QuizPreferenceAdmin(admin.ModelAdmin):
+    """Staff set each student's time accommodation here; it applies to tests started afterwards."""
+
+    list_display = ("user", "accommodation", "shortcuts")
+    list_filter = ("accommodation",)
+    search_fields = ("user__username",)
+    autocomplete_fields = ("user",)

@@ -6,15 +6,8 @@ from quizzes.models import ProblemReport, QuizPreference
 class PreferenceForm(forms.ModelForm):
     class Meta:
         model = QuizPreference
-        fields = ["accommodation", "shortcuts"]
-        widgets = {"accommodation": forms.RadioSelect}
-        labels = {
-            "accommodation": "Time for practice tests",
-            "shortcuts": "Keyboard shortcuts while a question has focus (1-6, N, P, F, T)",
-        }
-        help_texts = {
-            "accommodation": "Applies to tests you start from now on. The real exam grants extra time only on request.",
-        }
+        fields = ["shortcuts"]  # the time accommodation is set by staff (admin), not by the student
+        labels = {"shortcuts": "Keyboard shortcuts while a question has focus (1-6, N, P, F, T)"}
 
 
 class ReportForm(forms.Form):

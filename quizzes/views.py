@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from lessons.models import Lesson
-from quizzes import attempts, review, scoring, timer
+from quizzes import attempts, integrity, review, scoring, timer
 from quizzes.chart import score_chart
 from quizzes.forms import PreferenceForm, ReportForm
 from quizzes.models import Attempt, AttemptItem, ProblemReport, Question, QuizPreference, ReviewCard
@@ -126,6 +126,9 @@ def item_detail(request, uuid, position: int):
 
 def item_context(request, attempt: Attempt, item: AttemptItem, now) -> dict:
     final = item.checked_at is not None
+    held = attempt.instant_feedback and item.question_id in integrity.held_back(request.user, now)
+    if held:
+        final = False  # checked before the timed test began: the feedback waits until that test is over
     return {
         "attempt": attempt,
         "item": item,
@@ -138,6 +141,7 @@ def item_context(request, attempt: Attempt, item: AttemptItem, now) -> dict:
         "preference": QuizPreference.for_user(request.user),
         "lesson_title": lesson_titles([item.question.topic]).get(item.question.topic) if final else "",
         "report_form": ReportForm() if final else None,
+        **({"error": integrity.HELD_BACK} if held else {}),
     }
 
 
@@ -215,6 +219,12 @@ def item_check(request, uuid, position: int):
         raise Http404("Answers are checked only in drills and reviews.")
     selected = attempts.clean_selection(request.POST.getlist("option"))
     now = timezone.now()
+    item = get_object_or_404(attempt.items, position=position)
+    if item.question_id in integrity.held_back(request.user, now):
+        if not request.htmx:
+            return redirect(item_url(attempt, position))  # the page says why
+        item.question = Question.objects.get(pk=item.question_id)
+        return render(request, "quizzes/item_detail.html#question", item_context(request, attempt, item, now))
     item = attempts.check_item(attempt, position, selected, now)
     if not request.htmx:
         if item.checked_at is None:
@@ -259,6 +269,11 @@ def attempt_results(request, uuid):
         return redirect(item_url(attempt, attempt.position))
     items = list(attempt.items.select_related("question"))
     marked = [item for item in items if item.checked_at] if attempt.instant_feedback else items
+    if attempt.instant_feedback:
+        held = integrity.held_back(request.user, timezone.now())
+        if any(item.question_id in held for item in marked):
+            marked = [item for item in marked if item.question_id not in held]
+            messages.info(request, "Some answers are left out below. " + integrity.HELD_BACK)
     result = scoring.score(result_rows(marked))
     titles = lesson_titles([item.question.topic for item in marked])
     missed = [item.question_id for item in marked if not item.correct]
@@ -296,7 +311,8 @@ def attempt_history(request):
 @login_required
 def preference_update(request):
     preference = QuizPreference.for_user(request.user)
-    form = PreferenceForm(request.POST or None, instance=preference)
+    # Only a checkbox is left on this form, so an unticked box posts nothing: bind on the method, not the data.
+    form = PreferenceForm(request.POST if request.method == "POST" else None, instance=preference)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(request, "Settings saved. They apply to tests you start from now on.")

@@ -63,7 +63,3 @@ def test_forms_require_the_csrf_token():
     response = strict.post("/accounts/signup/", {"username": "ana"})
 
     assert response.status_code == 403
-
-
-def test_health_reports_ok(client):
-    assert client.get("/health/").json() == {"status": "ok"}

@@ -348,7 +348,7 @@ def test_report_a_problem_after_the_answer_is_final(student_client, student, ban
 
 
 def test_shortcuts_can_be_turned_off(student_client, student, bank):
-    student_client.post("/practice/settings/", {"accommodation": "none"})  # checkbox unticked: shortcuts off
+    student_client.post("/practice/settings/", {})  # checkbox unticked: shortcuts off
     attempt = start_quick(student_client)
 
     html = student_client.get(f"/practice/attempts/{attempt.uuid}/q/1/").content.decode()

@@ -7,6 +7,10 @@ import { python } from "@codemirror/lang-python";
 import { EditorState } from "@codemirror/state";
 import { EditorView, keymap } from "@codemirror/view";
 
+// The page's Content-Security-Policy allows the editor's generated <style> element by this nonce.
+const nonceMeta = document.querySelector('meta[name="csp-nonce"]');
+const styleNonce = nonceMeta ? nonceMeta.content : "";
+
 function attach(textarea) {
   if (textarea.dataset.editorAttached) return null;
   textarea.dataset.editorAttached = "true";
@@ -18,6 +22,7 @@ function attach(textarea) {
         basicSetup,
         keymap.of([indentWithTab]),
         EditorState.tabSize.of(4),
+        EditorView.cspNonce.of(styleNonce),
         python(),
         EditorView.contentAttributes.of({
           "aria-label": label ? label.textContent.trim() : "Code",

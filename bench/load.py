@@ -1,0 +1,334 @@
+"""A class of simulated students against the full stack: gunicorn, a Celery worker, PostgreSQL and Redis.
+
+Usage: .venv/bin/python bench/load.py [--students 40] [--seconds 120] [--spawn-seconds 30]
+       (DATABASE_URL names the PostgreSQL server; default postgres://postgres@127.0.0.1:5432/test;
+        REDIS_URL the Redis server; default redis://127.0.0.1:6379/14, with keys of their own)
+
+Loopback only. A throwaway database (examprep_bench_load) is created, migrated and filled with the real lessons
+and questions; static files are collected into a temporary folder; gunicorn (production mode, DEBUG=0, plain HTTP
+on 127.0.0.1) and a Celery worker are started. Each student (a locust user, locust used as a library) signs up,
+reads the lesson list and three lessons, drills a topic (checking three answers), then sits a timed quick test:
+opens each question, autosaves an answer (sometimes changes it), reloads one question to see the saved answer,
+and submits. Think times between steps are random. The run stops by itself when every student has finished or
+after --seconds, whichever comes first; then every answer the server acknowledged is compared with what the
+submitted attempt holds. Everything started is stopped and the database dropped.
+
+Prints one JSON object: students, finished, requests, errors_5xx, failures, lost_answers, reload_mismatches,
+page_p95_ms (GET pages), answer_save_p95_ms (htmx autosave), check_p95_ms, signup_p95_ms, and the settings used.
+Sign-ups all come from 127.0.0.1, so the sign-up limit per address is raised for the run (and reported).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+import gevent
+from locust import HttpUser, between, events, task  # locust patches the standard library for gevent on import
+from locust.env import Environment
+from locust.exception import StopUser
+from servers import free_port, wait_until_up  # (bench/servers.py, beside this script)
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+BENCH_DB = "examprep_bench_load"
+DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
+PASSWORD = "load-test-passphrase-41"
+CSRF_FIELD = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+CHECKED = re.compile(r'id="option-(\d+)"[^>]*\bchecked\b')
+UUID = re.compile(r"/practice/attempts/([0-9a-f-]{36})/")
+
+# Shared by the students (one process, gevent): what the server acknowledged, and per-kind latencies.
+saved: dict[tuple[str, int], list[int]] = {}  # (attempt uuid, position) -> last acknowledged selection
+submitted: set[str] = set()
+finished: list[str] = []
+gave_up: list[str] = []  # students whose sign-up failed
+reload_mismatches: list[str] = []
+latencies: dict[str, list[float]] = {"page": [], "answer": [], "check": [], "signup": []}
+status_5xx: list[str] = []
+CONFIG = {"lessons": [], "topics": []}
+
+
+@events.request.add_listener
+def record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
+    kind = name.split(":", 1)[0]
+    if kind in latencies:
+        latencies[kind].append(response_time)
+    if response is not None and getattr(response, "status_code", 0) >= 500:
+        status_5xx.append(f"{response.status_code} {name}")
+
+
+def think(low: float, high: float) -> None:
+    gevent.sleep(random.uniform(low, high))
+
+
+class Student(HttpUser):
+    wait_time = between(0.5, 1.5)
+
+    def csrf(self) -> str:
+        return self.client.cookies.get("csrftoken", "")
+
+    def page(self, path: str, label: str = ""):
+        return self.client.get(path, name=f"page:{label or path}")
+
+    def form_post(self, path: str, data: dict, kind: str, label: str):
+        data = {"csrfmiddlewaretoken": self.csrf(), **data}
+        return self.client.post(path, data=data, name=f"{kind}:{label}", headers={"Referer": self.host + path})
+
+    def htmx_post(self, path: str, data: dict, kind: str, label: str):
+        headers = {"HX-Request": "true", "X-CSRFToken": self.csrf()}
+        return self.client.post(path, data=data, headers=headers, name=f"{kind}:{label}")
+
+    def on_start(self):
+        self.username = f"load-{secrets.token_hex(5)}"
+
+    def sign_up(self) -> None:
+        self.page("/accounts/signup/")
+        response = self.form_post(
+            "/accounts/signup/",
+            {"username": self.username, "password1": PASSWORD, "password2": PASSWORD},
+            "signup",
+            "/accounts/signup/",
+        )
+        if response.status_code != 200 or "/accounts/signup/" in response.url:
+            gave_up.append(self.username)
+            raise StopUser()
+
+    def read_lessons(self) -> None:
+        self.page("/lessons/")
+        for slug in random.sample(CONFIG["lessons"], 3):
+            think(1, 3)
+            self.page(f"/lessons/{slug}/", "/lessons/<slug>/")
+
+    def drill(self) -> None:
+        topic = random.choice(CONFIG["topics"])
+        self.page(f"/practice/drill/{topic}/", "/practice/drill/<topic>/")
+        response = self.form_post(f"/practice/drill/{topic}/", {}, "page", "/practice/drill/<topic>/ (start)")
+        found = UUID.search(response.url)
+        if not found:
+            return
+        uuid = found.group(1)
+        for position in (1, 2, 3):
+            think(1, 3)
+            path = f"/practice/attempts/{uuid}/q/{position}/"
+            self.page(path, "/practice/attempts/<uuid>/q/<n>/")
+            self.htmx_post(path + "check/", {"option": str(random.randrange(4))}, "check", "q/<n>/check/")
+
+    def quick_test(self) -> None:
+        response = self.form_post("/practice/tests/quick/start/", {}, "page", "/practice/tests/quick/start/")
+        found = UUID.search(response.url)
+        if not found:
+            return
+        uuid = found.group(1)
+        total = 20
+        reload_at = random.randint(1, total)
+        for position in range(1, total + 1):
+            path = f"/practice/attempts/{uuid}/q/{position}/"
+            self.page(path, "/practice/attempts/<uuid>/q/<n>/")
+            think(0.5, 2)
+            for _ in range(2 if random.random() < 0.2 else 1):  # now and then a student changes their mind
+                choice = [random.randrange(4)]
+                answer = self.htmx_post(path + "answer/", {"option": [str(c) for c in choice]}, "answer", "answer/")
+                if answer.status_code == 200 and "Saved at" in answer.text:
+                    saved[(uuid, position)] = choice
+            if position == reload_at:
+                again = self.page(path, "/practice/attempts/<uuid>/q/<n>/")
+                shown = [int(index) for index in CHECKED.findall(again.text)]
+                if (uuid, position) in saved and shown != saved[(uuid, position)]:
+                    reload_mismatches.append(f"{uuid}#{position}")
+        done = self.form_post(f"/practice/attempts/{uuid}/submit/", {}, "page", "/practice/attempts/<uuid>/submit/")
+        if done.status_code == 200 and "/results/" in done.url:
+            submitted.add(uuid)
+
+    @task
+    def journey(self):
+        self.sign_up()
+        think(1, 3)
+        self.read_lessons()
+        think(1, 3)
+        self.drill()
+        think(1, 3)
+        self.quick_test()
+        finished.append(self.username)
+        raise StopUser()
+
+
+def with_database(url: str, name: str) -> str:
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
+
+
+def admin_sql(url: str, statement: str) -> None:
+    import psycopg
+
+    with psycopg.connect(with_database(url, "postgres"), autocommit=True) as conn:
+        conn.execute(statement)
+
+
+def manage(env: dict, *args: str) -> str:
+    result = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if result.returncode:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr[-2000:]}")
+    return result.stdout
+
+
+CONTENT = (
+    "import json; import django; django.setup(); from lessons.models import Lesson; from quizzes.models import "
+    "Question; print(json.dumps({'lessons': list(Lesson.objects.filter(published=True).values_list('slug', "
+    "flat=True)), 'topics': sorted(set(Question.objects.filter(retired_at__isnull=True).values_list('topic', "
+    "flat=True)))}))"
+)
+VERIFY = """
+import json, sys
+import django
+django.setup()
+from quizzes.models import AttemptItem
+expected = json.load(sys.stdin)
+held = {(str(u), p): s for u, p, s in AttemptItem.objects.filter(attempt__uuid__in=expected["submitted"])
+        .values_list("attempt__uuid", "position", "selected")}
+lost = [key for key, selection in expected["saved"] if key[0] in expected["submitted"]
+        and held.get(tuple(key)) != selection]
+print(json.dumps({"lost": len(lost), "examples": lost[:5]}))
+"""
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[int(share * (len(ordered) - 1))], 1)
+
+
+def run_load(port: int, students: int, seconds: float, spawn_seconds: float):
+    """Run the class; return (seconds it took, locust's total statistics, failure descriptions)."""
+    environment = Environment(user_classes=[Student], events=events, host=f"http://127.0.0.1:{port}")
+    runner = environment.create_local_runner()
+    started = time.monotonic()
+    runner.start(students, spawn_rate=max(students / max(spawn_seconds, 0.1), 0.1))
+    while time.monotonic() - started < seconds:
+        gevent.sleep(1)
+        if len(finished) + len(gave_up) >= students:
+            break  # every student has finished (or given up)
+    runner.quit()
+    failures = [
+        f"{error.method} {error.name}: {error.error} x{error.occurrences}"
+        for error in environment.stats.errors.values()
+    ]
+    return time.monotonic() - started, environment.stats.total, failures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--students", type=int, default=40)
+    parser.add_argument("--seconds", type=float, default=120.0, help="upper bound on the load phase")
+    parser.add_argument("--spawn-seconds", type=float, default=30.0, help="students arrive over this many seconds")
+    parser.add_argument("--web-workers", type=int, default=2)
+    parser.add_argument("--web-threads", type=int, default=4)
+    options = parser.parse_args()
+    if options.students > 500 or options.seconds > 900:
+        raise SystemExit("bench/load.py is bounded: at most 500 students and 900 seconds.")
+
+    server_url = os.environ.get("DATABASE_URL") or DEFAULT_DB_URL
+    if urlparse(server_url).hostname not in ("127.0.0.1", "localhost", "::1"):
+        raise SystemExit("bench/load.py runs on loopback only: DATABASE_URL must name 127.0.0.1.")
+    static_root = tempfile.mkdtemp(prefix="examprep-bench-static-")
+    env = os.environ | {
+        "DATABASE_URL": with_database(server_url, BENCH_DB),
+        "REDIS_URL": os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL,
+        "REDIS_KEY_PREFIX": f"examprep-bench-load-{os.getpid()}:",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",  # loopback HTTP, no TLS proxy in front
+        "SECURE_COOKIES": "0",
+        "SIGNUP_RATE_PER_IP": "100000/h",  # every simulated student signs up from 127.0.0.1
+        "STATIC_ROOT": static_root,
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "examprep.settings",
+    }
+    admin_sql(server_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+    admin_sql(server_url, f"CREATE DATABASE {BENCH_DB}")
+    processes: list[subprocess.Popen] = []
+    try:
+        manage(env, "migrate", "--noinput")
+        manage(env, "import_lessons")
+        manage(env, "import_questions")
+        manage(env, "collectstatic", "--noinput")
+        content = subprocess.run([PYTHON, "-c", CONTENT], cwd=ROOT, env=env, capture_output=True, text=True)
+        CONFIG.update(json.loads(content.stdout))
+        port = free_port()
+        web = [
+            PYTHON, "-m", "gunicorn", "examprep.wsgi", "--bind", f"127.0.0.1:{port}",
+            "--workers", str(options.web_workers), "--threads", str(options.web_threads),
+            "--worker-class", "gthread", "--log-level", "warning", "--no-control-socket",
+        ]  # fmt: skip
+        worker = [PYTHON, "-m", "celery", "-A", "examprep", "worker", "-Q", "default,sandbox", "--concurrency", "2"]
+        # Their logs go to stderr: stdout carries only the JSON result.
+        processes.append(subprocess.Popen(web, cwd=ROOT, env=env, stdout=sys.stderr))
+        processes.append(subprocess.Popen([*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=sys.stderr))
+        wait_until_up(port, processes[0])
+        elapsed, total, failures = run_load(port, options.students, options.seconds, options.spawn_seconds)
+        expected = {"submitted": sorted(submitted), "saved": [[list(key), value] for key, value in saved.items()]}
+        verify = subprocess.run(
+            [PYTHON, "-c", VERIFY], cwd=ROOT, env=env, input=json.dumps(expected), capture_output=True, text=True
+        )
+        if verify.returncode:
+            raise SystemExit(f"verifying saved answers failed:\n{verify.stderr[-2000:]}")
+        lost = json.loads(verify.stdout)
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        admin_sql(server_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        subprocess.run(["rm", "-rf", static_root], check=False)
+    print(
+        json.dumps(
+            {
+                "students": options.students,
+                "finished": len(finished),
+                "tests_submitted": len(submitted),
+                "requests": total.num_requests,
+                "errors_5xx": len(status_5xx),
+                "errors_5xx_examples": status_5xx[:5],
+                "failures": total.num_failures,
+                "failure_examples": failures[:5],
+                "gave_up": len(gave_up),
+                "answers_acknowledged": len(saved),
+                "lost_answers": lost["lost"],
+                "lost_examples": lost["examples"],
+                "reload_mismatches": len(reload_mismatches),
+                "page_p95_ms": percentile(latencies["page"], 0.95),
+                "page_p50_ms": percentile(latencies["page"], 0.50),
+                "answer_save_p95_ms": percentile(latencies["answer"], 0.95),
+                "answer_save_p50_ms": percentile(latencies["answer"], 0.50),
+                "check_p95_ms": percentile(latencies["check"], 0.95),
+                "signup_p95_ms": percentile(latencies["signup"], 0.95),
+                "load_seconds": round(elapsed, 1),
+                "requests_per_second": round(total.num_requests / elapsed, 1) if elapsed else None,
+                "web": f"gunicorn gthread {options.web_workers}x{options.web_threads}",
+                "worker": "celery prefork 2",
+                "database": "postgresql",
+                "signup_rate_per_ip": "100000/h (raised: all students share 127.0.0.1)",
+                "cpus": os.cpu_count(),
+                "load_average_1m": round(os.getloadavg()[0], 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
