@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from lessons import search
 from lessons.markdown import LessonError, ParsedLesson, parse_lesson
 from lessons.models import Lesson
 
@@ -81,4 +82,5 @@ def import_lessons(directory: Path = CONTENT_DIR) -> dict[str, int]:
             counts["unchanged"] += 1
     gone = set(existing) - {lesson.slug for lesson in parsed}
     counts["unpublished"] = Lesson.objects.filter(slug__in=gone, published=True).update(published=False)
+    search.reindex()
     return counts
