@@ -249,5 +249,27 @@ def finalize(attempt_pk: int, reason: str, now: datetime) -> bool:
         attempt.total_count = len(marked)
         attempt.save(update_fields=["status", "submitted_at", "submit_reason", "correct_count", "total_count"])
         if attempt.timed:
-            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in items], str(attempt.uuid), now)
+            seen = [item for item in items if item.selected or item.seconds_spent or item.flagged]
+            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in seen], str(attempt.uuid), now)
+    return True
+
+
+def self_grade(attempt: Attempt, position: int, grade: str, now: datetime) -> bool:
+    """Drill and review: the student says a right answer was known or guessed; the card is rescheduled from
+    the state it had before that answer. A guess on a question without a card starts one."""
+    item = attempt.items.filter(position=position, correct=True, checked_at__isnull=False).first()
+    if item is None or not attempt.instant_feedback:
+        return False
+    session = str(attempt.uuid)
+    with transaction.atomic():
+        card = ReviewCard.objects.select_for_update().filter(user_id=attempt.user_id, question=item.question_id).first()
+        if card is not None and str(card.last_session) != session:
+            return False  # a later session has answered it since
+        if card is None:
+            if grade != "guessed":
+                return True
+            card = ReviewCard(user_id=attempt.user_id, question_id=item.question_id, reviews=1)
+        card.card, card.due = review.regrade(card.card if card.pk else None, grade, now, card_id=item.question_id)
+        card.last_session = session
+        card.save()
     return True
