@@ -36,9 +36,10 @@ def results_url(attempt: Attempt) -> str:
 
 @require_GET
 def practice_home(request):
-    topics = list(attempts.live_questions().values("topic").annotate(count=Count("pk")).order_by("topic"))
-    titles = lesson_titles([row["topic"] for row in topics])
-    context = {"topics": [(row["topic"], titles.get(row["topic"], row["topic"]), row["count"]) for row in topics]}
+    counts = dict(attempts.live_questions().values_list("topic").annotate(count=Count("pk")).order_by("topic"))
+    lessons = {slug: (order, title) for slug, title, order in Lesson.objects.values_list("slug", "title", "order")}
+    order = sorted(counts, key=lambda slug: (lessons.get(slug, (10**6, slug))[0], slug))  # lesson order
+    context = {"topics": [(slug, lessons.get(slug, (0, slug))[1], counts[slug]) for slug in order]}
     if request.user.is_authenticated:
         now = timezone.now()
         context["open_attempts"] = list(Attempt.objects.filter(user=request.user, status=Attempt.ACTIVE))

@@ -135,3 +135,19 @@ def test_select_two_accepts_two_choices(student_client, student, bank):
     student_client.post(f"/practice/attempts/{drill.uuid}/q/1/check/", {"option": [0, 2]}, **HTMX)
 
     assert drill.items.get(position=1).correct is True
+
+
+def test_practice_home_lists_drills_in_lesson_order_with_their_titles(client, tmp_path, bank):
+    from lessons.models import Lesson
+
+    Lesson.objects.create(
+        slug="beta", title="Beta comes first", order=1, group="G", topic="L1", summary="", source="", html=""
+    )
+    Lesson.objects.create(
+        slug="alpha", title="Alpha comes second", order=2, group="G", topic="L2", summary="", source="", html=""
+    )
+
+    html = client.get("/practice/").content.decode()
+
+    assert html.index(">Beta comes first</a>") < html.index(">Alpha comes second</a>")
+    assert ">alpha</a>" not in html
