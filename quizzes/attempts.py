@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import Http404
+from django.utils import timezone
 
 from quizzes import review, scoring, selection, timer
 from quizzes.models import Attempt, AttemptItem, Question, QuizPreference, ReviewCard
@@ -108,7 +109,9 @@ def schedule_submit(attempt: Attempt) -> None:
 def start_review(user, now: datetime) -> Attempt | None:
     """A session over the student's cards due today (most overdue first), or None when nothing is due."""
     due = list(
-        ReviewCard.objects.filter(user=user, due__lt=review.end_of_day(now), question__retired_at__isnull=True)
+        ReviewCard.objects.filter(
+            user=user, due__lt=review.end_of_day(timezone.localtime(now)), question__retired_at__isnull=True
+        )
         .order_by("due")
         .values_list("question_id", flat=True)[: review.SESSION_SIZE]
     )

@@ -43,7 +43,9 @@ def practice_home(request):
     if request.user.is_authenticated:
         now = timezone.now()
         context["open_attempts"] = list(Attempt.objects.filter(user=request.user, status=Attempt.ACTIVE))
-        context["due"] = ReviewCard.objects.filter(user=request.user, due__lt=review.end_of_day(now)).count()
+        context["due"] = ReviewCard.objects.filter(
+            user=request.user, due__lt=review.end_of_day(timezone.localtime(now))
+        ).count()
         context["preference"] = QuizPreference.for_user(request.user)
     context["tests"] = [
         (shape, timer.time_limit(shape.minutes, context.get("preference", QuizPreference()).accommodation))
