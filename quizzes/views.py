@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from lessons.models import Lesson
-from quizzes import attempts, review, scoring, timer
+from quizzes import attempts, result_filters, review, scoring, timer
 from quizzes.chart import score_chart
 from quizzes.forms import PreferenceForm, ReportForm
 from quizzes.models import Attempt, AttemptItem, ProblemReport, Question, QuizPreference, ReviewCard
@@ -301,6 +301,7 @@ def attempt_results(request, uuid):
     missed = [item.question_id for item in marked if not item.correct]
     queued = ReviewCard.objects.filter(user=request.user, question_id__in=missed).count()
     end = min(attempt.submitted_at, attempt.deadline_at) if attempt.deadline_at else attempt.submitted_at
+    chosen = result_filters.ResultFilter.from_query(request.GET, {item.question.topic for item in marked})
     context = {
         "attempt": attempt,
         "result": result,
@@ -309,7 +310,12 @@ def attempt_results(request, uuid):
         "queued": queued,
         "missed": len(missed),
         "seconds_used": max(0, int((end - attempt.started_at).total_seconds())),
-        "review": [(item, feedback_options(item), scoring.pace(item.seconds_spent)) for item in marked],
+        "review": [
+            (item, feedback_options(item), scoring.pace(item.seconds_spent)) for item in marked if chosen.keeps(item)
+        ],
+        "filter": chosen,
+        "filter_counts": result_filters.counts(marked),
+        "filter_choices": result_filters.SHOW,
         "pass_scaled": scoring.PASS_SCALED,
         "pace_seconds": timer.PACE_SECONDS,
     }
