@@ -1,0 +1,45 @@
+// Boxes that scroll sideways (code blocks, wide tables, logs, timelines) become keyboard-focusable regions
+// with a name, so keyboard users can scroll them too. Re-checked when the page changes size or htmx swaps.
+(function () {
+  "use strict";
+  var SELECTOR = "main pre, main .table-scroll, main [data-scrolls]";
+
+  function describe(box) {
+    if (box.dataset.scrolls) return box.dataset.scrolls;
+    if (box.classList.contains("table-scroll")) {
+      var caption = box.querySelector("caption");
+      return (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)";
+    }
+    return "Code (scrolls sideways)";
+  }
+
+  function mark() {
+    var boxes = document.querySelectorAll(SELECTOR);
+    for (var i = 0; i < boxes.length; i++) {
+      var box = boxes[i];
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls && !box.hasAttribute("tabindex")) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", describe(box) + " " + (i + 1));
+        box.dataset.madeFocusable = "true";
+      } else if (!scrolls && box.dataset.madeFocusable) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+        delete box.dataset.madeFocusable;
+      }
+    }
+  }
+
+  var pending;
+  function later() {
+    clearTimeout(pending);
+    pending = setTimeout(mark, 100);
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", mark);
+  else mark();
+  window.addEventListener("resize", later);
+  document.addEventListener("htmx:afterSettle", later);
+  document.addEventListener("toggle", later, true);
+})();
