@@ -43,8 +43,8 @@ def sideways_overflow(page) -> int:
     return page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
 
 
-WIDEST = """() => [...document.querySelectorAll('main *')]
-  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+WIDEST = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 || e.scrollWidth > window.innerWidth + 1)
   .slice(-3).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
@@ -103,8 +103,9 @@ def walk(browser, live_server, user, paths, viewport, check) -> list[str]:
         problems += [f"{path}: {problem}" for problem in check(page)]
         if os.environ.get("SCREENSHOT_DIR"):  # to look at the pages: SCREENSHOT_DIR=/tmp/shots pytest -m e2e ...
             name = re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "home"
-            top = int(os.environ.get("SCREENSHOT_TOP", "0"))
-            clip = {"x": 0, "y": top, "width": viewport["width"], "height": 1800}
+            height = page.evaluate("document.scrollingElement.scrollHeight")
+            top = max(0, min(int(os.environ.get("SCREENSHOT_TOP", "0")), height - 1800))
+            clip = {"x": 0, "y": top, "width": viewport["width"], "height": min(1800, height)}
             page.screenshot(
                 path=f"{os.environ['SCREENSHOT_DIR']}/{viewport['width']}-{name}.png", full_page=True, clip=clip
             )
@@ -136,5 +137,52 @@ def test_key_pages_on_a_phone_have_no_serious_accessibility_violations(browser, 
     student, paths = student_pages
 
     problems = walk(browser, live_server, student, paths, PHONE, serious_violations)
+
+    assert problems == [], json.dumps(problems, indent=1)
+
+
+@pytest.fixture
+def sandbox_pages(live_server):
+    """A student's workspace from the VPC preset with one finished run that has VPC verdicts."""
+    from sandbox.models import Workspace
+    from sandbox.presets import find_preset
+    from sandbox.tests.test_views import TRACE, make_run
+
+    student = make_user("builder")
+    preset = find_preset("vpc-access")
+    workspace = Workspace.objects.create(owner=student, name="VPC access", world=preset.world, preset="vpc-access")
+    connections = [
+        {"function": "orders", "host": "api.example.com", "port": 443, "outcome": "timeout", "reason": "No route."},
+        {"function": "orders", "host": "db.internal", "port": 5432, "outcome": "connected", "reason": "Allowed."},
+    ]
+    run = make_run(workspace, trace={**TRACE, "connections": connections})
+    base = f"/sandbox/workspaces/{workspace.pk}"
+    return student, [
+        "/sandbox/",
+        "/sandbox/presets/vpc-access/",
+        "/sandbox/challenges/vpc-internet-via-nat/",
+        f"{base}/",
+        f"{base}/events/",
+        f"{base}/network/",
+        f"/sandbox/runs/{run.pk}/",
+    ]
+
+
+def test_sandbox_pages_fit_a_phone_without_sideways_scrolling(browser, live_server, sandbox_pages):
+    student, paths = sandbox_pages
+
+    def overflow(page):
+        extra = sideways_overflow(page)
+        return [f"the page scrolls {extra}px sideways at 390px: {page.evaluate(WIDEST)}"] if extra > 0 else []
+
+    problems = walk(browser, live_server, student, paths, PHONE, overflow)
+
+    assert problems == [], json.dumps(problems, indent=1)
+
+
+def test_sandbox_pages_have_no_serious_accessibility_violations(browser, live_server, sandbox_pages):
+    student, paths = sandbox_pages
+
+    problems = walk(browser, live_server, student, paths, DESKTOP, serious_violations)
 
     assert problems == [], json.dumps(problems, indent=1)

@@ -2,11 +2,12 @@
 // with a name, so keyboard users can scroll them too. Re-checked when the page changes size or htmx swaps.
 (function () {
   "use strict";
-  var SELECTOR = "main pre, main .table-scroll, main [data-scrolls]";
+  var SELECTOR = "main pre, main .table-scroll, main .table-wrap, main .scroll-x, main [data-scrolls]";
 
   function describe(box) {
     if (box.dataset.scrolls) return box.dataset.scrolls;
-    if (box.classList.contains("table-scroll")) {
+    if (box.classList.contains("scroll-x")) return "Picture (scrolls sideways)";
+    if (box.classList.contains("table-scroll") || box.classList.contains("table-wrap")) {
       var caption = box.querySelector("caption");
       return (caption ? caption.textContent.trim() : "Table") + " (scrolls sideways)";
     }
@@ -18,6 +19,8 @@
     for (var i = 0; i < boxes.length; i++) {
       var box = boxes[i];
       var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      if (scrolls) box.dataset.overflowing = "true";
+      else delete box.dataset.overflowing;
       if (scrolls && !box.hasAttribute("tabindex")) {
         box.setAttribute("tabindex", "0");
         box.setAttribute("role", "region");
