@@ -48,10 +48,10 @@ WIDEST = """() => [...document.querySelectorAll('body *')]
   .slice(-3).map(e => e.tagName.toLowerCase() + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
 
 
-def logged_in_context(browser, live_server, user, viewport):
+def logged_in_context(browser, live_server, user, viewport, scheme="light"):
     client = Client()
     client.force_login(user)
-    context = browser.new_context(viewport=viewport)
+    context = browser.new_context(viewport=viewport, color_scheme=scheme)
     context.set_default_timeout(10_000)
     context.add_cookies([{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}])
     return context
@@ -93,8 +93,8 @@ def student_pages(live_server):
     ]
 
 
-def walk(browser, live_server, user, paths, viewport, check) -> list[str]:
-    context = logged_in_context(browser, live_server, user, viewport)
+def walk(browser, live_server, user, paths, viewport, check, scheme="light") -> list[str]:
+    context = logged_in_context(browser, live_server, user, viewport, scheme)
     page = context.new_page()
     problems = []
     for path in paths:
@@ -164,6 +164,8 @@ def sandbox_pages(live_server):
         f"{base}/",
         f"{base}/events/",
         f"{base}/network/",
+        f"{base}/functions/private-fn/",
+        f"{base}/world/",
         f"/sandbox/runs/{run.pk}/",
     ]
 
@@ -184,5 +186,21 @@ def test_sandbox_pages_have_no_serious_accessibility_violations(browser, live_se
     student, paths = sandbox_pages
 
     problems = walk(browser, live_server, student, paths, DESKTOP, serious_violations)
+
+    assert problems == [], json.dumps(problems, indent=1)
+
+
+def test_key_pages_in_dark_mode_have_no_serious_accessibility_violations(browser, live_server, student_pages):
+    student, paths = student_pages
+
+    problems = walk(browser, live_server, student, paths, DESKTOP, serious_violations, scheme="dark")
+
+    assert problems == [], json.dumps(problems, indent=1)
+
+
+def test_sandbox_pages_in_dark_mode_have_no_serious_accessibility_violations(browser, live_server, sandbox_pages):
+    student, paths = sandbox_pages
+
+    problems = walk(browser, live_server, student, paths, DESKTOP, serious_violations, scheme="dark")
 
     assert problems == [], json.dumps(problems, indent=1)
