@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
+    "examprep.middleware.TimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "examprep.urls"

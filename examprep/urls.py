@@ -6,6 +6,7 @@ from examprep import accounts, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("health/", views.health, name="health"),
     path("health/bare/", views.bare, name="bare"),
     path("accounts/signup/", views.signup, name="signup"),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from django.db import transaction
 
+from lessons import search
 from lessons.facts import FACTS_DIR, Fact, load_registry, stray_numbers
 from lessons.markdown import LessonError, ParsedLesson, parse_lesson, split_front_matter, without_code
 from lessons.models import Lesson
@@ -116,4 +117,5 @@ def import_lessons(directory: Path = CONTENT_DIR, facts_dir: Path = FACTS_DIR) -
             counts["unchanged"] += 1
     gone = set(existing) - {lesson.slug for lesson in parsed}
     counts["unpublished"] = Lesson.objects.filter(slug__in=gone, published=True).update(published=False)
+    search.reindex()
     return counts

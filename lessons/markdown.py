@@ -216,6 +216,8 @@ def render(body: str) -> tuple[str, list[tuple[int, str, str]]]:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
+    # Wide tables scroll inside their own box on a phone instead of widening the page.
+    clean = clean.replace("<table>", '<div class="table-scroll"><table>').replace("</table>", "</table></div>")
     return clean, flatten_toc(md.toc_tokens)
 
 

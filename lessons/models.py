@@ -52,3 +52,19 @@ class LessonProgress(models.Model):
     @property
     def studied(self) -> bool:
         return self.studied_at is not None
+
+
+class LessonSection(models.Model):
+    """One heading's passage of a published lesson: the rows lesson search looks in (see lessons/search.py)."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="section_rows")
+    position = models.PositiveIntegerField()
+    anchor = models.CharField(max_length=200, blank=True)
+    heading = models.CharField(max_length=300)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["lesson__order", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.lesson_id} › {self.heading}"

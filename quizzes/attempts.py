@@ -10,6 +10,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.http import Http404
+from django.utils import timezone
 
 from quizzes import review, scoring, selection, timer
 from quizzes.marking import MAX_SECONDS_PER_VISIT, correct_indexes, finalize, update_cards
@@ -101,7 +102,9 @@ def start_test(user, mode: str, now: datetime, rng: random.Random | None = None)
 def start_review(user, now: datetime) -> Attempt | None:
     """A session over the student's cards due today (most overdue first), or None when nothing is due."""
     due = list(
-        ReviewCard.objects.filter(user=user, due__lt=review.end_of_day(now), question__retired_at__isnull=True)
+        ReviewCard.objects.filter(
+            user=user, due__lt=review.end_of_day(timezone.localtime(now)), question__retired_at__isnull=True
+        )
         .order_by("due")
         .values_list("question_id", flat=True)[: review.SESSION_SIZE]
     )
@@ -196,3 +199,24 @@ def check_item(attempt: Attempt, position: int, selected: list[int], now: dateti
             update_cards(attempt.user_id, [(item.question_id, right)], str(attempt.uuid), now)
     item.refresh_from_db()
     return item
+
+
+def self_grade(attempt: Attempt, position: int, grade: str, now: datetime) -> bool:
+    """Drill and review: the student says a right answer was known or guessed; the card is rescheduled from
+    the state it had before that answer. A guess on a question without a card starts one."""
+    item = attempt.items.filter(position=position, correct=True, checked_at__isnull=False).first()
+    if item is None or not attempt.instant_feedback:
+        return False
+    session = str(attempt.uuid)
+    with transaction.atomic():
+        card = ReviewCard.objects.select_for_update().filter(user_id=attempt.user_id, question=item.question_id).first()
+        if card is not None and str(card.last_session) != session:
+            return False  # a later session has answered it since
+        if card is None:
+            if grade != "guessed":
+                return True
+            card = ReviewCard(user_id=attempt.user_id, question_id=item.question_id, reviews=1)
+        card.card, card.due = review.regrade(card.card if card.pk else None, grade, now, card_id=item.question_id)
+        card.last_session = session
+        card.save()
+    return True

@@ -56,5 +56,6 @@ def finalize(attempt_pk: int, reason: str, now: datetime) -> bool:
         attempt.total_count = len(marked)
         attempt.save(update_fields=["status", "submitted_at", "submit_reason", "correct_count", "total_count"])
         if attempt.timed:
-            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in items], str(attempt.uuid), now)
+            seen = [item for item in items if item.selected or item.seconds_spent or item.flagged]
+            update_cards(attempt.user_id, [(i.question_id, bool(i.correct)) for i in seen], str(attempt.uuid), now)
     return True

@@ -8,6 +8,8 @@ from fsrs import Card, Rating, Scheduler
 
 SCHEDULER = Scheduler(enable_fuzzing=False)
 SESSION_SIZE = 20
+# The student's own grade of a right answer, where the automatic grade cannot tell knowing from luck.
+SELF_GRADES = {"knew": Rating.Easy, "guessed": Rating.Hard}
 
 
 def counts(last_session: str | None, session: str) -> bool:
@@ -20,11 +22,34 @@ def starts_card(existing: bool, correct: bool) -> bool:
     return existing or not correct
 
 
-def review(card: dict | None, correct: bool, now: datetime, card_id: int) -> tuple[dict, datetime]:
-    """The card after one answer (Again when wrong, Good when right) and its next due time."""
+def review(
+    card: dict | None, correct: bool, now: datetime, card_id: int, rating: Rating | None = None
+) -> tuple[dict, datetime]:
+    """The card after one answer (Again when wrong, Good when right, unless a rating is given) and its next due
+    time. The card keeps the state it had before this answer under "before", so the grade can be replaced."""
     current = Card.from_dict(card) if card else Card(card_id=card_id, due=now)
-    updated, _ = SCHEDULER.review_card(current, Rating.Good if correct else Rating.Again, review_datetime=now)
-    return updated.to_dict(), updated.due
+    chosen = rating or (Rating.Good if correct else Rating.Again)
+    updated, _ = SCHEDULER.review_card(current, chosen, review_datetime=now)
+    data = updated.to_dict()
+    data["before"] = {key: value for key, value in card.items() if key != "before"} if card else None
+    return data, updated.due
+
+
+def regrade(card: dict | None, grade: str, now: datetime, card_id: int) -> tuple[dict, datetime]:
+    """The card with its last answer graded by the student ("knew" or "guessed") instead of automatically."""
+    return review(card.get("before") if card else None, True, now, card_id, rating=SELF_GRADES[grade])
+
+
+def interval_text(due: datetime, now: datetime) -> str:
+    """When a card comes back, in words: "today", "tomorrow", "in 5 days", "in 3 months"."""
+    days = (due.date() - now.date()).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "tomorrow"
+    if days < 60:
+        return f"in {days} days"
+    return f"in {round(days / 30)} months"
 
 
 def end_of_day(now: datetime) -> datetime:

@@ -18,6 +18,7 @@ urlpatterns = [
     path("attempts/<uuid:uuid>/q/<int:position>/answer/", views.item_answer, name="item-answer"),
     path("attempts/<uuid:uuid>/q/<int:position>/flag/", views.item_flag, name="item-flag"),
     path("attempts/<uuid:uuid>/q/<int:position>/check/", views.item_check, name="item-check"),
+    path("attempts/<uuid:uuid>/q/<int:position>/grade/", views.item_grade, name="item-grade"),
     path("attempts/<uuid:uuid>/review/", views.attempt_review, name="attempt-review"),
     path("attempts/<uuid:uuid>/submit/", views.attempt_submit, name="attempt-submit"),
     path("attempts/<uuid:uuid>/results/", views.attempt_results, name="attempt-results"),

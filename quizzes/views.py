@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from lessons.models import Lesson
-from quizzes import attempts, integrity, review, scoring, timer
+from quizzes import attempts, integrity, result_filters, review, scoring, timer
 from quizzes.chart import score_chart
 from quizzes.forms import PreferenceForm, ReportForm
 from quizzes.models import Attempt, AttemptItem, ProblemReport, Question, QuizPreference, ReviewCard
@@ -23,6 +23,7 @@ from quizzes.presenting import (
     result_rows,
     statistics_rows,
 )
+from quizzes.review_queue import queue_rows
 
 
 def item_url(attempt: Attempt, position: int) -> str:
@@ -35,13 +36,16 @@ def results_url(attempt: Attempt) -> str:
 
 @require_GET
 def practice_home(request):
-    topics = list(attempts.live_questions().values("topic").annotate(count=Count("pk")).order_by("topic"))
-    titles = lesson_titles([row["topic"] for row in topics])
-    context = {"topics": [(row["topic"], titles.get(row["topic"], row["topic"]), row["count"]) for row in topics]}
+    counts = dict(attempts.live_questions().values_list("topic").annotate(count=Count("pk")).order_by("topic"))
+    lessons = {slug: (order, title) for slug, title, order in Lesson.objects.values_list("slug", "title", "order")}
+    order = sorted(counts, key=lambda slug: (lessons.get(slug, (10**6, slug))[0], slug))  # lesson order
+    context = {"topics": [(slug, lessons.get(slug, (0, slug))[1], counts[slug]) for slug in order]}
     if request.user.is_authenticated:
         now = timezone.now()
         context["open_attempts"] = list(Attempt.objects.filter(user=request.user, status=Attempt.ACTIVE))
-        context["due"] = ReviewCard.objects.filter(user=request.user, due__lt=review.end_of_day(now)).count()
+        context["due"] = ReviewCard.objects.filter(
+            user=request.user, due__lt=review.end_of_day(timezone.localtime(now))
+        ).count()
         context["preference"] = QuizPreference.for_user(request.user)
     context["tests"] = [
         (shape, timer.time_limit(shape.minutes, context.get("preference", QuizPreference()).accommodation))
@@ -88,9 +92,12 @@ def review_start(request):
         if attempt:
             return redirect(attempt.get_absolute_url())
         messages.info(request, "Nothing is due for review right now.")
-    cards = ReviewCard.objects.filter(user=request.user).select_related("question").order_by("due")
-    due = [card for card in cards if card.due < review.end_of_day(now)]
-    upcoming = [card for card in cards if card.due >= review.end_of_day(now)][:20]
+    cards = list(ReviewCard.objects.filter(user=request.user).select_related("question").order_by("due"))
+    local_now = timezone.localtime(now)
+    due = queue_rows(request.user, [card for card in cards if card.due < review.end_of_day(local_now)], local_now)
+    upcoming = queue_rows(
+        request.user, [card for card in cards if card.due >= review.end_of_day(local_now)][:20], local_now
+    )
     current = Attempt.objects.filter(user=request.user, mode=Attempt.REVIEW, status=Attempt.ACTIVE).first()
     context = {"due": due, "upcoming": upcoming, "current": current, "total": len(cards)}
     return render(request, "quizzes/review_start.html", context)
@@ -225,16 +232,46 @@ def item_check(request, uuid, position: int):
             return redirect(item_url(attempt, position))  # the page says why
         item.question = Question.objects.get(pk=item.question_id)
         return render(request, "quizzes/item_detail.html#question", item_context(request, attempt, item, now))
-    item = attempts.check_item(attempt, position, selected, now)
+    error = selection_error(attempt, position, selected)
+    item = attempts.check_item(attempt, position, [] if error else selected, now)
+    error = error or ("" if item.checked_at else "Choose an answer first, then check it.")
     if not request.htmx:
-        if item.checked_at is None:
-            messages.error(request, "Choose an answer first, then check it.")
+        if error:
+            messages.error(request, error)
         return redirect(item_url(attempt, position))
     item.question = Question.objects.get(pk=item.question_id)
+    if error:
+        item.selected = selected  # keep the student's choice on screen
     context = item_context(request, attempt, item, now)
-    if item.checked_at is None:
-        context["error"] = "Choose an answer first, then check it."
+    context["error"] = error
     return render(request, "quizzes/item_detail.html#question", context)
+
+
+COUNT_WORDS = {2: "TWO", 3: "THREE", 4: "FOUR"}
+
+
+def selection_error(attempt: Attempt, position: int, selected: list[int]) -> str:
+    """A multiple-response question is checked only with as many choices as it asks for."""
+    item = attempt.items.filter(position=position).only("content", "checked_at").first()
+    if item is None or item.checked_at or not item.multiple or not selected or len(selected) == item.select_count:
+        return ""
+    wanted = COUNT_WORDS.get(item.select_count, str(item.select_count))
+    return f"This question asks you to select {wanted} answers; you chose {len(selected)}. Change your choice, then check it."
+
+
+@require_POST
+def item_grade(request, uuid, position: int):
+    attempt = attempts.owned(request.user, uuid)
+    grade = request.POST.get("grade", "")
+    if grade not in review.SELF_GRADES:
+        return HttpResponseBadRequest("The grade must be 'knew' or 'guessed'.")
+    attempts.self_grade(attempt, position, grade, timezone.now())
+    if not request.htmx:
+        return redirect(item_url(attempt, position))
+    item = get_object_or_404(attempt.items, position=position)
+    return render(
+        request, "quizzes/item_detail.html#self-grade", {"attempt": attempt, "item": item, "self_grade": grade}
+    )
 
 
 @require_GET
@@ -279,6 +316,7 @@ def attempt_results(request, uuid):
     missed = [item.question_id for item in marked if not item.correct]
     queued = ReviewCard.objects.filter(user=request.user, question_id__in=missed).count()
     end = min(attempt.submitted_at, attempt.deadline_at) if attempt.deadline_at else attempt.submitted_at
+    chosen = result_filters.ResultFilter.from_query(request.GET, {item.question.topic for item in marked})
     context = {
         "attempt": attempt,
         "result": result,
@@ -287,7 +325,12 @@ def attempt_results(request, uuid):
         "queued": queued,
         "missed": len(missed),
         "seconds_used": max(0, int((end - attempt.started_at).total_seconds())),
-        "review": [(item, feedback_options(item), scoring.pace(item.seconds_spent)) for item in marked],
+        "review": [
+            (item, feedback_options(item), scoring.pace(item.seconds_spent)) for item in marked if chosen.keeps(item)
+        ],
+        "filter": chosen,
+        "filter_counts": result_filters.counts(marked),
+        "filter_choices": result_filters.SHOW,
         "pass_scaled": scoring.PASS_SCALED,
         "pace_seconds": timer.PACE_SECONDS,
     }

@@ -67,7 +67,7 @@ def read_preset(path: Path) -> Preset:
     data = yaml.safe_load(source) or {}
     return Preset(
         name=path.stem,
-        title=str(data.get("title") or data.get("name") or path.stem).replace("-", " "),
+        title=str(data.get("title") or str(data.get("name") or path.stem).replace("-", " ")),
         description=str(data.get("description") or "").strip(),
         source=source,
         functions=tuple((data.get("functions") or {}).keys()),

@@ -64,7 +64,11 @@ def preset_try(request, name: str):
     if preset is None:
         raise Http404("No preset with that name.")
     return open_workspace(
-        request, preset.get_absolute_url(), name=preset.title.capitalize(), world=preset.world, preset=name
+        request,
+        preset.get_absolute_url(),
+        name=preset.title[:1].upper() + preset.title[1:],
+        world=preset.world,
+        preset=name,
     )
 
 

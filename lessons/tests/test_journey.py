@@ -14,7 +14,7 @@ def test_journey_sign_up_study_a_lesson_and_see_progress(live_server, page, tmp_
     page.get_by_label("Password", exact=True).fill("correct-horse-battery-9")
     page.get_by_label("Password confirmation").fill("correct-horse-battery-9")
     page.get_by_role("button", name="Sign up").click()
-    expect(page.get_by_role("heading", name="Welcome back, journey-student")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome, journey-student")).to_be_visible()
 
     page.get_by_role("link", name="Lessons", exact=True).click()
     page.get_by_role("link", name="2 Lesson number 2").click()
@@ -24,7 +24,8 @@ def test_journey_sign_up_study_a_lesson_and_see_progress(live_server, page, tmp_
 
     page.get_by_role("link", name="examprep").click()
     expect(page.locator(".big-number")).to_contain_text("1 of 3")
-    expect(page.get_by_role("link", name="Lesson number 2", exact=True)).to_be_visible()
+    expect(page.get_by_role("heading", name="Next to study")).to_be_visible()
+    expect(page.get_by_role("link", name="Lesson number 1", exact=True)).to_be_visible()
 
 
 def test_journey_keyboard_reaches_content_through_the_skip_link(live_server, page, tmp_path):

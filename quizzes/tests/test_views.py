@@ -94,9 +94,9 @@ def test_drill_check_shows_choice_against_key_with_every_explanation(student_cli
     student_client.post("/practice/drill/alpha/")
     attempt = Attempt.objects.get(mode="drill")
     key = item_key(attempt, 1)
-    wrong = next(i for i in range(4) if i not in key)
+    wrong = [i for i in range(4) if i not in key][: len(key)]  # as many choices as the question asks for
 
-    response = student_client.post(f"/practice/attempts/{attempt.uuid}/q/1/check/", {"option": [wrong]}, **HTMX)
+    response = student_client.post(f"/practice/attempts/{attempt.uuid}/q/1/check/", {"option": wrong}, **HTMX)
 
     html = response.content.decode()
     item = attempt.items.get(position=1)
@@ -319,7 +319,10 @@ def test_submit_marks_all_or_nothing_and_shows_results_per_topic(student_client,
 
 def test_review_session_serves_due_mistakes(student_client, student, bank):
     attempt = start_quick(student_client)
-    student_client.post(f"/practice/attempts/{attempt.uuid}/submit/")  # nothing answered: twelve mistakes
+    for item in attempt.items.all():
+        wrong = next(i for i, o in enumerate(item.options) if not o["correct"])
+        student_client.post(f"/practice/attempts/{attempt.uuid}/q/{item.position}/answer/", {"option": [wrong]}, **HTMX)
+    student_client.post(f"/practice/attempts/{attempt.uuid}/submit/")  # twelve mistakes
 
     page = student_client.get("/practice/review/")
     response = student_client.post("/practice/review/")
@@ -335,7 +338,8 @@ def test_report_a_problem_after_the_answer_is_final(student_client, student, ban
     attempt = Attempt.objects.get(mode="drill")
     item = attempt.items.get(position=1)
     blocked = student_client.post(f"/practice/questions/{item.question.key}/report/", {"reason": "ambiguous"})
-    student_client.post(f"/practice/attempts/{attempt.uuid}/q/1/check/", {"option": ["0"]})
+    choice = [str(i) for i in range(item.select_count)]
+    student_client.post(f"/practice/attempts/{attempt.uuid}/q/1/check/", {"option": choice})
 
     response = student_client.post(
         f"/practice/questions/{item.question.key}/report/", {"reason": "outdated", "detail": "Limit changed."}, **HTMX
