@@ -97,7 +97,7 @@ def read_demo(path: Path) -> Demo:
 def _check_problem(item) -> str | None:
     if not isinstance(item, dict) or len(item) != 1:
         return "each check is a mapping with exactly one key, its kind"
-    (kind, spec), = item.items()
+    ((kind, spec),) = item.items()
     if kind not in KINDS:
         return f"unknown check {kind!r}; known: {', '.join(KINDS)}"
     if not isinstance(spec, dict):
@@ -154,7 +154,7 @@ def check(demo: Demo, trace: dict) -> list[str]:
     """What the trace fails to show of the demo's expectations; empty when it shows all of them."""
     problems = []
     for item in demo.expect:
-        (kind, spec), = item.items()
+        ((kind, spec),) = item.items()
         problem = _evaluate(kind, spec, trace)
         if problem:
             problems.append(f"{kind} {_describe(spec)}: {problem}")
@@ -187,9 +187,7 @@ def _evaluate(kind: str, spec: dict, trace: dict) -> str | None:
         return _bounds(spec, len({a["environment_id"] for a in attempts if a.get("environment_id")}))
     if kind == "batch_item_failures":
         found = sum(
-            len(a["response"].get("batchItemFailures") or [])
-            for a in attempts
-            if isinstance(a.get("response"), dict)
+            len(a["response"].get("batchItemFailures") or []) for a in attempts if isinstance(a.get("response"), dict)
         )
         return _bounds(spec, found)
     if kind == "retry_gaps":
@@ -229,10 +227,10 @@ def _retry_gaps(attempts: list, ranges: list) -> str | None:
     if retried is None:
         return "no request was attempted more than once"
     retried.sort(key=lambda a: a["start_s"])
-    gaps = [round(later["start_s"] - earlier["end_s"], 3) for earlier, later in zip(retried, retried[1:])]
+    gaps = [round(later["start_s"] - earlier["end_s"], 3) for earlier, later in zip(retried, retried[1:], strict=False)]
     if len(gaps) != len(ranges):
         return f"expected {len(ranges)} gaps, found {len(gaps)} ({gaps} s)"
-    for gap, (low, high) in zip(gaps, ranges):
+    for gap, (low, high) in zip(gaps, ranges, strict=True):
         if not low <= gap <= high:
             return f"gap {gap} s is outside [{low}, {high}] s (gaps {gaps} s)"
     return None
