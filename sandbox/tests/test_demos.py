@@ -6,6 +6,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+import yaml
 
 from sandbox import demos
 from sandbox.emulator.runner import check as check_scenario
@@ -139,3 +140,23 @@ def test_find_demo_returns_none_for_unknown_or_unsafe_names():
     assert demos.find_demo("no-such-demo") is None
     assert demos.find_demo("../scenarios/error-handling") is None
     assert demos.find_demo("async-retries").watch
+
+
+def test_demo_as_preset_gives_the_scenario_without_watch_and_expect():
+    demo = demos.find_demo("async-on-failure-destination")
+
+    preset = demos.demo_as_preset(demo)
+
+    assert preset.name == "async-on-failure-destination"
+    assert preset.title == "async on failure destination"
+    assert preset.description == demo.description
+    assert preset.functions == ("invoice",)
+    assert preset.data == demos.scenario_of(demo)
+    assert (
+        "watch:" not in preset.source
+        and "expect:" not in preset.source
+        and "approximateInvokeCount: 3" not in preset.source
+    )
+    assert yaml.safe_load(preset.source) == demos.scenario_of(demo)
+    assert set(preset.world) >= {"functions", "queues"} and "steps" not in preset.world
+    assert preset.steps == demo.data["steps"]
