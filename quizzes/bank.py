@@ -26,6 +26,7 @@ NUMBER_WORDS = {"TWO": 2, "THREE": 3}
 BANNED_OPTIONS = ("all of the above", "none of the above")
 LETTERS = "ABCDEF"
 QUESTION_FIELDS = {"id", "type", "skill", "section", "source", "stem", "options"}
+OPTIONAL_FIELDS = {"demo"}  # the sandbox demo (sandbox/demos/NAME.yaml) that shows the behaviour the key rests on
 SOURCE_PREFIXES = ("https://docs.aws.amazon.com/", "https://aws.amazon.com/", "https://docs.powertools.aws.dev/")
 # Explanations and stems name options by content, never by letter: options are shown in a shuffled order.
 LETTER_REFERENCE_RES = (
@@ -65,13 +66,14 @@ class Question:
     source: str  # file name
     position: int  # order within the file, from 1
     doc_url: str = ""  # the AWS documentation page the key rests on (``source:`` in the file)
+    demo: str | None = None  # the sandbox demo that shows the behaviour the key rests on
 
     @property
     def correct_indexes(self) -> tuple[int, ...]:
         return tuple(index for index, option in enumerate(self.options) if option.correct)
 
     def as_dict(self) -> dict:
-        return {
+        data = {
             "id": self.key,
             "topic": self.topic,
             "skill": self.skill,
@@ -81,6 +83,9 @@ class Question:
             "stem": self.stem,
             "options": [{"text": o.text, "correct": o.correct, "explanation": o.explanation} for o in self.options],
         }
+        if self.demo:
+            data["demo"] = self.demo
+        return data
 
 
 @dataclass(frozen=True)
@@ -231,6 +236,19 @@ def check_counts(kind: str, stem: str, options: list[Option], problem) -> None:
         problem(f"the stem says '{asked.group(0)}' but {correct} options are marked correct")
 
 
+def check_demo(demo: object, problem) -> str | None:
+    """The demo name, or None; a name that matches no file in sandbox/demos/ is a problem."""
+    if demo is None:
+        return None
+    from sandbox.demos import demo_names
+
+    if not isinstance(demo, str) or demo not in demo_names():
+        known = ", ".join(sorted(demo_names()))
+        problem(f"demo {demo!r} is not a sandbox demo (a file in sandbox/demos/); known demos: {known}")
+        return None
+    return demo
+
+
 def read_question(raw: object, file_name: str, topic: str, topics: dict, position: int):
     """One raw question -> (Question or None, problems)."""
     key = raw.get("id") if isinstance(raw, dict) else None
@@ -247,7 +265,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
     if missing:
         problem(f"missing field(s): {', '.join(missing)}")
         return None, problems
-    unknown = sorted(set(raw) - QUESTION_FIELDS)
+    unknown = sorted(set(raw) - QUESTION_FIELDS - OPTIONAL_FIELDS)
     if unknown:
         problem(f"unknown field(s): {', '.join(unknown)}")
     if not isinstance(key, str) or not ID_RE.match(key):
@@ -266,6 +284,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
         problem("the stem is empty")
         stem = ""
     doc_url = check_source(raw["source"], problem)
+    demo = check_demo(raw.get("demo"), problem)
     raw_options = raw["options"]
     if not isinstance(raw_options, list) or not raw_options:
         problem("options must be a list")
@@ -292,6 +311,7 @@ def read_question(raw: object, file_name: str, topic: str, topics: dict, positio
         source=file_name,
         position=position,
         doc_url=doc_url,
+        demo=demo,
     )
     return question, problems
 

@@ -31,6 +31,7 @@ def fields_of(question: Question) -> dict:
         "options": as_dict["options"],
         "source": question.source,
         "doc_url": question.doc_url,
+        "demo": question.demo,
         "position": question.position,
         "retired_at": None,
     }

@@ -22,6 +22,8 @@ class Question(models.Model):
     options = models.JSONField()  # [{"text", "correct", "explanation"}], letters A.. in this order
     source = models.CharField(max_length=200)  # the bank file it came from
     doc_url = models.URLField(max_length=300, blank=True)  # the AWS documentation page its key rests on
+    # The sandbox demo (sandbox/demos/NAME.yaml) that shows the behaviour the key rests on; None when there is none.
+    demo = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     position = models.PositiveIntegerField(default=0)
     retired_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,9 +1,11 @@
 from urllib.parse import urlsplit
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 
 from quizzes.skills import domain_of, label_of
 from quizzes.timer import clock_text
+from sandbox.demos import find_demo
 
 register = template.Library()
 
@@ -39,3 +41,21 @@ def doc_page(url: str) -> str:
     if len(segments) == 1:
         return f"{parts.netloc} › {page}"
     return f"{parts.netloc}/{segments[0]} › {page}"
+
+
+@register.filter
+def demo_url(name: str | None) -> str:
+    """The sandbox page that runs a question's demo, or "" when there is no demo or no such page yet."""
+    if not name:
+        return ""
+    try:
+        return reverse("sandbox:demo-try", args=[name])
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def demo_watch(name: str | None) -> str:
+    """The demo's one line of what to watch in its trace, or "" for an unknown demo."""
+    demo = find_demo(name) if name else None
+    return demo.watch if demo else ""

@@ -1,0 +1,3 @@
+"""A URL configuration without the sandbox demo page."""
+
+urlpatterns: list = []
