@@ -27,6 +27,7 @@ from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import YamlLexer
 
+from sandbox import demos
 from sandbox.emulator.continuation import split_scenario
 
 PRESET_DIR = Path(__file__).resolve().parent / "presets"
@@ -34,6 +35,9 @@ CHALLENGE_DIR = Path(__file__).resolve().parent / "challenges"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 # --- presets ------------------------------------------------------------------------------------------------------
+
+
+DEMO_PREFIX = "demo-"  # a question's demo opens as the preset demo-<demo name>
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,7 @@ class Preset:
     source: str
     functions: tuple[str, ...]
     data: dict = field(default_factory=dict, compare=False, repr=False)
+    watch: str = ""  # for a question's demo: what to watch in the run
 
     def get_absolute_url(self) -> str:
         return reverse("sandbox:preset-detail", args=[self.name])
@@ -89,9 +94,29 @@ def all_presets() -> tuple[Preset, ...]:
 
 
 def find_preset(name: str) -> Preset | None:
+    """A lesson preset by name, or a question's demo as a preset named ``demo-<demo name>``."""
     if not SLUG_RE.match(name or ""):
         return None
-    return next((preset for preset in all_presets() if preset.name == name), None)
+    found = next((preset for preset in all_presets() if preset.name == name), None)
+    if found is None and name.startswith(DEMO_PREFIX):
+        demo = demos.find_demo(name.removeprefix(DEMO_PREFIX))
+        found = preset_of_demo(demo) if demo else None
+    return found
+
+
+def preset_of_demo(demo: demos.Demo) -> Preset:
+    """A question's demo as a preset, so that "Try it" opens it in a workspace like any preset. Its data and
+    source are the scenario alone: ``watch`` is kept apart and ``expect`` left out."""
+    scenario = demos.scenario_of(demo)
+    return Preset(
+        name=DEMO_PREFIX + demo.name,
+        title=demo.title,
+        description=demo.description,
+        source=demos.without_extra_keys(demo.source),
+        functions=tuple((scenario.get("functions") or {}).keys()),
+        data=scenario,
+        watch=demo.watch,
+    )
 
 
 # --- challenges ---------------------------------------------------------------------------------------------------

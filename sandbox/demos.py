@@ -250,25 +250,7 @@ def _billed_includes_init(attempts: list, expected: bool) -> str | None:
     return None
 
 
-def demo_as_preset(demo: Demo):
-    """The demo as a ``presets.Preset``, so the preset "Try it" flow can open it in a workspace.
-
-    The preset's data and source are the scenario alone: ``watch`` and ``expect`` are left out of both.
-    """
-    from sandbox.presets import Preset
-
-    scenario = scenario_of(demo)
-    return Preset(
-        name=demo.name,
-        title=demo.title,
-        description=demo.description,
-        source=_without_extra_keys(demo.source),
-        functions=tuple((scenario.get("functions") or {}).keys()),
-        data=scenario,
-    )
-
-
-def _without_extra_keys(source: str) -> str:
+def without_extra_keys(source: str) -> str:
     """The YAML text without its top-level ``watch`` and ``expect`` blocks (comments and layout kept)."""
     kept, skipping = [], False
     for line in source.splitlines(keepends=True):

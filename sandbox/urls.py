@@ -8,6 +8,7 @@ urlpatterns = [
     # /sandbox/presets/ and /sandbox/challenges/: the shared catalogue
     path("presets/<slug:name>/", views.preset_detail, name="preset-detail"),
     path("presets/<slug:name>/try/", views.preset_try, name="preset-try"),
+    path("demos/<slug:name>/", views.demo_try, name="demo-try"),
     path("challenges/", views.challenge_list, name="challenge-list"),
     path("challenges/<slug:slug>/", views.challenge_detail, name="challenge-detail"),
     path("challenges/<slug:slug>/start/", views.challenge_start, name="challenge-start"),

@@ -17,7 +17,7 @@ from django_htmx.http import reswap, retarget
 
 from sandbox import event_templates, presenting, workspaces
 from sandbox import forms as sandbox_forms
-from sandbox.catalogue import all_challenges, find_challenge, find_preset
+from sandbox.catalogue import DEMO_PREFIX, all_challenges, find_challenge, find_preset
 from sandbox.models import Run, Workspace
 
 STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
@@ -55,6 +55,15 @@ def preset_detail(request, name: str):
     if request.user.is_authenticated:
         workspace = Workspace.objects.filter(owner=request.user, preset=name).first()
     return render(request, "sandbox/preset_detail.html", {"preset": preset, "workspace": workspace})
+
+
+@require_GET
+def demo_try(request, name: str):
+    """A question's "See it run" link: the demo's page, from which the student opens it in a workspace."""
+    preset = find_preset(DEMO_PREFIX + name)
+    if preset is None:
+        raise Http404("No demo with that name.")
+    return redirect(preset.get_absolute_url())
 
 
 @require_POST

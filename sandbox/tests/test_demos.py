@@ -8,9 +8,9 @@ import textwrap
 import pytest
 import yaml
 
-from sandbox import demos
-from sandbox.emulator.runner import check as check_scenario
-from sandbox.emulator.runner import run_scenario
+from sandbox import catalogue, demos
+from sandbox.emulator.simulation import check as check_scenario
+from sandbox.emulator.simulation import simulate
 from sandbox.runtime.client import DaemonExecutor, ensure_daemon
 
 NAMES = sorted(demo.name for demo in demos.all_demos())
@@ -25,7 +25,7 @@ def executor():
 
 
 def run(executor, scenario: dict) -> dict:
-    return run_scenario(scenario, executor, seed=1)
+    return simulate(scenario, executor, seed=1)
 
 
 def test_there_are_at_least_thirty_demos_each_with_one_watch_line():
@@ -142,12 +142,13 @@ def test_find_demo_returns_none_for_unknown_or_unsafe_names():
     assert demos.find_demo("async-retries").watch
 
 
-def test_demo_as_preset_gives_the_scenario_without_watch_and_expect():
+def test_a_demo_opens_as_a_preset_with_the_scenario_without_watch_and_expect():
     demo = demos.find_demo("async-on-failure-destination")
 
-    preset = demos.demo_as_preset(demo)
+    preset = catalogue.find_preset("demo-async-on-failure-destination")
 
-    assert preset.name == "async-on-failure-destination"
+    assert preset.name == "demo-async-on-failure-destination"
+    assert preset.watch == demo.watch
     assert preset.title == "async on failure destination"
     assert preset.description == demo.description
     assert preset.functions == ("invoice",)

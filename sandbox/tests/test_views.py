@@ -7,6 +7,7 @@ import time
 import pytest
 from django.contrib.auth import get_user_model
 
+from sandbox.demos import find_demo, scenario_of
 from sandbox.models import Run, Workspace
 
 RAISING = "def lambda_handler(event, context):\n    raise ValueError('boom')\n"
@@ -606,3 +607,34 @@ def test_world_summary_matches_singular_and_plural():
     world = {"functions": {"charge": {}}, "queues": {"a": {}, "b": {}}, "buses": {"default": {}, "other": {}}}
 
     assert world_summary(world) == [("function", 1), ("queues", 2), ("event buses", 2)]
+
+
+@pytest.mark.django_db
+def test_a_questions_demo_link_opens_the_demo_page_with_what_to_watch(client):
+
+    demo = find_demo("async-retries")
+
+    link = client.get("/sandbox/demos/async-retries/")
+    page = client.get(link["Location"])
+
+    assert link.status_code == 302
+    assert link["Location"] == "/sandbox/presets/demo-async-retries/"
+    assert page.status_code == 200
+    assert "What to watch" in page.content.decode()
+    assert demo.watch in page.content.decode()
+    assert client.get("/sandbox/demos/no-such-demo/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_trying_a_demo_opens_a_workspace_with_the_demo_world(client):
+
+    user = make_user()
+    client.force_login(user)
+    functions = set(scenario_of(find_demo("async-retries"))["functions"])
+
+    response = client.post("/sandbox/presets/demo-async-retries/try/")
+
+    workspace = Workspace.objects.get(owner=user)
+    assert response["Location"] == f"/sandbox/workspaces/{workspace.pk}/"
+    assert workspace.preset == "demo-async-retries"
+    assert set(workspace.functions) == functions

@@ -1,3 +1,0 @@
-"""A URL configuration without the sandbox demo page."""
-
-urlpatterns: list = []
