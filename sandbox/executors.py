@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 
 from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
 from sandbox.emulator.simulation import simulate
 from sandbox.runtime.client import DaemonExecutor, default_executor
+from sandbox.runtime.limits import RUN_REAL_BUDGET_S
 from sandbox.runtime.local import LocalExecutor
 
 log = logging.getLogger(__name__)
@@ -48,10 +50,22 @@ def reset_executor() -> None:
 class ScopedExecutor:
     """One workspace's view of the shared executor: environment ids are prefixed so workspaces never meet."""
 
-    def __init__(self, inner: ProcessExecutor, prefix: str, trust_recent: bool = False):
+    def __init__(
+        self,
+        inner: ProcessExecutor,
+        prefix: str,
+        trust_recent: bool = False,
+        tenant: str | None = None,
+        budget_s: float = RUN_REAL_BUDGET_S,
+    ):
         self.inner = inner
         self.prefix = prefix
         self.trust_recent = trust_recent  # skip asking the daemon about environments this process just used
+        self.tenant = tenant  # whose per-student limits the environments count against
+        self.deadline = time.monotonic() + budget_s  # the run's real-time budget, shared by all its calls
+
+    def _left_s(self) -> float:
+        return max(0.0, self.deadline - time.monotonic())
 
     def _id(self, environment_id: str) -> str:
         return f"{self.prefix}{environment_id}"
@@ -59,10 +73,10 @@ class ScopedExecutor:
     def create(self, environment_id: str, spec: EnvironmentSpec) -> InitResult:
         # A worker killed mid-run may have left this id behind: an earlier attempt of the same run.
         self.destroy(environment_id)
-        return self.inner.create(self._id(environment_id), spec)
+        return self.inner.create(self._id(environment_id), spec, real_budget_s=self._left_s(), tenant=self.tenant)
 
     def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
-        return self.inner.invoke(self._id(environment_id), request)
+        return self.inner.invoke(self._id(environment_id), request, real_budget_s=self._left_s())
 
     def destroy(self, environment_id: str) -> None:
         try:
@@ -87,9 +101,11 @@ class ScopedExecutor:
         """The inner executor is shared by the process; it stays open."""
 
 
-def workspace_executor(workspace_id, trust_recent: bool = False) -> ScopedExecutor:
-    """``trust_recent`` only when this process saved the workspace's state last (see tasks.process)."""
-    return ScopedExecutor(process_executor(), f"w{getattr(workspace_id, 'hex', workspace_id)}-", trust_recent)
+def workspace_executor(workspace_id, trust_recent: bool = False, tenant: str | None = None) -> ScopedExecutor:
+    """``trust_recent`` only when this process saved the workspace's state last (see tasks.process);
+    ``tenant`` is the student whose limits (live environments, memory) the run's environments count against."""
+    prefix = f"w{getattr(workspace_id, 'hex', workspace_id)}-"
+    return ScopedExecutor(process_executor(), prefix, trust_recent, tenant=tenant)
 
 
 def trace_whole_scenario(raw: dict, seed: int | None = None, executor: ProcessExecutor | None = None) -> dict:

@@ -35,9 +35,9 @@ def execute(sql: str, params: list) -> int:
 
 class WorkspaceQuerySet(models.QuerySet):
     def load_state(self, workspace_id) -> Workspace:
-        """Only the id, world and state of a workspace: what a run needs."""
+        """Only the id, owner, world and state of a workspace: what a run needs."""
         table = self.model._meta.db_table
-        sql = f"SELECT id, world, state FROM {table} WHERE id = %s"
+        sql = f"SELECT id, owner_id, world, state FROM {table} WHERE id = %s"
         workspace = next(iter(self.raw(sql, [db_value(self.model, "id", workspace_id)])), None)
         if workspace is None:
             raise self.model.DoesNotExist(workspace_id)

@@ -30,7 +30,7 @@ from sandbox.executors import reset_executor, trace_whole_scenario, workspace_ex
 from sandbox.grading import grade
 from sandbox.locks import WorkspaceLock
 from sandbox.models import ChallengeAttempt, Run, Workspace
-from sandbox.runtime.client import SandboxUnavailable
+from sandbox.runtime.client import SandboxFull, SandboxTimeout, SandboxUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -146,8 +146,9 @@ def process(run_id, seen: Run | None = None) -> float | None:
         _saved_here.pop(workspace.pk, None)
         finish(run_id, delivery, Run.FAILED, error=TOO_LONG.format(limit=SOFT_TIME_LIMIT_S))
         return None
-    except SandboxUnavailable as error:
-        # This machine cannot isolate handlers: trying again will not help, so say why at once.
+    except (SandboxUnavailable, SandboxFull, SandboxTimeout) as error:
+        # The machine cannot isolate handlers, the student or the host is at its limit, or the run used up its
+        # real-time budget: trying again at once will not help, so say why.
         finish(run_id, delivery, Run.FAILED, error=str(error))
         return None
     except Exception as error:
@@ -180,7 +181,7 @@ def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> continuat
             workspace.state,
             run.kind,
             run.steps,
-            workspace_executor(workspace.pk, trust_recent=trust_recent),
+            workspace_executor(workspace.pk, trust_recent=trust_recent, tenant=f"user-{workspace.owner_id}"),
             idle_s=idle_s,
             owned=True,  # loaded just now and used for nothing else: no deep copies
         )
