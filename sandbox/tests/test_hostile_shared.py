@@ -303,13 +303,15 @@ def test_sigterm_stops_the_daemon_and_removes_its_socket_and_cgroups(private_dae
     executor.create("env-1", make_spec(SPIN))
     described = executor.describe("env-1")
 
+    cgroup_dirs = [os.path.dirname(p) for p in described["cgroup"].values()]
+
     os.kill(answer["pid"], signal.SIGTERM)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and os.path.exists(path):
+    while time.monotonic() < deadline and any(os.path.exists(p) for p in [path, *cgroup_dirs]):
         time.sleep(0.05)
 
     assert not os.path.exists(path)
-    assert not any(os.path.exists(os.path.dirname(p)) for p in described["cgroup"].values())
+    assert not any(os.path.exists(p) for p in cgroup_dirs)
     assert processes_of_uid(described["uid"]) == []
 
 
