@@ -148,8 +148,8 @@ def test_key_pages_on_a_phone_have_no_serious_accessibility_violations(browser, 
 @pytest.fixture
 def sandbox_pages(live_server):
     """A student's workspace from the VPC preset with one finished run that has VPC verdicts."""
-    from sandbox.models import Workspace
     from sandbox.catalogue import find_preset
+    from sandbox.models import Workspace
     from sandbox.tests.test_views import TRACE, make_run
 
     student = make_user("builder")
