@@ -1,6 +1,6 @@
 """Runnable explanations: the scenario files under sandbox/demos/, one per behaviour a question rests on.
 
-A demo is a scenario (scenario-format.md) with two more top-level keys: ``watch`` (one line telling the student
+A demo is a scenario (docs/scenarios.md) with two more top-level keys: ``watch`` (one line telling the student
 what to look at in the trace) and ``expect`` (checks over the trace, in the small vocabulary below). The loader
 strips both before the scenario is validated or run, and ``check`` reads a trace and says which expectations it
 does not meet, so a test can prove that each demo still shows what its questions claim.
