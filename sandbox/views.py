@@ -213,10 +213,14 @@ def function_detail(request, workspace_id: UUID, name: str):
 @vary_on_headers("HX-Request")
 def workspace_events(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    template = event_templates.find_template(request.GET.get("template", "")) or event_templates.all_templates()[0]
-    initial = {"payload": template.text}
-    if request.GET.get("function") in workspace.functions:
-        initial["function"] = request.GET["function"]
+    chosen = event_templates.find_template(request.GET.get("template", ""))
+    template = chosen or event_templates.all_templates()[0]
+    function = request.GET.get("function")
+    if function not in workspace.functions:
+        function = next(iter(workspace.functions), "")
+    initial = {"payload": template.text, "function": function}
+    if chosen is None:  # the event the preset or challenge sends this function fits its handler best
+        initial["payload"] = presenting.default_payload(workspace, function) or template.text
     form = sandbox_forms.InvokeForm(initial=initial, functions=list(workspace.functions))
     context = presenting.events_context(workspace, form, template)
     if request.htmx and request.GET.get("template"):
@@ -259,7 +263,7 @@ def run_status(request, run_id: UUID):
     status = workspaces.run_status(run)
     context = {"run": run, "workspace": run.workspace, "status": status, **presenting.run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
-        context["recent_runs"] = list(run.workspace.runs.all()[:10])
+        context["recent_runs"] = list(run.workspace.runs.select_related("challenge_attempt")[:10])
     response = render(request, "sandbox/run_detail.html#run-status", context)
     if status.finished:
         response.status_code = STOP_POLLING
@@ -344,6 +348,7 @@ def network_action(request, workspace_id: UUID, action: str):
             request.POST,
             subnets=list(network.get("subnets") or {}),
             route_tables=list(network.get("route_tables") or {}),
+            existing=list(network.get("nat_gateways") or {}),
         )
     elif action == "set-route":
         form = sandbox_forms.RouteForm(request.POST, route_tables=list(network.get("route_tables") or {}))
@@ -356,6 +361,9 @@ def network_action(request, workspace_id: UUID, action: str):
             world = {**copy.deepcopy(workspace.world), "network": form.cleaned_data["text"]}
         else:
             world = form.apply(workspace.world)
+        if world == workspace.world:
+            messages.info(request, "Nothing changed: the network is as it was.")
+            return redirect("sandbox:workspace-network", workspace.pk)
         if _save_world(request, workspace, form, world):
             messages.success(request, "Network saved. Invoke the function again to see the new verdicts.")
             return redirect("sandbox:workspace-network", workspace.pk)

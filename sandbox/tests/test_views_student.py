@@ -1,0 +1,98 @@
+"""What a student meets on the sandbox pages: default events that fit the handler, forms that say what they
+did, edits that are never lost without a word, and results that arrive as soon as the run is done."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox.models import ChallengeAttempt, Workspace
+from sandbox.tests.test_views import make_run, make_user, make_workspace
+
+
+@pytest.fixture
+def owner_client(client):
+    workspace = make_workspace()
+    client.force_login(workspace.owner)
+    client.workspace = workspace
+    return client
+
+
+def preset_workspace(client, preset: str = "error-handling") -> Workspace:
+    user = make_user()
+    client.force_login(user)
+    client.post(f"/sandbox/presets/{preset}/try/")
+    return Workspace.objects.get(owner=user)
+
+
+# --- defaults and copy ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_events_page_defaults_to_the_event_the_preset_sends_its_handler(client):
+    workspace = preset_workspace(client)
+
+    form = client.get(f"/sandbox/workspaces/{workspace.pk}/events/?function=charge").context["form"]
+
+    assert json.loads(form["payload"].value()) == {"order": 42}
+
+
+@pytest.mark.django_db
+def test_events_page_keeps_a_template_the_student_chose(client):
+    workspace = preset_workspace(client)
+
+    form = client.get(f"/sandbox/workspaces/{workspace.pk}/events/?function=charge&template=sqs").context["form"]
+
+    assert "Records" in json.loads(form["payload"].value())
+
+
+@pytest.mark.django_db
+def test_add_nat_gateway_offers_a_free_name(owner_client):
+    world = {**owner_client.workspace.world}
+    world["network"] = {**world["network"], "nat_gateways": {"nat-a": {"subnet": "public-a"}}}
+    Workspace.objects.filter(pk=owner_client.workspace.pk).update(world=world)
+
+    form = owner_client.get(f"/sandbox/workspaces/{owner_client.workspace.pk}/network/").context["forms"]["add_nat"]
+
+    assert form["name"].value() == "nat-b"
+
+
+@pytest.mark.django_db
+def test_add_nat_gateway_refuses_an_existing_name_and_saves_nothing(owner_client):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/network/add-nat/"
+    owner_client.post(url, {"name": "nat-a", "subnet": "public-a", "route_table": ""})
+    before = Workspace.objects.get(pk=owner_client.workspace.pk).world
+
+    response = owner_client.post(url, {"name": "nat-a", "subnet": "private-a", "route_table": "private"})
+
+    assert response.status_code == 200
+    assert "A NAT gateway named nat-a already exists" in response.content.decode()
+    assert Workspace.objects.get(pk=owner_client.workspace.pk).world == before
+
+
+@pytest.mark.django_db
+def test_network_change_that_changes_nothing_does_not_say_saved(owner_client):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/network/set-route/"
+
+    response = owner_client.post(
+        url, {"route_table": "public", "destination": "0.0.0.0/0", "target": "igw-main"}, follow=True
+    )
+
+    page = response.content.decode()
+    assert "Nothing changed" in page
+    assert "Network saved" not in page
+
+
+@pytest.mark.django_db
+def test_recent_runs_say_whether_a_challenge_passed(owner_client):
+    workspace = owner_client.workspace
+    passed = make_run(workspace, kind="challenge")
+    ChallengeAttempt.objects.create(user=workspace.owner, challenge="failed-orders-to-dlq", run=passed, passed=True)
+    failed = make_run(workspace, kind="challenge")
+    ChallengeAttempt.objects.create(user=workspace.owner, challenge="failed-orders-to-dlq", run=failed, passed=False)
+
+    page = owner_client.get(f"/sandbox/workspaces/{workspace.pk}/").content.decode()
+    runs = page.split('id="recent-runs"')[1].split("</ul>")[0]
+
+    assert "Passed" in runs and "Not yet" in runs
