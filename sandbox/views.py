@@ -1,6 +1,6 @@
 """The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.workspaces`` and take their
-page context from ``sandbox.presenting``; they never run user code and never wait on it. Per-user objects are
-found by UUID and owner: anyone else gets 404."""
+page context from ``sandbox.presenting``; they never run user code, and wait on it only in the status long
+poll, for at most ``STATUS_WAIT_S``. Per-user objects are found by UUID and owner: anyone else gets 404."""
 
 from __future__ import annotations
 
@@ -20,7 +20,8 @@ from sandbox import forms as sandbox_forms
 from sandbox.catalogue import all_challenges, find_challenge, find_preset
 from sandbox.models import Run, Workspace
 
-STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
+STOP_POLLING = 286  # htmx stops polling when the response has this status
+STATUS_WAIT_S = 1.5  # how long the status view waits for a run to finish before answering "still running"
 
 
 # --- lookups ----------------------------------------------------------------------------------------------------
@@ -258,9 +259,10 @@ def run_detail(request, run_id: UUID):
 
 @require_GET
 def run_status(request, run_id: UUID):
-    """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished."""
+    """The polling partial: 286 (stop polling) with the results as soon as the run finishes, or 200 "still
+    running" after waiting at most ``STATUS_WAIT_S`` (a long poll: the partial asks again on load)."""
     run = owned_run(request, run_id)
-    status = workspaces.run_status(run)
+    status = workspaces.run_status(run, wait_s=STATUS_WAIT_S)
     context = {"run": run, "workspace": run.workspace, "status": status, **presenting.run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
         context["recent_runs"] = list(run.workspace.runs.select_related("challenge_attempt")[:10])

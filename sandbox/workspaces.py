@@ -1,12 +1,14 @@
 """The sandbox's one service for views: workspaces, accepting runs, reading a run's status.
 
 Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``start_run`` and ``run_status``;
-they never run user code and never wait: ``start_run`` writes a row and, once it is committed, sends
-``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``). See docs/sandbox-app.md.
+they never run user code: ``start_run`` writes a row and, once it is committed, sends
+``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``); ``run_status`` may wait a bounded
+moment (at most ``wait_s``) for the worker to announce the run finished. See docs/sandbox-app.md.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -32,6 +34,7 @@ RUN_KINDS = (
     "reset",
 )
 QUEUED_MESSAGE = "Queued: waiting for a sandbox worker."
+WAIT_STEP_S = 0.25  # never 0: Redis reads a BLPOP timeout of 0 as "forever"
 
 
 class SandboxLimitError(Exception):
@@ -136,9 +139,17 @@ def queued_status(run: Run) -> RunStatus:
     return RunStatus(run.status, False, QUEUED_MESSAGE, None)
 
 
-def run_status(run: Run) -> RunStatus:
-    """The run as it is now (re-read from the database); rescues it when its message or worker was lost."""
+def run_status(run: Run, wait_s: float = 0) -> RunStatus:
+    """The run as it is now (re-read from the database); rescues it when its message or worker was lost.
+
+    With ``wait_s``, an unfinished run is waited for up to that long (the worker's announcement wakes the
+    reader at once; the row is re-read every ``WAIT_STEP_S`` in case the announcement went to another reader).
+    """
     run.refresh_from_db()
+    deadline = time.monotonic() + wait_s
+    while not run.finished and deadline - time.monotonic() > 0:
+        locks.wait_finished(run.pk, min(max(deadline - time.monotonic(), 0.01), WAIT_STEP_S))
+        run.refresh_from_db()
     if not run.finished:
         tasks.rescue(run)
         run.refresh_from_db()

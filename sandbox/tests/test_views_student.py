@@ -4,11 +4,15 @@ did, edits that are never lost without a word, and results that arrive as soon a
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import pytest
+from django.db import connection
 
-from sandbox.models import ChallengeAttempt, Workspace
-from sandbox.tests.test_views import make_run, make_user, make_workspace
+from sandbox import locks
+from sandbox.models import ChallengeAttempt, Run, Workspace
+from sandbox.tests.test_views import TRACE, make_run, make_user, make_workspace
 
 
 @pytest.fixture
@@ -96,3 +100,35 @@ def test_recent_runs_say_whether_a_challenge_passed(owner_client):
     runs = page.split('id="recent-runs"')[1].split("</ul>")[0]
 
     assert "Passed" in runs and "Not yet" in runs
+
+
+# --- click to result --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_status_waits_for_the_worker_and_answers_with_the_results_in_one_poll(owner_client):
+    run = make_run(owner_client.workspace, status=Run.RUNNING, trace=None)
+
+    def worker_finishes():
+        time.sleep(0.3)
+        Run.objects.filter(pk=run.pk).update(status=Run.DONE, trace=TRACE)
+        locks.announce_finished(run.pk)
+        connection.close()
+
+    worker = threading.Thread(target=worker_finishes)
+    worker.start()
+    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
+    worker.join()
+
+    assert response.status_code == 286
+    assert 'class="timeline"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_run_status_of_a_run_still_going_asks_again_on_load(owner_client):
+    run = make_run(owner_client.workspace, status=Run.RUNNING, trace=None)
+
+    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
+
+    assert response.status_code == 200
+    assert 'hx-trigger="load, every 3s"' in response.content.decode()
