@@ -137,19 +137,42 @@ def workspace_replay(request, workspace_id: UUID):
     return _start(request, workspace, "preset", preset.steps)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def workspace_reset(request, workspace_id: UUID):
-    """Put the preset's (or challenge's) world back, undoing the student's changes."""
+    """Put the preset's (or challenge's) world back, undoing the student's changes: GET asks to confirm,
+    POST does it and keeps the student's version so that it can be restored."""
     workspace = owned_workspace(request, workspace_id)
     source = find_preset(workspace.preset) if workspace.preset else find_challenge(workspace.challenge)
     if source is None:
         raise Http404("This workspace has nothing to reset to.")
+    if request.method == "GET":
+        return render(request, "sandbox/workspace_reset.html", {"workspace": workspace, "source": source})
     try:
         workspaces.reset_workspace(workspace, source.world)
     except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "The workspace is back to where it started; every environment is cold again.")
+        messages.success(
+            request,
+            "The workspace is back to where it started; every environment is cold again. "
+            "Your version is kept: “Restore my last version” brings it back.",
+        )
+    return redirect(workspace)
+
+
+@require_POST
+def workspace_restore(request, workspace_id: UUID):
+    """Put back the student's version that the last "Undo my changes" replaced."""
+    workspace = owned_workspace(request, workspace_id)
+    if workspace.undone_world is None:
+        messages.error(request, "There is no earlier version of this workspace to restore.")
+        return redirect(workspace)
+    try:
+        workspaces.restore_workspace(workspace)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Your last version is back. The next invocation runs it in a new environment.")
     return redirect(workspace)
 
 

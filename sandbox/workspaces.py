@@ -1,7 +1,7 @@
 """The sandbox's one service for views: workspaces, accepting runs, reading a run's status.
 
-Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``start_run`` and ``run_status``;
-they never run user code: ``start_run`` writes a row and, once it is committed, sends
+Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``restore_workspace``, ``start_run``
+and ``run_status``; they never run user code: ``start_run`` writes a row and, once it is committed, sends
 ``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``); ``run_status`` may wait a bounded
 moment (at most ``wait_s``) for the worker to announce the run finished. See docs/sandbox-app.md.
 """
@@ -80,10 +80,28 @@ def update_world(workspace: Workspace, world: dict) -> None:
 
 
 def reset_workspace(workspace: Workspace, world: dict) -> Run:
-    """Put ``world`` back and start from a fresh emulator (every environment cold), or change nothing."""
+    """Put ``world`` back and start from a fresh emulator (every environment cold), or change nothing.
+
+    The world being replaced is kept (``undone_world``) until ``restore_workspace`` puts it back.
+    """
     with transaction.atomic():
+        previous = workspace.world
         update_world(workspace, world)
+        Workspace.objects.filter(pk=workspace.pk).update(undone_world=previous)
+        workspace.undone_world = previous
         return start_run(workspace, "reset", [])
+
+
+def restore_workspace(workspace: Workspace) -> None:
+    """Put back the world the last reset replaced; raises ``InvalidWorld`` or ``SandboxLimitError``
+    (when it no longer fits the limits) and then changes nothing. The emulator state is kept, as for
+    any change of the world."""
+    if workspace.undone_world is None:
+        raise InvalidWorld([Problem("workspace", None, "there is no earlier version to restore")])
+    with transaction.atomic():
+        update_world(workspace, workspace.undone_world)
+        Workspace.objects.filter(pk=workspace.pk).update(undone_world=None)
+        workspace.undone_world = None
 
 
 def _check_world(world: dict, settings_limits: dict) -> None:

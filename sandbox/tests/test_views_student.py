@@ -132,3 +132,57 @@ def test_run_status_of_a_run_still_going_asks_again_on_load(owner_client):
 
     assert response.status_code == 200
     assert 'hx-trigger="load, every 3s"' in response.content.decode()
+
+
+# --- undo and restore -------------------------------------------------------------------------------------------
+
+
+def change_charge(client, workspace: Workspace, code: str) -> None:
+    url = f"/sandbox/workspaces/{workspace.pk}/functions/charge/"
+    form = client.get(url).context["form"]
+    data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
+    client.post(url, {**data, "code": code})
+
+
+MINE = "def lambda_handler(event, context):\n    return 'my version'\n"
+
+
+@pytest.mark.django_db
+def test_undo_my_changes_asks_first_and_changes_nothing_on_get(client):
+    workspace = preset_workspace(client)
+    change_charge(client, workspace, MINE)
+
+    overview = client.get(f"/sandbox/workspaces/{workspace.pk}/").content.decode()
+    confirm = client.get(f"/sandbox/workspaces/{workspace.pk}/reset/")
+
+    assert f'href="/sandbox/workspaces/{workspace.pk}/reset/"' in overview
+    assert "Yes, undo my changes" in confirm.content.decode()
+    assert Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"] == MINE
+
+
+@pytest.mark.django_db
+def test_undo_keeps_the_students_version_and_restore_brings_it_back(client):
+    workspace = preset_workspace(client)
+    change_charge(client, workspace, MINE)
+
+    client.post(f"/sandbox/workspaces/{workspace.pk}/reset/")
+    undone = Workspace.objects.get(pk=workspace.pk)
+    overview = client.get(f"/sandbox/workspaces/{workspace.pk}/").content.decode()
+    client.post(f"/sandbox/workspaces/{workspace.pk}/restore/")
+    restored = Workspace.objects.get(pk=workspace.pk)
+
+    assert undone.functions["charge"]["code"] != MINE
+    assert "Restore my last version" in overview
+    assert restored.functions["charge"]["code"] == MINE
+    assert restored.undone_world is None
+
+
+@pytest.mark.django_db
+def test_restore_without_an_earlier_version_says_so_and_changes_nothing(client):
+    workspace = preset_workspace(client)
+    change_charge(client, workspace, MINE)
+
+    response = client.post(f"/sandbox/workspaces/{workspace.pk}/restore/", follow=True)
+
+    assert "no earlier version" in response.content.decode()
+    assert Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"] == MINE
