@@ -11,9 +11,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from sandbox import event_templates, presenting, workspaces
 from sandbox import forms as sandbox_forms
@@ -222,6 +223,11 @@ def function_detail(request, workspace_id: UUID, name: str):
         world["functions"][name] = form.apply(spec)
         saved = _save_world(request, workspace, form, world, quiet=True)
     template = "sandbox/function_detail.html#function-form" if request.htmx else "sandbox/function_detail.html"
+    next_url = request.POST.get("next", "")
+    if saved and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        # saved on the way to another page (the editor saves unsaved changes before the student leaves)
+        messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
+        return HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
     if saved and not request.htmx:
         messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
         return redirect("sandbox:function-detail", workspace.pk, name)

@@ -186,3 +186,56 @@ def test_restore_without_an_earlier_version_says_so_and_changes_nothing(client):
 
     assert "no earlier version" in response.content.decode()
     assert Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"] == MINE
+
+
+# --- unsaved changes --------------------------------------------------------------------------------------------
+
+
+def function_form_data(client, workspace: Workspace, **changes) -> dict:
+    form = client.get(f"/sandbox/workspaces/{workspace.pk}/functions/charge/").context["form"]
+    data = {name: form[name].value() if form[name].value() is not None else "" for name in form.fields}
+    return {**data, **changes}
+
+
+@pytest.mark.django_db
+def test_saving_on_the_way_to_the_events_page_saves_then_redirects(client):
+    workspace = preset_workspace(client)
+    events = f"/sandbox/workspaces/{workspace.pk}/events/?function=charge"
+
+    response = client.post(
+        f"/sandbox/workspaces/{workspace.pk}/functions/charge/",
+        function_form_data(client, workspace, code=MINE, next=events),
+        HTTP_HX_REQUEST="true",
+    )
+
+    assert response["HX-Redirect"] == events
+    assert Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"] == MINE
+
+
+@pytest.mark.django_db
+def test_a_refused_save_on_the_way_out_stays_on_the_editor_and_says_why(client):
+    workspace = preset_workspace(client)
+    before = Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"]
+
+    response = client.post(
+        f"/sandbox/workspaces/{workspace.pk}/functions/charge/",
+        function_form_data(client, workspace, code=MINE, memory_mb=64, next=f"/sandbox/workspaces/{workspace.pk}/"),
+        HTTP_HX_REQUEST="true",
+    )
+
+    page = response.content.decode()
+    assert "HX-Redirect" not in response
+    assert "Nothing was saved" in page and 'data-unsaved="true"' in page
+    assert Workspace.objects.get(pk=workspace.pk).functions["charge"]["code"] == before
+
+
+@pytest.mark.django_db
+def test_saving_never_redirects_to_another_site(client):
+    workspace = preset_workspace(client)
+
+    response = client.post(
+        f"/sandbox/workspaces/{workspace.pk}/functions/charge/",
+        function_form_data(client, workspace, code=MINE, next="https://elsewhere.example/"),
+    )
+
+    assert response["Location"] == f"/sandbox/workspaces/{workspace.pk}/functions/charge/"
