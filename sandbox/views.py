@@ -1,6 +1,7 @@
 """The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.workspaces`` and take their
-page context from ``sandbox.presenting``; they never run user code, and wait on it only in the status long
-poll, for at most ``STATUS_WAIT_S``. Per-user objects are found by UUID and owner: anyone else gets 404."""
+page context from ``sandbox.presenting``; they never run user code, and wait on it only in the first status
+request of a run, for at most ``STATUS_WAIT_S``. Per-user objects are found by UUID and owner: anyone else
+gets 404."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from sandbox import forms as sandbox_forms
 from sandbox.catalogue import all_challenges, find_challenge, find_preset
 from sandbox.models import Run, Workspace
 
-STOP_POLLING = 286  # htmx stops polling when the response has this status
-STATUS_WAIT_S = 1.5  # how long the status view waits for a run to finish before answering "still running"
+STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
+# The first status request after a run is accepted (``?wait=1``) waits this long for the run to finish;
+# later ones answer at once, so that a long queue never keeps web workers waiting.
+STATUS_WAIT_S = 1.5
 
 
 # --- lookups ----------------------------------------------------------------------------------------------------
@@ -288,10 +291,14 @@ def run_detail(request, run_id: UUID):
 
 @require_GET
 def run_status(request, run_id: UUID):
-    """The polling partial: 286 (stop polling) with the results as soon as the run finishes, or 200 "still
-    running" after waiting at most ``STATUS_WAIT_S`` (a long poll: the partial asks again on load)."""
+    """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished.
+
+    With ``?wait=1`` (the first request, sent as soon as the run is accepted) it is a long poll: it answers
+    the moment the worker announces the run finished, or after ``STATUS_WAIT_S``; then the page polls
+    every second."""
     run = owned_run(request, run_id)
-    status = workspaces.run_status(run, wait_s=STATUS_WAIT_S)
+    wait_s = STATUS_WAIT_S if request.GET.get("wait") == "1" else 0
+    status = workspaces.run_status(run, wait_s=wait_s)
     context = {"run": run, "workspace": run.workspace, "status": status, **presenting.run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
         context["recent_runs"] = list(run.workspace.runs.select_related("challenge_attempt")[:10])
@@ -313,7 +320,9 @@ def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str
     if request.htmx:
         status = workspaces.queued_status(run)
         return render(
-            request, "sandbox/run_detail.html#run-status", {"run": run, "workspace": workspace, "status": status}
+            request,
+            "sandbox/run_detail.html#run-status",
+            {"run": run, "workspace": workspace, "status": status, "long_poll": True},
         )
     return redirect(run)
 

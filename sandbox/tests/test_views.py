@@ -289,8 +289,7 @@ def test_invoke_records_a_pending_run_with_the_step(owner_client):
 
     run = Run.objects.get()
     assert response.status_code == 200
-    assert f'hx-get="/sandbox/runs/{run.pk}/status/"' in response.content.decode()
-    assert 'hx-trigger="load, every 3s"' in response.content.decode()
+    assert f'hx-get="/sandbox/runs/{run.pk}/status/?wait=1" hx-trigger="load"' in response.content.decode()
     assert run.status == Run.PENDING
     assert run.steps == [{"at_s": 0, "invoke": {"function": "orders", "type": "Event", "payload": {"id": 1}}}]
 
@@ -366,7 +365,7 @@ def test_run_status_polls_while_pending(owner_client):
     response = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
 
     assert response.status_code == 200
-    assert 'hx-trigger="load, every 3s"' in response.content.decode()
+    assert 'hx-trigger="every 1s"' in response.content.decode()
 
 
 @pytest.mark.django_db

@@ -117,7 +117,7 @@ def test_run_status_waits_for_the_worker_and_answers_with_the_results_in_one_pol
 
     worker = threading.Thread(target=worker_finishes)
     worker.start()
-    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
+    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/?wait=1", HTTP_HX_REQUEST="true")
     worker.join()
 
     assert response.status_code == 286
@@ -125,13 +125,26 @@ def test_run_status_waits_for_the_worker_and_answers_with_the_results_in_one_pol
 
 
 @pytest.mark.django_db
-def test_run_status_of_a_run_still_going_asks_again_on_load(owner_client):
+def test_an_accepted_run_asks_for_its_status_at_once_with_a_long_poll(owner_client):
+    response = owner_client.post(
+        f"/sandbox/workspaces/{owner_client.workspace.pk}/invoke/",
+        {"function": "orders", "invocation_type": "RequestResponse", "payload": "{}", "repeat": 1},
+        HTTP_HX_REQUEST="true",
+    )
+
+    run = Run.objects.get(kind="invoke")
+    assert f'hx-get="/sandbox/runs/{run.pk}/status/?wait=1" hx-trigger="load"' in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_after_the_long_poll_a_run_still_going_is_polled_every_second(owner_client):
     run = make_run(owner_client.workspace, status=Run.RUNNING, trace=None)
 
-    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true")
+    response = owner_client.get(f"/sandbox/runs/{run.pk}/status/?wait=1", HTTP_HX_REQUEST="true")
 
+    page = response.content.decode()
     assert response.status_code == 200
-    assert 'hx-trigger="load, every 3s"' in response.content.decode()
+    assert 'hx-trigger="every 1s"' in page and "wait=1" not in page
 
 
 # --- undo and restore -------------------------------------------------------------------------------------------
