@@ -226,13 +226,14 @@ def function_detail(request, workspace_id: UUID, name: str):
         world["functions"][name] = form.apply(spec)
         saved = _save_world(request, workspace, form, world, quiet=True)
     template = "sandbox/function_detail.html#function-form" if request.htmx else "sandbox/function_detail.html"
+    # ``next``: saved on the way to another page (the editor saves unsaved changes before the student leaves)
     next_url = request.POST.get("next", "")
-    if saved and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-        # saved on the way to another page (the editor saves unsaved changes before the student leaves)
+    leaving = saved and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+    if leaving or (saved and not request.htmx):
         messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
+    if leaving:
         return HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
     if saved and not request.htmx:
-        messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
         return redirect("sandbox:function-detail", workspace.pk, name)
     return render(
         request, template, {"workspace": workspace, "name": name, "form": form, "saved": saved, "tab": "functions"}
