@@ -473,19 +473,36 @@ class MappingToggleForm(forms.Form):
         return world
 
 
+def free_name(prefix: str, taken) -> str:
+    """``prefix-a``, ``prefix-b``... : the first one not in ``taken`` (empty when all 26 are taken)."""
+    return next(
+        (f"{prefix}-{letter}" for letter in "abcdefghijklmnopqrstuvwxyz" if f"{prefix}-{letter}" not in taken), ""
+    )
+
+
 class NatGatewayForm(forms.Form):
-    name = forms.CharField(label="NAT gateway name", initial="nat-a", max_length=64)
+    name = forms.CharField(label="NAT gateway name", max_length=64)
     subnet = forms.ChoiceField(
         label="In subnet", help_text="A public subnet: its route table sends 0.0.0.0/0 to an internet gateway"
     )
     route_table = forms.ChoiceField(label="Route 0.0.0.0/0 of this route table to it", required=False)
 
-    def __init__(self, *args, subnets=(), route_tables=(), **kwargs):
+    def __init__(self, *args, subnets=(), route_tables=(), existing=(), **kwargs):
         super().__init__(*args, **kwargs)
+        self.existing = set(existing)
+        self.fields["name"].initial = free_name("nat", self.existing)
         self.fields["subnet"].choices = [(name, name) for name in subnets]
         self.fields["route_table"].choices = [("", "(leave the routes as they are)")] + [
             (name, name) for name in route_tables
         ]
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if name in self.existing:
+            raise forms.ValidationError(
+                f"A NAT gateway named {name} already exists: choose another name, or change it in the YAML."
+            )
+        return name
 
     def apply(self, world: dict) -> dict:
         data = self.cleaned_data

@@ -61,6 +61,8 @@ class Workspace(models.Model):
     name = models.CharField(max_length=100)
     world = models.JSONField(default=dict, blank=True)
     state = models.JSONField(null=True, blank=True)
+    # the student's world as it was before the last "Undo my changes", until it is restored
+    undone_world = models.JSONField(null=True, blank=True)
     preset = models.SlugField(max_length=100, blank=True)
     challenge = models.SlugField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -44,7 +44,7 @@ def challenge_context(user, challenge) -> dict:
 
 
 def workspace_context(workspace: Workspace) -> dict:
-    runs = list(workspace.runs.all()[:10])
+    runs = list(workspace.runs.select_related("challenge_attempt")[:10])
     return {
         "workspace": workspace,
         "runs": runs,
@@ -65,6 +65,18 @@ def events_context(workspace: Workspace, form, chosen=None) -> dict:
         "chosen": chosen or templates[0],
         "tab": "events",
     }
+
+
+def default_payload(workspace: Workspace, function: str) -> str | None:
+    """The first event the workspace's preset or challenge sends ``function``, as JSON; None if it sends none."""
+    source = find_preset(workspace.preset) if workspace.preset else None
+    if source is None and workspace.challenge:
+        source = find_challenge(workspace.challenge)
+    for step in (source.steps if source else None) or []:
+        invoke = step.get("invoke") if isinstance(step, dict) else None
+        if isinstance(invoke, dict) and invoke.get("function") == function and "payload" in invoke:
+            return json.dumps(invoke["payload"], indent=2)
+    return None
 
 
 def resources_context(workspace: Workspace) -> dict:
@@ -105,7 +117,9 @@ def network_context(workspace: Workspace) -> dict:
     latest = workspace.runs.filter(status=Run.DONE).exclude(trace__connections=[]).exclude(trace=None).first()
     forms = {
         "add_nat": sandbox_forms.NatGatewayForm(
-            subnets=list(network.get("subnets") or {}), route_tables=list(network.get("route_tables") or {})
+            subnets=list(network.get("subnets") or {}),
+            route_tables=list(network.get("route_tables") or {}),
+            existing=list(network.get("nat_gateways") or {}),
         ),
         "set_route": sandbox_forms.RouteForm(route_tables=list(network.get("route_tables") or {})),
         "edit": sandbox_forms.YamlSectionForm(initial={"text": sandbox_forms.to_yaml(network)}),

@@ -16,6 +16,7 @@ urlpatterns = [
     path("workspaces/<uuid:workspace_id>/", views.workspace_detail, name="workspace-detail"),
     path("workspaces/<uuid:workspace_id>/replay/", views.workspace_replay, name="workspace-replay"),
     path("workspaces/<uuid:workspace_id>/reset/", views.workspace_reset, name="workspace-reset"),
+    path("workspaces/<uuid:workspace_id>/restore/", views.workspace_restore, name="workspace-restore"),
     path("workspaces/<uuid:workspace_id>/grade/", views.workspace_grade, name="workspace-grade"),
     path("workspaces/<uuid:workspace_id>/world/", views.workspace_world, name="workspace-world"),
     path("workspaces/<uuid:workspace_id>/functions/new/", views.function_create, name="function-create"),

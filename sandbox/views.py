@@ -1,6 +1,7 @@
 """The sandbox pages (htmx). Views write rows and enqueue runs through ``sandbox.workspaces`` and take their
-page context from ``sandbox.presenting``; they never run user code and never wait on it. Per-user objects are
-found by UUID and owner: anyone else gets 404."""
+page context from ``sandbox.presenting``; they never run user code, and wait on it only in the first status
+request of a run, for at most ``STATUS_WAIT_S``. Per-user objects are found by UUID and owner: anyone else
+gets 404."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
 from sandbox import event_templates, presenting, workspaces
 from sandbox import forms as sandbox_forms
@@ -21,6 +23,9 @@ from sandbox.catalogue import DEMO_PREFIX, all_challenges, find_challenge, find_
 from sandbox.models import Run, Workspace
 
 STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
+# The first status request after a run is accepted (``?wait=1``) waits this long for the run to finish;
+# later ones answer at once, so that a long queue never keeps web workers waiting.
+STATUS_WAIT_S = 1.5
 
 
 # --- lookups ----------------------------------------------------------------------------------------------------
@@ -149,19 +154,42 @@ def workspace_replay(request, workspace_id: UUID):
     return _start(request, workspace, "preset", preset.steps)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def workspace_reset(request, workspace_id: UUID):
-    """Put the preset's (or challenge's) world back, undoing the student's changes."""
+    """Put the preset's (or challenge's) world back, undoing the student's changes: GET asks to confirm,
+    POST does it and keeps the student's version so that it can be restored."""
     workspace = owned_workspace(request, workspace_id)
     source = find_preset(workspace.preset) if workspace.preset else find_challenge(workspace.challenge)
     if source is None:
         raise Http404("This workspace has nothing to reset to.")
+    if request.method == "GET":
+        return render(request, "sandbox/workspace_reset.html", {"workspace": workspace, "source": source})
     try:
         workspaces.reset_workspace(workspace, source.world)
     except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
         messages.error(request, _error_text(error))
     else:
-        messages.success(request, "The workspace is back to where it started; every environment is cold again.")
+        messages.success(
+            request,
+            "The workspace is back to where it started; every environment is cold again. "
+            "Your version is kept: “Restore my last version” brings it back.",
+        )
+    return redirect(workspace)
+
+
+@require_POST
+def workspace_restore(request, workspace_id: UUID):
+    """Put back the student's version that the last "Undo my changes" replaced."""
+    workspace = owned_workspace(request, workspace_id)
+    if workspace.undone_world is None:
+        messages.error(request, "There is no earlier version of this workspace to restore.")
+        return redirect(workspace)
+    try:
+        workspaces.restore_workspace(workspace)
+    except (workspaces.SandboxLimitError, workspaces.InvalidWorld) as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, "Your last version is back. The next invocation runs it in a new environment.")
     return redirect(workspace)
 
 
@@ -211,8 +239,14 @@ def function_detail(request, workspace_id: UUID, name: str):
         world["functions"][name] = form.apply(spec)
         saved = _save_world(request, workspace, form, world, quiet=True)
     template = "sandbox/function_detail.html#function-form" if request.htmx else "sandbox/function_detail.html"
-    if saved and not request.htmx:
+    # ``next``: saved on the way to another page (the editor saves unsaved changes before the student leaves)
+    next_url = request.POST.get("next", "")
+    leaving = saved and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+    if leaving or (saved and not request.htmx):
         messages.success(request, f"Function {name} saved. The next invocation runs the new code in a new environment.")
+    if leaving:
+        return HttpResponseClientRedirect(next_url) if request.htmx else redirect(next_url)
+    if saved and not request.htmx:
         return redirect("sandbox:function-detail", workspace.pk, name)
     return render(
         request, template, {"workspace": workspace, "name": name, "form": form, "saved": saved, "tab": "functions"}
@@ -226,10 +260,14 @@ def function_detail(request, workspace_id: UUID, name: str):
 @vary_on_headers("HX-Request")
 def workspace_events(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    template = event_templates.find_template(request.GET.get("template", "")) or event_templates.all_templates()[0]
-    initial = {"payload": template.text}
-    if request.GET.get("function") in workspace.functions:
-        initial["function"] = request.GET["function"]
+    chosen = event_templates.find_template(request.GET.get("template", ""))
+    template = chosen or event_templates.all_templates()[0]
+    function = request.GET.get("function")
+    if function not in workspace.functions:
+        function = next(iter(workspace.functions), "")
+    initial = {"payload": template.text, "function": function}
+    if chosen is None:  # the event the preset or challenge sends this function fits its handler best
+        initial["payload"] = presenting.default_payload(workspace, function) or template.text
     form = sandbox_forms.InvokeForm(initial=initial, functions=list(workspace.functions))
     context = presenting.events_context(workspace, form, template)
     if request.htmx and request.GET.get("template"):
@@ -267,12 +305,17 @@ def run_detail(request, run_id: UUID):
 
 @require_GET
 def run_status(request, run_id: UUID):
-    """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished."""
+    """The polling partial: 200 while queued or running, 286 (stop polling) with the results once finished.
+
+    With ``?wait=1`` (the first request, sent as soon as the run is accepted) it is a long poll: it answers
+    the moment the worker announces the run finished, or after ``STATUS_WAIT_S``; then the page polls
+    every second."""
     run = owned_run(request, run_id)
-    status = workspaces.run_status(run)
+    wait_s = STATUS_WAIT_S if request.GET.get("wait") == "1" else 0
+    status = workspaces.run_status(run, wait_s=wait_s)
     context = {"run": run, "workspace": run.workspace, "status": status, **presenting.run_context(run, None, None)}
     if status.finished:  # the workspace page's "Recent runs" list is refreshed along with the results
-        context["recent_runs"] = list(run.workspace.runs.all()[:10])
+        context["recent_runs"] = list(run.workspace.runs.select_related("challenge_attempt")[:10])
     response = render(request, "sandbox/run_detail.html#run-status", context)
     if status.finished:
         response.status_code = STOP_POLLING
@@ -291,7 +334,9 @@ def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str
     if request.htmx:
         status = workspaces.queued_status(run)
         return render(
-            request, "sandbox/run_detail.html#run-status", {"run": run, "workspace": workspace, "status": status}
+            request,
+            "sandbox/run_detail.html#run-status",
+            {"run": run, "workspace": workspace, "status": status, "long_poll": True},
         )
     return redirect(run)
 
@@ -357,6 +402,7 @@ def network_action(request, workspace_id: UUID, action: str):
             request.POST,
             subnets=list(network.get("subnets") or {}),
             route_tables=list(network.get("route_tables") or {}),
+            existing=list(network.get("nat_gateways") or {}),
         )
     elif action == "set-route":
         form = sandbox_forms.RouteForm(request.POST, route_tables=list(network.get("route_tables") or {}))
@@ -369,6 +415,9 @@ def network_action(request, workspace_id: UUID, action: str):
             world = {**copy.deepcopy(workspace.world), "network": form.cleaned_data["text"]}
         else:
             world = form.apply(workspace.world)
+        if world == workspace.world:
+            messages.info(request, "Nothing changed: the network is as it was.")
+            return redirect("sandbox:workspace-network", workspace.pk)
         if _save_world(request, workspace, form, world):
             messages.success(request, "Network saved. Invoke the function again to see the new verdicts.")
             return redirect("sandbox:workspace-network", workspace.pk)

@@ -1,12 +1,14 @@
 """The sandbox's one service for views: workspaces, accepting runs, reading a run's status.
 
-Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``start_run`` and ``run_status``;
-they never run user code and never wait: ``start_run`` writes a row and, once it is committed, sends
-``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``). See docs/sandbox-app.md.
+Views call ``create_workspace``, ``update_world``, ``reset_workspace``, ``restore_workspace``, ``start_run``
+and ``run_status``; they never run user code: ``start_run`` writes a row and, once it is committed, sends
+``sandbox.advance_workspace`` with the run's id (``sandbox.tasks``); ``run_status`` may wait a bounded
+moment (at most ``wait_s``) for the worker to announce the run finished. See docs/sandbox-app.md.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -32,6 +34,7 @@ RUN_KINDS = (
     "reset",
 )
 QUEUED_MESSAGE = "Queued: waiting for a sandbox worker."
+WAIT_STEP_S = 0.25  # never 0: Redis reads a BLPOP timeout of 0 as "forever"
 
 
 class SandboxLimitError(Exception):
@@ -77,10 +80,28 @@ def update_world(workspace: Workspace, world: dict) -> None:
 
 
 def reset_workspace(workspace: Workspace, world: dict) -> Run:
-    """Put ``world`` back and start from a fresh emulator (every environment cold), or change nothing."""
+    """Put ``world`` back and start from a fresh emulator (every environment cold), or change nothing.
+
+    The world being replaced is kept (``undone_world``) until ``restore_workspace`` puts it back.
+    """
     with transaction.atomic():
+        previous = workspace.world
         update_world(workspace, world)
+        Workspace.objects.filter(pk=workspace.pk).update(undone_world=previous)
+        workspace.undone_world = previous
         return start_run(workspace, "reset", [])
+
+
+def restore_workspace(workspace: Workspace) -> None:
+    """Put back the world the last reset replaced; raises ``InvalidWorld`` or ``SandboxLimitError``
+    (when it no longer fits the limits) and then changes nothing. The emulator state is kept, as for
+    any change of the world."""
+    if workspace.undone_world is None:
+        raise InvalidWorld([Problem("workspace", None, "there is no earlier version to restore")])
+    with transaction.atomic():
+        update_world(workspace, workspace.undone_world)
+        Workspace.objects.filter(pk=workspace.pk).update(undone_world=None)
+        workspace.undone_world = None
 
 
 def _check_world(world: dict, settings_limits: dict) -> None:
@@ -136,9 +157,17 @@ def queued_status(run: Run) -> RunStatus:
     return RunStatus(run.status, False, QUEUED_MESSAGE, None)
 
 
-def run_status(run: Run) -> RunStatus:
-    """The run as it is now (re-read from the database); rescues it when its message or worker was lost."""
+def run_status(run: Run, wait_s: float = 0) -> RunStatus:
+    """The run as it is now (re-read from the database); rescues it when its message or worker was lost.
+
+    With ``wait_s``, an unfinished run is waited for up to that long (the worker's announcement wakes the
+    reader at once; the row is re-read every ``WAIT_STEP_S`` in case the announcement went to another reader).
+    """
     run.refresh_from_db()
+    deadline = time.monotonic() + wait_s
+    while not run.finished and deadline - time.monotonic() > 0:
+        locks.wait_finished(run.pk, min(max(deadline - time.monotonic(), 0.01), WAIT_STEP_S))
+        run.refresh_from_db()
     if not run.finished:
         tasks.rescue(run)
         run.refresh_from_db()

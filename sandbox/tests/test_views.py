@@ -290,8 +290,7 @@ def test_invoke_records_a_pending_run_with_the_step(owner_client):
 
     run = Run.objects.get()
     assert response.status_code == 200
-    assert f'hx-get="/sandbox/runs/{run.pk}/status/"' in response.content.decode()
-    assert 'hx-trigger="every 1s"' in response.content.decode()
+    assert f'hx-get="/sandbox/runs/{run.pk}/status/?wait=1" hx-trigger="load"' in response.content.decode()
     assert run.status == Run.PENDING
     assert run.steps == [{"at_s": 0, "invoke": {"function": "orders", "type": "Event", "payload": {"id": 1}}}]
 
