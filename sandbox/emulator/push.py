@@ -137,12 +137,14 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | N
         "resources": list(entry.get("resources") or []),
         "detail": entry.get("detail") if entry.get("detail") is not None else {},
     }
+    matched = []  # the targets the bus's rules sent this event to, as the emulator decided
     state["trace"]["buses"].setdefault(bus, []).append(
         {
             "id": event["id"],
             "source": event["source"],
             "detail_type": event["detail-type"],
             "detail": event["detail"],
+            "targets": matched,
             "at_s": now,
         }
     )
@@ -150,6 +152,7 @@ def put_event(state: dict, bus: str, entry: dict, now: float, *, chain: dict | N
         if rule.get("enabled", True) is False or not patterns.matches(rule.get("pattern") or {}, event):
             continue
         for target in rule.get("targets") or []:
+            matched.append(target)
             kind, name = split_target(target)
             text = json.dumps(event)
             if kind == "function" and name in state["config"]["functions"]:
