@@ -167,3 +167,5 @@ LOGGING = {
 
 # Sandbox: how many runs one student may start per minute (other limits: sandbox/limits.py).
 SANDBOX_RUNS_PER_MINUTE = env_int("SANDBOX_RUNS_PER_MINUTE", 20)
+SANDBOX_QUEUED_RUNS_PER_USER = env_int("SANDBOX_QUEUED_RUNS_PER_USER", 10)
+SANDBOX_QUEUED_RUNS = env_int("SANDBOX_QUEUED_RUNS", 200)
