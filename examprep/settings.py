@@ -152,6 +152,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"sandbox.*": {"queue": "sandbox"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_throttle": 1,  # look for a dead worker's messages every 10 s (kombu's default: 100 s)
     "global_keyprefix": REDIS_KEY_PREFIX,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
