@@ -234,6 +234,7 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {"sandbox.*": {"queue": "sandbox"}}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 3600),
+    "unacked_restore_throttle": 1,  # look for a dead worker's messages every 10 s (kombu's default: 100 s)
     "global_keyprefix": REDIS_KEY_PREFIX,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": REDIS_KEY_PREFIX}
@@ -249,3 +250,5 @@ LOGGING = {
 
 # Sandbox: how many runs one student may start per minute (other limits: sandbox/limits.py).
 SANDBOX_RUNS_PER_MINUTE = env_int("SANDBOX_RUNS_PER_MINUTE", 20)
+SANDBOX_QUEUED_RUNS_PER_USER = env_int("SANDBOX_QUEUED_RUNS_PER_USER", 10)
+SANDBOX_QUEUED_RUNS = env_int("SANDBOX_QUEUED_RUNS", 200)

@@ -15,7 +15,19 @@ A check counts things in the trace, or reads a value from the world, and compare
       value: functions.fetcher.vpc.subnets       # a dotted path into the world
       excludes: public-a
 
-Comparators: ``equals``, ``at_least``, ``at_most``, ``includes``, ``excludes``, ``is_set``.
+Comparators: ``equals``, ``at_least``, ``at_most``, ``includes``, ``excludes``, ``is_set``. A ``where`` key
+may be a dotted path into an item (``detail.id``), e.g. the events a bus's rules sent to a function::
+
+    - name: vip-desk never saw a small order
+      count: bus:default
+      where: {targets__contains: function:vip-desk, detail.id: [1, 3]}
+      equals: 0
+
+A grade rests only on what the emulator and the daemon measured (outcomes, status codes, cold starts,
+durations, where messages went), never on what the handler reported: ``where`` may not read what it
+printed (``logs``, ``log_result``), the error it chose to raise (``error_type``, ``error_message``) or,
+unless the check says ``returned_value: true`` (a challenge about what the function returns), the value
+it returned (``payload``, ``response``). Such a check is refused by ``problems`` and fails when graded.
 """
 
 from __future__ import annotations
@@ -28,6 +40,8 @@ LISTS = ("attempts", "responses", "deliveries", "connections", "dropped")
 NAMED = {"queue": "queues", "topic": "topics", "bus": "buses", "bucket": "buckets"}
 COMPARATORS = ("equals", "at_least", "at_most", "includes", "excludes", "is_set")
 MISSING = object()
+HANDLER_REPORTED = ("logs", "log_result", "error_type", "error_message")  # what the handler printed or raised
+RETURNED = ("payload", "response")  # what the handler returned: graded only by checks about the returned value
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,9 @@ def grade(challenge, trace: dict, world: dict | None = None) -> list[Check]:
 
 def grade_one(spec: dict, trace: dict, world: dict) -> Check:
     name = str(spec.get("name") or _describe(spec))
+    reported = _reported_fields(spec)
+    if reported:
+        return Check(name, False, f"Not graded: {reported[0]!r} is what the handler reported, not what was measured.")
     if "count" in spec:
         items = _items(trace, str(spec["count"]))
         if items is None:
@@ -75,7 +92,21 @@ def problems(spec: dict) -> list[str]:
         found.append(f"a check needs exactly one of {', '.join(COMPARATORS)}")
     if spec.get("where") is not None and not isinstance(spec.get("where"), dict):
         found.append("'where' must be a mapping of field: value")
+    for field in _reported_fields(spec):
+        found.append(
+            f"'where' reads {field!r}, which the handler controls; grade on what the emulator measured instead"
+        )
     return found
+
+
+def _reported_fields(spec: dict) -> list[str]:
+    """The ``where`` fields of a check that the handler itself decides (printed, raised or returned)."""
+    where = spec.get("where")
+    if not isinstance(where, dict):
+        return []
+    forbidden = HANDLER_REPORTED if spec.get("returned_value") else HANDLER_REPORTED + RETURNED
+    fields = [str(key).removesuffix("__contains").split(".", 1)[0] for key in where]
+    return [field for field in fields if field in forbidden]
 
 
 def _items(trace: dict, source: str) -> list | None:
@@ -93,14 +124,19 @@ def _matches(item, where: dict) -> bool:
         return not where
     for key, wanted in where.items():
         if key.endswith("__contains"):
-            if str(wanted) not in _text(item.get(key[: -len("__contains")])):
+            if str(wanted) not in _text(_field(item, key[: -len("__contains")])):
                 return False
             continue
-        actual = item.get(key)
+        actual = _field(item, key)
         options = wanted if isinstance(wanted, list) else [wanted]
         if actual not in options:
             return False
     return True
+
+
+def _field(item: dict, key: str):
+    value = _lookup(item, key)
+    return None if value is MISSING else value
 
 
 def _text(value) -> str:

@@ -14,6 +14,8 @@ import json
 DEFAULTS = {
     "RUNS_PER_MINUTE": 20,  # runs one student may start in any 60 seconds
     "QUEUED_RUNS_PER_WORKSPACE": 5,  # runs waiting or running in one workspace
+    "QUEUED_RUNS_PER_USER": 10,  # runs waiting or running in all of one student's workspaces: the fair share
+    "QUEUED_RUNS": 200,  # runs waiting or running on the whole site: bounds queued work, however many accounts
     "WORKSPACES_PER_USER": 20,
     "FUNCTIONS": 10,  # functions per workspace
     "RESOURCES": 40,  # queues + topics + streams + buses + buckets + mappings + hosts per workspace
@@ -132,6 +134,26 @@ def rate_problem(recent_runs: int, queued_in_workspace: int, limits: dict) -> st
         return (
             f"{queued_in_workspace} runs are still waiting in this workspace; wait for them to finish before "
             "starting another."
+        )
+    return None
+
+
+def queue_problem(queued_for_user: int, queued_on_site: int, limits: dict) -> str | None:
+    """A student may have ``QUEUED_RUNS_PER_USER`` runs waiting at once, and the site ``QUEUED_RUNS``.
+
+    Runs are taken in the order they were accepted, so another student's run waits behind at most
+    ``QUEUED_RUNS_PER_USER`` runs of any one student, and behind ``QUEUED_RUNS`` in all.
+    """
+    if queued_for_user >= limits["QUEUED_RUNS_PER_USER"]:
+        return (
+            f"You have {queued_for_user} runs waiting or running across your workspaces; the sandbox runs up to "
+            f"{limits['QUEUED_RUNS_PER_USER']} per student at a time, so that every student gets a fair share. "
+            "Wait for one to finish, then start this run again."
+        )
+    if queued_on_site >= limits["QUEUED_RUNS"]:
+        return (
+            f"The sandbox is busy: {queued_on_site} runs are waiting for the whole site, its limit "
+            f"({limits['QUEUED_RUNS']}). The run was not started; try again in a minute."
         )
     return None
 

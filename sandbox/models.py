@@ -98,29 +98,37 @@ class Claim:
 
 
 class RunQuerySet(models.QuerySet):
-    def counts_for(self, workspace: Workspace) -> tuple[int, int]:
-        """(runs the owner started in the last 60 s, unfinished runs of this workspace), in one statement.
+    def counts_for(self, workspace: Workspace) -> tuple[int, int, int, int]:
+        """In one statement: runs the owner started in the last 60 s, and unfinished (pending or running)
+        runs of this workspace, of all the owner's workspaces, and of the whole site.
 
-        Both counts use the (owner) and (workspace, created_at) indexes.
+        The counts use the (owner), (workspace, created_at) and (status, created_at) indexes.
         """
         since = timezone.now() - timedelta(seconds=60)
         runs, workspaces = self.model._meta.db_table, Workspace._meta.db_table
+        unfinished = "status IN (%s, %s)"
         sql = (
             f"SELECT (SELECT COUNT(*) FROM {runs} r INNER JOIN {workspaces} w ON r.workspace_id = w.id"
             f" WHERE w.owner_id = %s AND r.created_at >= %s),"
-            f" (SELECT COUNT(*) FROM {runs} WHERE workspace_id = %s AND status IN (%s, %s))"
+            f" (SELECT COUNT(*) FROM {runs} WHERE workspace_id = %s AND {unfinished}),"
+            f" (SELECT COUNT(*) FROM {runs} r INNER JOIN {workspaces} w ON r.workspace_id = w.id"
+            f" WHERE w.owner_id = %s AND r.{unfinished}),"
+            f" (SELECT COUNT(*) FROM {runs} WHERE {unfinished})"
         )
+        statuses = [Run.PENDING, Run.RUNNING]
         params = [
             workspace.owner_id,
             self.model._meta.get_field("created_at").get_db_prep_value(since, connection),
             Workspace._meta.pk.get_db_prep_value(workspace.pk, connection),
-            Run.PENDING,
-            Run.RUNNING,
+            *statuses,
+            workspace.owner_id,
+            *statuses,
+            *statuses,
         ]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            recent, queued = cursor.fetchone()
-        return int(recent), int(queued)
+            recent, in_workspace, for_owner, on_site = cursor.fetchone()
+        return int(recent), int(in_workspace), int(for_owner), int(on_site)
 
     def load_for_task(self, run_id) -> Run | None:
         """The run (without trace and error) and ``waiting``: does an earlier run of its workspace wait?

@@ -330,7 +330,7 @@ def _start(request, workspace: Workspace, kind: str, steps: list, challenge: str
         if request.htmx:
             return render(request, "sandbox/_run_refused.html", {"message": _error_text(error)})
         messages.error(request, _error_text(error))
-        return redirect(request.META.get("HTTP_REFERER") or workspace.get_absolute_url())
+        return redirect(workspace.get_absolute_url())  # a known page, never where the Referer points
     if request.htmx:
         status = workspaces.queued_status(run)
         return render(

@@ -129,8 +129,10 @@ def start_run(workspace: Workspace, kind: str, steps: list, *, challenge: str = 
     settings_limits = limits.current()
     message = limits.steps_problem(steps, settings_limits) or limits.world_problem(workspace.world, settings_limits)
     if not message:
-        recent, queued = Run.objects.counts_for(workspace)
-        message = limits.rate_problem(recent, queued, settings_limits)
+        recent, in_workspace, for_owner, on_site = Run.objects.counts_for(workspace)
+        message = limits.rate_problem(recent, in_workspace, settings_limits) or limits.queue_problem(
+            for_owner, on_site, settings_limits
+        )
     if message:
         raise SandboxLimitError(message)
     problems = world_problems(workspace.world, steps)

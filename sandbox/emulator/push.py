@@ -118,12 +118,14 @@ def put_event(state: State, bus: str, entry: dict, now: float, *, chain: dict | 
         region=account["region"],
         account=account["account_id"],
     )
+    matched: list[str] = []  # the targets the bus's rules sent this event to, as the emulator decided
     state["trace"]["buses"].setdefault(bus, []).append(
         {
             "id": event["id"],
             "source": event["source"],
             "detail_type": event["detail-type"],
             "detail": event["detail"],
+            "targets": matched,
             "at_s": now,
         }
     )
@@ -131,6 +133,7 @@ def put_event(state: State, bus: str, entry: dict, now: float, *, chain: dict | 
         if rule.get("enabled", True) is False or not patterns.matches(rule.get("pattern") or {}, event):
             continue
         for target in rule.get("targets") or []:
+            matched.append(target)
             kind, name = split_target(target)
             text = json.dumps(event)
             if kind == "function" and name in state["config"]["functions"]:

@@ -53,6 +53,25 @@ def test_challenge_fails_as_given_and_passes_with_its_solution(slug, executor):
     assert [check.detail for check in grade(challenge, solved.trace, world=solved_world) if not check.passed] == []
 
 
+HIDING_DESK = """
+def lambda_handler(event, context):
+    if event["detail"]["total"] <= 100:
+        raise RuntimeError("skipped")  # prints nothing, so no log line shows the small order
+    print("VIP order", event["detail"]["id"])
+    return {"notified": event["detail"]["id"], "small_orders_seen": 0}
+"""
+
+
+def test_a_handler_that_hides_what_it_received_does_not_pass(executor):
+    challenge = find_challenge("only-big-orders")
+    world = patched(challenge.world, {"functions": {"vip-desk": {"code": HIDING_DESK}}})
+
+    result = continuation.advance(world, None, "challenge", challenge.steps, executor)
+
+    failed = [check.name for check in grade(challenge, result.trace, world=world) if not check.passed]
+    assert failed == ["The bus never sent a small order to vip-desk"]
+
+
 def test_patched_merges_mappings_and_replaces_the_rest():
     world = {"functions": {"fn": {"code": "a", "memory_mb": 128}}, "queues": {"q": {}}, "steps": [1]}
 

@@ -7,182 +7,21 @@ client, all sharing one SQLite file. The daemon and stuck-run tests use the in-p
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
-import socket
-import sqlite3
-import subprocess
-import sys
 import uuid
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import redis
 from django.utils import timezone
 
-from examprep.embedded_redis import server_binary
 from sandbox import executors, locks, tasks, workspaces
 from sandbox.models import Run, Workspace
 from sandbox.runtime import client as daemon_client
-from sandbox.tests.support import finished, make_workspace, wait_for
+from sandbox.tests.support import SPIN_CODE, Stack, finished, make_workspace, wait_for
 
-ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
-CELERY = str(Path(sys.executable).with_name("celery"))
-SPIN_CODE = """
-import time
-
-def lambda_handler(event, context):
-    started = time.process_time()
-    while time.process_time() - started < event.get("cpu_s", 0):
-        pass
-    return {"n": event.get("n")}
-"""
 pytestmark = pytest.mark.celery
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class PrivateRedis:
-    """A redis-server of our own, without persistence: a restart loses every message."""
-
-    def __init__(self, directory: Path):
-        self.port = free_port()
-        self.directory = directory
-        self.process = None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                server_binary(),
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.directory),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        wait_for(self.answers, 10, "the private redis-server")
-
-    def answers(self) -> bool:
-        try:
-            return redis.Redis.from_url(self.url, socket_connect_timeout=0.2).ping()
-        except redis.RedisError:
-            return False
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait(10)
-            self.process = None
-
-    def client(self) -> redis.Redis:
-        return redis.Redis.from_url(self.url)
-
-
-class Stack:
-    """A file database, a private Redis, a prefork worker and the drive client, all for one test."""
-
-    def __init__(self, directory: Path, world: dict):
-        self.directory = directory
-        self.redis = PrivateRedis(directory)
-        self.db_path = directory / "db.sqlite3"
-        # Its own SQLite file even when the suite runs on PostgreSQL: row() reads that file directly.
-        inherited = {name: value for name, value in os.environ.items() if name != "DATABASE_URL"}
-        self.env = {
-            **inherited,
-            "DB_PATH": str(self.db_path),
-            "REDIS_URL": self.redis.url,
-            "DJANGO_SETTINGS_MODULE": "examprep.settings",
-            "PYTHONPATH": str(ROOT),
-        }
-        self.worker = None
-        self.worker_log = directory / "worker.log"
-        self.world = world
-        self.workspace = None
-
-    def drive(self, *args: str):
-        done = subprocess.run(
-            [PYTHON, "-m", "sandbox.tests.drive", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout.strip().splitlines()[-1])
-
-    def setup(self) -> None:
-        self.redis.start()
-        self.workspace = self.drive("setup", json.dumps(self.world))["workspace"]
-
-    def start_worker(self) -> None:
-        log = open(self.worker_log, "ab")  # noqa: SIM115 - the worker writes to it until stopped
-        self.worker = subprocess.Popen(
-            [
-                CELERY,
-                "-A",
-                "examprep",
-                "worker",
-                "-Q",
-                "sandbox,default",
-                "--pool",
-                "prefork",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"faults-{uuid.uuid4().hex[:8]}@%h",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        wait_for(lambda: b"ready." in self.worker_log.read_bytes(), 60, "the celery worker to be ready", 0.2)
-
-    def start_run(self, kind: str, steps: list) -> str:
-        return self.drive("start", self.workspace, kind, json.dumps(steps))["run"]
-
-    def row(self, run_id: str) -> tuple[str, int]:
-        with sqlite3.connect(self.db_path, timeout=20) as db:
-            return db.execute(
-                "select status, deliveries from sandbox_run where id = ?", [uuid.UUID(run_id).hex]
-            ).fetchone()
-
-    def wait_finished(self, run_id: str, timeout_s: float = 90) -> None:
-        wait_for(lambda: self.row(run_id)[0] in ("done", "failed"), timeout_s, f"run {run_id} to finish", 0.1)
-
-    def stop(self) -> None:
-        if self.worker is not None:
-            self.worker.send_signal(signal.SIGTERM)
-            try:
-                self.worker.wait(20)
-            except subprocess.TimeoutExpired:
-                self.worker.kill()
-                self.worker.wait(10)
-        self.redis.stop()
 
 
 @pytest.fixture

@@ -32,8 +32,8 @@ def test_count_where_list_means_any_of():
     assert ": 1 (wanted at least 2)" in check.detail
 
 
-def test_count_where_contains_searches_log_lines():
-    spec = {"count": "attempts", "where": {"logs__contains": "hello"}, "equals": 1}
+def test_count_where_contains_searches_text():
+    spec = {"count": "connections", "where": {"host__contains": "partner"}, "equals": 1}
 
     assert grade_one(spec, TRACE, {}).passed is True
 
@@ -86,3 +86,30 @@ def test_problems_reports_a_check_without_comparator_or_source():
 
 def test_check_as_dict_is_json_ready():
     assert Check("a", True, "b").as_dict() == {"name": "a", "passed": True, "detail": "b"}
+
+
+def test_a_check_on_what_the_handler_printed_is_refused_and_fails():
+    spec = {"count": "attempts", "where": {"logs__contains": "hello"}, "equals": 1}
+
+    check = grade_one(spec, TRACE, {})
+
+    assert check.passed is False
+    assert "what the handler reported" in check.detail
+    assert any("'logs'" in problem for problem in problems(spec))
+
+
+def test_a_check_on_the_returned_value_needs_to_say_so():
+    trace = {"responses": [{"function": "api", "payload": {"total": 5}}]}
+    spec = {"count": "responses", "where": {"payload.total": 5}, "equals": 1}
+
+    assert grade_one(spec, trace, {}).passed is False
+    assert problems(spec) != []
+    assert grade_one({**spec, "returned_value": True}, trace, {}).passed is True
+    assert problems({**spec, "returned_value": True}) == []
+
+
+def test_where_reads_dotted_paths_into_an_item():
+    trace = {"buses": {"default": [{"detail": {"id": 1}, "targets": ["function:desk"]}, {"detail": {"id": 2}}]}}
+    spec = {"count": "bus:default", "where": {"detail.id": [1, 3], "targets__contains": "function:desk"}, "equals": 1}
+
+    assert grade_one(spec, trace, {}).passed is True

@@ -348,6 +348,21 @@ def test_invoke_over_the_rate_limit_shows_the_limit_message(owner_client, settin
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("referer", ["https://attacker.example/phish", "//attacker.example/", ""])
+def test_refused_run_redirects_to_the_workspace_page_never_to_the_referer(owner_client, settings, referer):
+    settings.SANDBOX_RUNS_PER_MINUTE = 0
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/invoke/"
+
+    response = owner_client.post(
+        url, {"function": "orders", "invocation_type": "Event", "payload": "{}", "repeat": 1}, HTTP_REFERER=referer
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == owner_client.workspace.get_absolute_url()
+    assert not Run.objects.exists()
+
+
+@pytest.mark.django_db
 def test_event_template_arrives_as_a_payload_partial(owner_client):
     url = f"/sandbox/workspaces/{owner_client.workspace.pk}/events/?template=sqs"
 
