@@ -7,10 +7,14 @@ run from the command line, never meet, and tells the emulator whether an environ
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import threading
 import time
 import uuid
+
+from django.conf import settings
 
 from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
 from sandbox.emulator.simulation import simulate
@@ -26,12 +30,20 @@ _executor: ProcessExecutor | None = None
 _executor_lock = threading.Lock()
 
 
+def app_owner() -> str:
+    """The daemon owner token shared by every web and worker process of this app (and checkout): a workspace's
+    warm environment, created by one pool process, is found again by the next run whichever process takes it.
+    Derived from SECRET_KEY, which handlers never see; the token only travels over the daemon's socket."""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"sandbox-owner:{settings.BASE_DIR}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
 def process_executor() -> ProcessExecutor:
     """This worker process's executor (the isolation daemon's client when available)."""
     global _executor
     with _executor_lock:
         if _executor is None:
-            _executor = default_executor()
+            _executor = default_executor(owner=app_owner())
         return _executor
 
 

@@ -430,8 +430,9 @@ class DaemonExecutor:
             sock.close()
 
 
-def default_executor():
-    """The daemon executor where the machine isolates; the local one only in the explicit unsafe mode."""
+def default_executor(owner: str | None = None):
+    """The daemon executor where the machine isolates; the local one only in the explicit unsafe mode.
+    ``owner``: the secret token whose environments this executor sees (default: this process's own)."""
     if os.environ.get(UNSAFE_FLAG) == "1":
         from sandbox.runtime.local import LocalExecutor
 
@@ -441,4 +442,4 @@ def default_executor():
             file=sys.stderr,
         )
         return LocalExecutor()
-    return DaemonExecutor()
+    return DaemonExecutor(owner=owner)

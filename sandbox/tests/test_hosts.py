@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import locks
+from sandbox import executors, locks
 from sandbox.runtime import client as daemon_client
 from sandbox.tests.support import SPIN_CODE, Stack, wait_for
 
@@ -36,7 +36,7 @@ class Host:
         self.worker = stack.start_worker(name, SANDBOX_SOCKET=self.socket)
 
     def has_environment(self, workspace: str, environment_id: str) -> bool:
-        executor = daemon_client.DaemonExecutor(self.socket)
+        executor = daemon_client.DaemonExecutor(self.socket, owner=executors.app_owner())
         try:
             executor.describe(f"w{uuid.UUID(workspace).hex}-{environment_id}")
         except Exception:  # noqa: BLE001 - EnvironmentGone: this host's daemon never had it

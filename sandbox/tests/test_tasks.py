@@ -103,7 +103,7 @@ def test_environment_lost_within_the_trust_window_is_recycled(celery_worker, cap
     first = run(workspace, "invoke", [invoke_step(1)])
     run(workspace, "invoke", [invoke_step(2)])  # with two worker threads, both now know the environment
     lost = first.trace["attempts"][0]["environment_id"]
-    outside = DaemonExecutor()  # its own connection: the workers' record still says the environment is there
+    outside = DaemonExecutor(owner=executors.app_owner())  # its own connection: the workers' record still says the environment is there
     try:
         outside.destroy(daemon_id(workspace, lost))
     finally:
