@@ -339,23 +339,27 @@ def _discard(
             "condition": condition,
             "approximateInvokeCount": lane["attempts"],
         },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": lane.get("last_version") or "$LATEST",
-            "functionError": "Unhandled",
-        },
         "version": "1.0",
         "timestamp": logs.iso(now),
         info_key: {
             "shardId": shard["id"],
             "startSequenceNumber": batch[0]["seq"],
             "endSequenceNumber": batch[-1]["seq"],
-            "approximateArrivalOfFirstRecord": logs.iso(batch[0]["arrival"], millis=False),
-            "approximateArrivalOfLastRecord": logs.iso(batch[-1]["arrival"], millis=False),
+            "approximateArrivalOfFirstRecord": logs.iso(batch[0]["arrival"], millis=kind != "dynamodb"),
+            "approximateArrivalOfLastRecord": logs.iso(batch[-1]["arrival"], millis=kind != "dynamodb"),
             "batchSize": len(batch),
             "streamArn": stream_arn(state, name),
         },
     }
+    if data is not None:
+        # Record-age expiry never ran the batch this time, so AWS sends no response context; a batch that
+        # returned normally with failed items has a null functionError.
+        record["responseContext"] = {
+            "statusCode": 200,
+            "executedVersion": lane.get("last_version") or "$LATEST",
+            "functionError": None if data["outcome"] == "success" else "Unhandled",
+        }
+        record = {key: record[key] for key in ("requestContext", "responseContext", "version", "timestamp", info_key)}
     target = mapping.get("on_failure")
     delivered = False
     if target:

@@ -228,3 +228,47 @@ def test_dynamodb_stream_records_carry_typed_images(executor):
     assert record["dynamodb"]["Keys"] == {"Id": {"N": "101"}}
     assert record["dynamodb"]["NewImage"]["Message"] == {"S": "New item!"}
     assert trace["attempts"][0]["trigger"] == "dynamodb"
+
+
+def _stream_failure_record(executor, body: str, **mapping) -> dict:
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn(body, DECODE)},
+            "streams": {"clicks": {"type": "kinesis", "shards": 1}},
+            "queues": {"stream-fail": {}},
+            "event_source_mappings": [
+                {
+                    "function": "fn",
+                    "source": "stream:clicks",
+                    "starting_position": "TRIM_HORIZON",
+                    "batch_size": 5,
+                    "on_failure": "queue:stream-fail",
+                    **mapping,
+                }
+            ],
+            "steps": [{**FIVE_RECORDS, "at_s": 0.25}],
+        },
+    )
+    messages = trace["queues"]["stream-fail"]
+    assert len(messages) == 1
+    return json.loads(messages[0]["body"])
+
+
+def test_stream_failure_record_after_partial_batch_failures_has_a_null_function_error(executor):
+    body = 'return {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}'
+    record = _stream_failure_record(executor, body, report_batch_item_failures=True, maximum_retry_attempts=1)
+
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": None}
+    assert list(record) == ["requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"]
+
+
+def test_stream_failure_record_for_record_age_has_no_response_context_and_millisecond_arrivals(executor):
+    record = _stream_failure_record(executor, 'raise ValueError("poison")', maximum_record_age_s=60)
+
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert "responseContext" not in record
+    info = record["KinesisBatchInfo"]
+    assert info["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00.250Z"
+    assert info["approximateArrivalOfLastRecord"] == "2026-01-01T00:00:00.250Z"
