@@ -193,9 +193,16 @@ def _failed_init(state: State, effect: dict, env: Environment, init: InitResult,
     rid = meta["request_id"]
     init_lines = logs.split_output(init.logs)
     body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
-    body.setdefault("requestId", "")
-    error_body = _ordered_error(body, "")
-    error_body["requestId"] = ""
+    if body.get("errorType") == "Runtime.ExitError":
+        # The runtime process ended during Init: the invoke reports it with its own id and two keys only.
+        message = str(body.get("errorMessage", ""))
+        error_body = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": message if message.startswith("RequestId:") else f"RequestId: {rid} Error: {message}",
+        }
+    else:
+        error_body = _ordered_error(body, "")
+        error_body["requestId"] = ""
     lines = list(init_lines)
     if not any(line.startswith("[ERROR]") for line in init_lines):
         lines.extend(_error_lines(error_body))

@@ -172,11 +172,15 @@ def exit_words(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
+def exit_message(status: int) -> str:
+    """What Lambda says when the runtime process ends: a clean exit gives no reason."""
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: {exit_words(status)}"
+
+
 def runtime_exit_error(request_id: str, status: int) -> dict:
-    return {
-        "errorType": "Runtime.ExitError",
-        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {exit_words(status)}",
-    }
+    return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {exit_message(status)}"}
 
 
 def timeout_error(request_id: str, timeout_s: float) -> dict:
