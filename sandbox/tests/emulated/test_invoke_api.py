@@ -115,6 +115,15 @@ def test_unknown_function_and_qualifier_are_404(executor):
     assert trace["attempts"] == []
 
 
+def test_unknown_function_404_names_latest_under_the_message_key(executor):
+    trace = run(executor, {"functions": {"fn": fn("return 1")}, "steps": [invoke(0, "doesnotexist")]})
+
+    assert trace["responses"][0]["payload"] == {
+        "Message": "Function not found: arn:aws:lambda:us-east-1:123456789012:function:doesnotexist:$LATEST",
+        "Type": "User",
+    }
+
+
 def test_missing_handler_function_is_handler_not_found_and_init_runs_again(executor):
     trace = run(
         executor,
