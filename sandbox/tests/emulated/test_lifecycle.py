@@ -112,3 +112,23 @@ def test_reserved_environment_variable_is_rejected():
     assert "InvalidParameterValueException" in rejected and "reserved keys" in rejected and "AWS_REGION" in rejected
     assert accepted == ""
     assert too_big != ""
+
+
+def test_a_cold_start_log_opens_with_init_start_naming_the_runtime_version(executor):
+    trace = run(executor, {"functions": {"fn": fn("return 1")}, "steps": [invoke(0, "fn", repeat=2)]})
+
+    cold, warm = trace["attempts"]
+    assert cold["logs"][0].startswith("INIT_START Runtime Version: python:3.12.")
+    assert "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" in cold["logs"][0]
+    assert not any(line.startswith("INIT_START") for line in warm["logs"])
+
+
+def test_traceback_lines_in_the_log_are_indented_with_no_break_spaces(executor):
+    trace = run(executor, {"functions": {"fn": fn('raise ValueError("bad")')}, "steps": [invoke(0, "fn")]})
+
+    lines = trace["attempts"][0]["logs"]
+    start = lines.index("Traceback (most recent call last):")
+    assert lines[start - 1] == "[ERROR] ValueError: bad"
+    assert lines[start + 1].startswith('\u00a0\u00a0File "/')
+    assert lines[start + 1].endswith('/lambda_function.py", line 2, in lambda_handler')
+    assert lines[start + 2] == '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad")'
