@@ -71,6 +71,8 @@ class EnvironmentSpec:
     log_stream_name: str = ""
     init_limit_s: float = 10.0
     network: NetworkTable = field(default_factory=NetworkTable)
+    runtime: str = "python3.12"  # AWS_EXECUTION_ENV and INIT_START name it
+    initialization_type: str = "on-demand"  # or "provisioned-concurrency"
 
 
 @dataclass(frozen=True)

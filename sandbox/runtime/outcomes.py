@@ -319,6 +319,8 @@ def shim_config(
         "log_stream_name": log_stream,
         "environment": spec.get("environment") or {},
         "network": spec.get("network") or {},
+        "runtime": spec.get("runtime") or "python3.12",
+        "initialization_type": spec.get("initialization_type") or "on-demand",
         "task_root": task_root,
         "net_socket": net_socket,
         "tmp_dir": tmp_dir,

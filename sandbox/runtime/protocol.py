@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import struct
 
 from sandbox.runtime.limits import REAL_TIME_LIMIT_S
@@ -255,7 +256,13 @@ def validate_spec(spec: dict) -> dict:
         "log_stream_name": str(spec.get("log_stream_name", "")),
         "init_limit_s": float(spec.get("init_limit_s", 10.0)),
         "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
+        "runtime": str(spec.get("runtime") or "python3.12"),
+        "initialization_type": str(spec.get("initialization_type") or "on-demand"),
     }
+    if not re.fullmatch(r"python3\.\d{1,2}", checked["runtime"]):
+        raise ValueError("runtime must be a Python runtime such as python3.12")
+    if checked["initialization_type"] not in ("on-demand", "provisioned-concurrency"):
+        raise ValueError("initialization_type must be on-demand or provisioned-concurrency")
     if not 64 <= checked["memory_mb"] <= 10_240:
         raise ValueError("memory_mb must be between 64 and 10240")
     if not 0 < checked["timeout_s"] <= 900:
