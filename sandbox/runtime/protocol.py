@@ -6,6 +6,7 @@ Standard library only: the runtime shim imports this inside the execution enviro
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -198,12 +199,26 @@ def out_of_memory_error(request_id: str) -> dict:
     }
 
 
+LOOPBACK_REASON = "nothing listens on the loopback address inside the execution environment"
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 and ::1 (the same rule as the core's ``executor.is_loopback``)."""
+    name = str(host).lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def decide(network: dict, host: str, port: int) -> tuple[str, str]:
     """Look a connection up in a NetworkTable given as plain data (see ``network_to_data``)."""
     ports = network.get("hosts", {}).get(str(host).lower().rstrip("."))
     default = tuple(network.get("default", ("dns_failure", "the name does not resolve")))
     if ports is None:
-        return default
+        return ("refused", LOOPBACK_REASON) if is_loopback(str(host)) else default
     verdict = ports.get(str(port)) or ports.get("*")
     return tuple(verdict) if verdict else default
 
