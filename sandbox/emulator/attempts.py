@@ -266,6 +266,12 @@ def _judge(meta: dict, result: InvokeResult, memory: int, init_ms: float | None)
             }
             return _Judged("error", None, error_body, None, duration, used, lines)
         return _Judged("success", response, None, None, duration, used, lines)
+    if outcome == "error" and (result.error or {}).get("errorType") == "Function.ResponseSizeTooLarge":
+        error_body = {
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+        return _Judged("error", None, error_body, None, duration, used, lines)
     if outcome == "error":
         error_body = _ordered_error(result.error or {}, rid)
         if not any(line.startswith("[ERROR]") for line in lines):

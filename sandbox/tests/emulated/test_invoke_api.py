@@ -95,7 +95,10 @@ def test_oversized_response_is_function_response_size_too_large(executor):
     response = trace["responses"][0]
     assert response["status_code"] == 200
     assert response["function_error"] == "Unhandled"
-    assert response["payload"]["errorType"] == "Function.ResponseSizeTooLarge"
+    assert response["payload"] == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
 
 
 def test_unknown_function_and_qualifier_are_404(executor):
