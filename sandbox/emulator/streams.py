@@ -322,6 +322,16 @@ def end(state: State, data: dict, now: float) -> list[dict]:
     return []
 
 
+def _failure_key(state: State, index: int, shard_id: str, now: float) -> str:
+    """aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>."""
+    runtime = mapping_runtime(state, index)
+    if not runtime.get("uuid"):
+        runtime["uuid"] = ids.uuid(state, "mapping")
+    moment = logs.iso(now, millis=False)
+    day = moment[:10].replace("-", "/")
+    return f"aws/lambda/{runtime['uuid']}/{shard_id}/{day}/{moment[:19].replace(':', '.')}-{ids.uuid(state, 'object')}"
+
+
 def _discard(
     state: State, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
 ) -> list[dict]:
@@ -363,10 +373,16 @@ def _discard(
     target = mapping.get("on_failure")
     delivered = False
     if target:
-        kind_name = push.split_target(target)
-        if kind_name[0] == "bucket":
-            record["payload"] = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
-        delivered = push.deliver(state, target, json.dumps(record), now)
+        target_kind, target_name = push.split_target(target)
+        if target_kind == "bucket" and target_name in state["config"]["buckets"]:
+            # S3 gets the records themselves, as a JSON object, under Lambda's key layout.
+            record["payload"] = events.batch([_event_record(state, name, shard, r) for r in batch])
+            push.put_object(
+                state, target_name, _failure_key(state, index, shard["id"], now), now, body=json.dumps(record)
+            )
+            delivered = True
+        else:
+            delivered = push.deliver(state, target, json.dumps(record), now)
         if delivered:
             state["trace"]["deliveries"].append(
                 {

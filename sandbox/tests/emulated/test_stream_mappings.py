@@ -5,6 +5,7 @@ Each scenario runs real handler code, once with the local executor and once thro
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -272,3 +273,36 @@ def test_stream_failure_record_for_record_age_has_no_response_context_and_millis
     info = record["KinesisBatchInfo"]
     assert info["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00.250Z"
     assert info["approximateArrivalOfLastRecord"] == "2026-01-01T00:00:00.250Z"
+
+
+def test_s3_failure_destination_object_holds_the_records_as_a_json_object_under_lambdas_key_layout(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn('raise ValueError("poison")')},
+            "streams": {"clicks": {"type": "kinesis", "shards": 1}},
+            "buckets": {"failed": {}},
+            "event_source_mappings": [
+                {
+                    "function": "fn",
+                    "source": "stream:clicks",
+                    "starting_position": "TRIM_HORIZON",
+                    "batch_size": 5,
+                    "maximum_retry_attempts": 0,
+                    "on_failure": "bucket:failed",
+                }
+            ],
+            "steps": [FIVE_RECORDS],
+        },
+    )
+
+    (stored,) = trace["buckets"]["failed"]
+    parts = stored["key"].split("/")
+    assert parts[:2] == ["aws", "lambda"] and len(parts[2]) == 36
+    assert parts[3] == "shardId-000000000000" and parts[4:7] == ["2026", "01", "01"]
+    assert parts[7].startswith("2026-01-01T00.00.")
+    body = json.loads(stored["body"])
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert isinstance(body["payload"], dict)
+    data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in body["payload"]["Records"]]
+    assert data == ["r1", "r2", "r3", "r4", "r5"]
