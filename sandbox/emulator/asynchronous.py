@@ -159,12 +159,12 @@ def _deliver_record(state: State, event: dict, target: str, body: dict, conditio
             state,
             name,
             {
-                "source": "aws.lambda",
+                "source": "lambda",
                 "detail_type": f"Lambda Function Invocation Result - {outcome}",
                 "detail": body,
                 "resources": [
-                    attempts.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
                     push._arn(state, "events", name),
+                    attempts.function_arn(state, event["function"], event["qualifier"] or "$LATEST"),
                 ],
             },
             now,

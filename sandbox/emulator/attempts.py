@@ -126,13 +126,18 @@ def _ordered_error(error: dict, request_id: str) -> dict:
     return body
 
 
+def _init_start(state: State, function: str) -> str:
+    runtime = str(state["config"]["functions"][function].get("runtime") or "python3.12")
+    return logs.init_start_line(runtime, state["config"]["account"]["region"])
+
+
 def _error_lines(body: dict) -> list[str]:
     lines = [f"[ERROR] {body.get('errorType')}: {body.get('errorMessage')}"]
     frames = body.get("stackTrace") or []
     if frames:
         lines.append("Traceback (most recent call last):")
         for frame in frames:
-            lines.extend("\t" + part if part.strip() else part for part in str(frame).rstrip("\n").split("\n"))
+            lines.extend(logs.traceback_line(part) for part in str(frame).rstrip("\n").split("\n"))
     return lines
 
 
@@ -150,6 +155,7 @@ def complete_run(state: State, effect: dict, init: InitResult | None, result: In
         env["created"] = True
         if not init.ok and init.status != "timeout":
             return _failed_init(state, effect, env, init, memory)
+        lines.append(_init_start(state, meta["function"]))
         lines.extend(logs.split_output(init.logs))
         if init.status == "timeout":
             lines.append(logs.init_report_line(init.init_duration_ms, "timeout"))
@@ -193,10 +199,17 @@ def _failed_init(state: State, effect: dict, env: Environment, init: InitResult,
     rid = meta["request_id"]
     init_lines = logs.split_output(init.logs)
     body = dict(init.error or {"errorMessage": "Init failed", "errorType": "Runtime.Unknown"})
-    body.setdefault("requestId", "")
-    error_body = _ordered_error(body, "")
-    error_body["requestId"] = ""
-    lines = list(init_lines)
+    if body.get("errorType") == "Runtime.ExitError":
+        # The runtime process ended during Init: the invoke reports it with its own id and two keys only.
+        message = str(body.get("errorMessage", ""))
+        error_body = {
+            "errorType": "Runtime.ExitError",
+            "errorMessage": message if message.startswith("RequestId:") else f"RequestId: {rid} Error: {message}",
+        }
+    else:
+        error_body = _ordered_error(body, "")
+        error_body["requestId"] = ""
+    lines = [_init_start(state, meta["function"]), *init_lines]
     if not any(line.startswith("[ERROR]") for line in init_lines):
         lines.extend(_error_lines(error_body))
     lines.append(logs.init_report_line(init.init_duration_ms, "error", error_body["errorType"]))
@@ -253,6 +266,12 @@ def _judge(meta: dict, result: InvokeResult, memory: int, init_ms: float | None)
             }
             return _Judged("error", None, error_body, None, duration, used, lines)
         return _Judged("success", response, None, None, duration, used, lines)
+    if outcome == "error" and (result.error or {}).get("errorType") == "Function.ResponseSizeTooLarge":
+        error_body = {
+            "errorMessage": f"Response payload size exceeded maximum allowed payload size ({SYNC_RESPONSE_BYTES} bytes).",
+            "errorType": "Function.ResponseSizeTooLarge",
+        }
+        return _Judged("error", None, error_body, None, duration, used, lines)
     if outcome == "error":
         error_body = _ordered_error(result.error or {}, rid)
         if not any(line.startswith("[ERROR]") for line in lines):

@@ -208,6 +208,8 @@ def build_spec(
         log_stream_name=env["log_stream"],
         init_limit_s=max(PC_INIT_LIMIT_S, timeout) if provisioned else 10.0,
         network=network,
+        runtime=str(fn.get("runtime") or "python3.12"),
+        initialization_type="provisioned-concurrency" if provisioned else "on-demand",
     )
 
 

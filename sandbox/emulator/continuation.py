@@ -73,6 +73,7 @@ def advance(
     idle_s: float = 0.0,
     *,
     owned: bool = False,
+    salt: str = "",
 ) -> Advanced:
     """Apply one run's steps to a workspace's emulator state; returns the new state and this run's trace.
 
@@ -82,6 +83,9 @@ def advance(
     ``idle_s`` is the real time since that run: it passes on the emulated clock too (idle environments
     are reclaimed after 15 minutes). Environments the executor no longer has (daemon or worker
     restarted) are dropped: the next invocation is a cold start, as when Lambda recycles one.
+    ``salt`` (the run's own id, say) is mixed into the ids a fresh state hands out, so two runs that
+    start over from the same world still get different request and message ids; without it the ids
+    follow from the seed alone.
     """
     if not owned:
         world = copy.deepcopy(world)
@@ -99,6 +103,8 @@ def advance(
             for env_id in list(state["environments"]):
                 executor.destroy(env_id)
         state = new_state({**world, "steps": []}, world.get("seed"))
+        if salt:
+            state["salt"] = str(salt)
         internal = []
     else:
         recycled, resync = _reconcile(state, executor)

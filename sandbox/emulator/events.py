@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import json
+import struct
 import urllib.parse
 
 from . import logs
@@ -68,26 +70,68 @@ def sqs_record(
     md5_of_body: str,
 ) -> dict:
     """One record of an SQS batch; ``attributes`` are the system attributes (SentTimestamp...)."""
-    return {
+    record = {
         "messageId": message_id,
         "receiptHandle": f"AQEB{message_id.replace('-', '')}{receive_count}",
         "body": body,
         "attributes": dict(attributes),
-        "messageAttributes": {key: _sqs_attribute(value) for key, value in message_attributes.items()},
+        "messageAttributes": sqs_message_attributes(message_attributes),
         "md5OfBody": md5_of_body,
         "eventSource": "aws:sqs",
         "eventSourceARN": queue_arn,
         "awsRegion": region,
     }
+    if message_attributes:
+        record = {
+            **{key: record[key] for key in ("messageId", "receiptHandle", "body", "attributes", "messageAttributes")},
+            "md5OfMessageAttributes": md5_of_message_attributes(message_attributes),
+            **{key: record[key] for key in ("md5OfBody", "eventSource", "eventSourceARN", "awsRegion")},
+        }
+    return record
 
 
-def _sqs_attribute(value) -> dict:
+def sqs_message_attributes(attributes: dict) -> dict:
+    """Message attributes as Lambda hands them over: lower camel case, a binary value in base64."""
+    out: dict[str, dict] = {}
+    for name, value in attributes.items():
+        data_type, text, binary = _sqs_attribute_parts(value)
+        field: dict[str, str | None] = (
+            {"binaryValue": base64.b64encode(binary).decode()} if binary is not None else {"stringValue": text}
+        )
+        out[name] = {**field, "stringListValues": [], "binaryListValues": [], "dataType": data_type}
+    return out
+
+
+def md5_of_message_attributes(attributes: dict) -> str:
+    """SQS's digest of the attributes: for each name in order, length-prefixed name, type and value,
+    with a transport byte between type and value (1 text, 2 binary)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    for name in sorted(attributes):
+        data_type, text, binary = _sqs_attribute_parts(attributes[name])
+        value = binary if binary is not None else str(text).encode()
+        for part in (name.encode(), data_type.encode()):
+            digest.update(struct.pack(">I", len(part)) + part)
+        digest.update(b"\x02" if binary is not None else b"\x01")
+        digest.update(struct.pack(">I", len(value)) + value)
+    return digest.hexdigest()
+
+
+def _sqs_attribute_parts(value) -> tuple[str, str | None, bytes | None]:
+    """(data type, text, bytes) of an attribute given as ``{type, value}``, ``{DataType, StringValue}``
+    or a plain text or number. A binary value given as text is taken as its UTF-8 bytes."""
     if isinstance(value, dict):
-        data_type = value.get("DataType", "String")
-        text = value.get("StringValue")
+        data_type = str(value.get("DataType") or value.get("type") or "String")
+        raw = value.get("StringValue", value.get("BinaryValue", value.get("value")))
     else:
-        data_type, text = "String", str(value)
-    return {"stringValue": text, "stringListValues": [], "binaryListValues": [], "dataType": data_type}
+        plain_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        data_type, raw = ("Number" if plain_number else "String"), value
+    if isinstance(raw, (list, dict)):
+        raw = json.dumps(raw)
+    elif raw is not None and not isinstance(raw, (str, bytes)):
+        raw = str(raw).lower() if isinstance(raw, bool) else str(raw)
+    if data_type.split(".")[0] == "Binary":
+        return data_type, None, raw if isinstance(raw, bytes) else str(raw or "").encode()
+    return data_type, None if raw is None else str(raw), None
 
 
 def batch(records: list[dict]) -> dict:

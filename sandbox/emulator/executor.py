@@ -21,6 +21,7 @@ executor only looks verdicts up and never reaches a real network.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,6 +35,20 @@ class Verdict:
 
     outcome: str  # one of VERDICTS
     reason: str  # plain words, shown to the student
+
+
+LOOPBACK_REASON = "nothing listens on the loopback address inside the execution environment"
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 and ::1: inside Lambda these refuse at once unless the handler listens there."""
+    name = str(host).lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -50,7 +65,7 @@ class NetworkTable:
     def decide(self, host: str, port: int) -> Verdict:
         ports = self.hosts.get(host.lower().rstrip("."))
         if ports is None:
-            return self.default
+            return Verdict("refused", LOOPBACK_REASON) if is_loopback(host) else self.default
         return ports.get(str(port)) or ports.get("*") or self.default
 
 
@@ -71,6 +86,8 @@ class EnvironmentSpec:
     log_stream_name: str = ""
     init_limit_s: float = 10.0
     network: NetworkTable = field(default_factory=NetworkTable)
+    runtime: str = "python3.12"  # AWS_EXECUTION_ENV and INIT_START name it
+    initialization_type: str = "on-demand"  # or "provisioned-concurrency"
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,10 @@ import hashlib
 from .model import State
 
 
-def _digest(seed: int, counter: int, salt: str) -> bytes:
+def _digest(state: State, counter: int, salt: str) -> bytes:
+    """The seed, the run's salt (none for a scenario with ``--seed``), the id's kind and its counter."""
+    run_salt = state.get("salt")
+    seed = f"{state['seed']}/{run_salt}" if run_salt else str(state["seed"])
     return hashlib.sha256(f"{seed}:{salt}:{counter}".encode()).digest()
 
 
@@ -24,7 +27,7 @@ def next_counter(state: State, salt: str) -> int:
 
 def uuid(state: State, salt: str = "uuid") -> str:
     """A version-4-shaped UUID drawn from the seed."""
-    raw = bytearray(_digest(state["seed"], next_counter(state, salt), salt)[:16])
+    raw = bytearray(_digest(state, next_counter(state, salt), salt)[:16])
     raw[6] = (raw[6] & 0x0F) | 0x40
     raw[8] = (raw[8] & 0x3F) | 0x80
     text = raw.hex()
@@ -32,12 +35,12 @@ def uuid(state: State, salt: str = "uuid") -> str:
 
 
 def hex_id(state: State, salt: str, length: int = 32) -> str:
-    return _digest(state["seed"], next_counter(state, salt), salt).hex()[:length]
+    return _digest(state, next_counter(state, salt), salt).hex()[:length]
 
 
 def uniform(state: State, salt: str = "draw") -> float:
     """A float in [0, 1) drawn from the seed."""
-    raw = _digest(state["seed"], next_counter(state, salt), salt)
+    raw = _digest(state, next_counter(state, salt), salt)
     return int.from_bytes(raw[:7], "big") / float(1 << 56)
 
 

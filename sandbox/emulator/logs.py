@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import math
 
 # Scenario time 0 is this emulated instant (2026-01-01T00:00:00Z).
 EPOCH_START = 1767225600.0
 TAIL_BYTES = 4096
+RUNTIME_BUILD = "v64"  # the runtime build INIT_START names; AWS moves it on with each runtime update
 
 
 def epoch(now_s: float) -> float:
@@ -67,11 +69,28 @@ def report_line(
     return "\t".join(parts) + "\t"
 
 
+def init_start_line(runtime: str, region: str) -> str:
+    """The first line of a cold start: the managed runtime's version and its ARN (a stable made-up build)."""
+    language, _, number = runtime.partition("python")
+    name = f"python:{number}" if not language and number else runtime
+    digest = hashlib.sha256(runtime.encode()).hexdigest()
+    return (
+        f"INIT_START Runtime Version: {name}.{RUNTIME_BUILD}\t"
+        f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{digest}"
+    )
+
+
 def init_report_line(init_ms: float, status: str, error_type: str | None = None) -> str:
     line = f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: {status}"
     if error_type:
         line += f"\tError Type: {error_type}"
     return line
+
+
+def traceback_line(line: str) -> str:
+    """A stack frame line as the Python runtime logs it: leading spaces become no-break spaces."""
+    stripped = line.lstrip(" ")
+    return "\u00a0" * (len(line) - len(stripped)) + stripped
 
 
 def split_output(text: str) -> list[str]:

@@ -99,3 +99,4 @@ class State(TypedDict):
     trace: Trace
     dedup: NotRequired[dict[str, dict[str, float]]]  # FIFO deduplication ids seen, per queue
     sfn: NotRequired[dict[str, Record]]  # Step Functions executions waiting to continue
+    salt: NotRequired[str]  # mixed into every id with the seed, so separate runs of a workspace differ

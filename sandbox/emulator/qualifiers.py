@@ -45,8 +45,15 @@ def resolve(state: State, reference: str, qualifier: str | None) -> dict:
 
 
 def not_found(state: State, name: str, qualifier: str | None) -> dict:
-    arn = attempts.function_arn(state, name, qualifier)
-    return service_error(404, "ResourceNotFoundException", f"Function not found: {arn}")
+    """404 for a function, version or alias that doesn't exist; an unqualified name is reported as ``$LATEST``."""
+    arn = attempts.function_arn(state, name, qualifier or "$LATEST")
+    message = f"Function not found: {arn}"
+    return {
+        "status_code": 404,
+        "error_type": "ResourceNotFoundException",
+        "reason": None,
+        "payload": {"Message": message, "Type": "User"},
+    }
 
 
 def service_error(status: int, error_type: str, message: str, reason: str | None = None) -> dict:

@@ -322,6 +322,16 @@ def end(state: State, data: dict, now: float) -> list[dict]:
     return []
 
 
+def _failure_key(state: State, index: int, shard_id: str, now: float) -> str:
+    """aws/lambda/<mapping UUID>/<shard>/YYYY/MM/DD/YYYY-MM-DDTHH.MM.SS-<random UUID>."""
+    runtime = mapping_runtime(state, index)
+    if not runtime.get("uuid"):
+        runtime["uuid"] = ids.uuid(state, "mapping")
+    moment = logs.iso(now, millis=False)
+    day = moment[:10].replace("-", "/")
+    return f"aws/lambda/{runtime['uuid']}/{shard_id}/{day}/{moment[:19].replace(':', '.')}-{ids.uuid(state, 'object')}"
+
+
 def _discard(
     state: State, index: int, key: str, shard: dict, batch: list, condition: str, now: float, data: dict | None
 ) -> list[dict]:
@@ -339,30 +349,40 @@ def _discard(
             "condition": condition,
             "approximateInvokeCount": lane["attempts"],
         },
-        "responseContext": {
-            "statusCode": 200,
-            "executedVersion": lane.get("last_version") or "$LATEST",
-            "functionError": "Unhandled",
-        },
         "version": "1.0",
         "timestamp": logs.iso(now),
         info_key: {
             "shardId": shard["id"],
             "startSequenceNumber": batch[0]["seq"],
             "endSequenceNumber": batch[-1]["seq"],
-            "approximateArrivalOfFirstRecord": logs.iso(batch[0]["arrival"], millis=False),
-            "approximateArrivalOfLastRecord": logs.iso(batch[-1]["arrival"], millis=False),
+            "approximateArrivalOfFirstRecord": logs.iso(batch[0]["arrival"], millis=kind != "dynamodb"),
+            "approximateArrivalOfLastRecord": logs.iso(batch[-1]["arrival"], millis=kind != "dynamodb"),
             "batchSize": len(batch),
             "streamArn": stream_arn(state, name),
         },
     }
+    if data is not None:
+        # Record-age expiry never ran the batch this time, so AWS sends no response context; a batch that
+        # returned normally with failed items has a null functionError.
+        record["responseContext"] = {
+            "statusCode": 200,
+            "executedVersion": lane.get("last_version") or "$LATEST",
+            "functionError": None if data["outcome"] == "success" else "Unhandled",
+        }
+        record = {key: record[key] for key in ("requestContext", "responseContext", "version", "timestamp", info_key)}
     target = mapping.get("on_failure")
     delivered = False
     if target:
-        kind_name = push.split_target(target)
-        if kind_name[0] == "bucket":
-            record["payload"] = json.dumps(events.batch([_event_record(state, name, shard, r) for r in batch]))
-        delivered = push.deliver(state, target, json.dumps(record), now)
+        target_kind, target_name = push.split_target(target)
+        if target_kind == "bucket" and target_name in state["config"]["buckets"]:
+            # S3 gets the records themselves, as a JSON object, under Lambda's key layout.
+            record["payload"] = events.batch([_event_record(state, name, shard, r) for r in batch])
+            push.put_object(
+                state, target_name, _failure_key(state, index, shard["id"], now), now, body=json.dumps(record)
+            )
+            delivered = True
+        else:
+            delivered = push.deliver(state, target, json.dumps(record), now)
         if delivered:
             state["trace"]["deliveries"].append(
                 {

@@ -10,6 +10,7 @@ import uuid
 
 from sandbox.runtime.protocol import (  # noqa: F401 - code_files and number are used through this module
     code_files,
+    exit_message,
     exit_words,
     number,
     out_of_memory_error,
@@ -281,7 +282,7 @@ def init_result(ok: bool, init_duration_ms: float, memory_mb: int, logs: str, er
 
 
 def init_exit_error(status: int) -> dict:
-    return {"errorType": "Runtime.ExitError", "errorMessage": f"Runtime exited with error: {exit_words(status)}"}
+    return {"errorType": "Runtime.ExitError", "errorMessage": exit_message(status)}
 
 
 def init_timeout_error(limit_s: float) -> dict:
@@ -318,6 +319,8 @@ def shim_config(
         "log_stream_name": log_stream,
         "environment": spec.get("environment") or {},
         "network": spec.get("network") or {},
+        "runtime": spec.get("runtime") or "python3.12",
+        "initialization_type": spec.get("initialization_type") or "on-demand",
         "task_root": task_root,
         "net_socket": net_socket,
         "tmp_dir": tmp_dir,

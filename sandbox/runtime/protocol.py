@@ -6,9 +6,11 @@ Standard library only: the runtime shim imports this inside the execution enviro
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
+import re
 import struct
 
 from sandbox.runtime.limits import REAL_TIME_LIMIT_S
@@ -172,11 +174,15 @@ def exit_words(status: int) -> str:
     return f"exit status {os.WEXITSTATUS(status)}"
 
 
+def exit_message(status: int) -> str:
+    """What Lambda says when the runtime process ends: a clean exit gives no reason."""
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
+        return "Runtime exited without providing a reason"
+    return f"Runtime exited with error: {exit_words(status)}"
+
+
 def runtime_exit_error(request_id: str, status: int) -> dict:
-    return {
-        "errorType": "Runtime.ExitError",
-        "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: {exit_words(status)}",
-    }
+    return {"errorType": "Runtime.ExitError", "errorMessage": f"RequestId: {request_id} Error: {exit_message(status)}"}
 
 
 def timeout_error(request_id: str, timeout_s: float) -> dict:
@@ -193,12 +199,26 @@ def out_of_memory_error(request_id: str) -> dict:
     }
 
 
+LOOPBACK_REASON = "nothing listens on the loopback address inside the execution environment"
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.0.0.0/8 and ::1 (the same rule as the core's ``executor.is_loopback``)."""
+    name = str(host).lower().rstrip(".")
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def decide(network: dict, host: str, port: int) -> tuple[str, str]:
     """Look a connection up in a NetworkTable given as plain data (see ``network_to_data``)."""
     ports = network.get("hosts", {}).get(str(host).lower().rstrip("."))
     default = tuple(network.get("default", ("dns_failure", "the name does not resolve")))
     if ports is None:
-        return default
+        return ("refused", LOOPBACK_REASON) if is_loopback(str(host)) else default
     verdict = ports.get(str(port)) or ports.get("*")
     return tuple(verdict) if verdict else default
 
@@ -251,7 +271,13 @@ def validate_spec(spec: dict) -> dict:
         "log_stream_name": str(spec.get("log_stream_name", "")),
         "init_limit_s": float(spec.get("init_limit_s", 10.0)),
         "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
+        "runtime": str(spec.get("runtime") or "python3.12"),
+        "initialization_type": str(spec.get("initialization_type") or "on-demand"),
     }
+    if not re.fullmatch(r"python3\.\d{1,2}", checked["runtime"]):
+        raise ValueError("runtime must be a Python runtime such as python3.12")
+    if checked["initialization_type"] not in ("on-demand", "provisioned-concurrency"):
+        raise ValueError("initialization_type must be on-demand or provisioned-concurrency")
     if not 64 <= checked["memory_mb"] <= 10_240:
         raise ValueError("memory_mb must be between 64 and 10240")
     if not 0 < checked["timeout_s"] <= 900:

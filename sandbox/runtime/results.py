@@ -29,6 +29,8 @@ def spec_to_data(spec: EnvironmentSpec) -> dict:
         "log_stream_name": spec.log_stream_name,
         "init_limit_s": float(spec.init_limit_s),
         "network": network_to_data(spec.network),
+        "runtime": spec.runtime,
+        "initialization_type": spec.initialization_type,
     }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sandbox import executors
 from sandbox.catalogue import find_preset
 from sandbox.emulator import continuation
 from sandbox.emulator.validation.rules import TOP_FIELDS
@@ -52,3 +53,23 @@ def test_apply_configuration_writes_update_steps_into_the_world():
     assert changed["functions"]["echo"]["async"] == {"maximum_retry_attempts": 2, "on_failure": "queue:dlq"}
     assert changed["event_source_mappings"][0]["enabled"] is False
     assert "memory_mb" not in world["functions"]["echo"]
+
+
+def test_runs_that_start_over_get_new_request_ids_while_an_unsalted_seed_repeats_them():
+    world = {"functions": {"echo": {"code": ECHO_CODE}}, "seed": 7}
+    steps = [{"at_s": 0, "invoke": {"function": "echo", "type": "Event", "payload": {}}}]
+    scoped = executors.ScopedExecutor(executors.process_executor(), "continuation-ids-")
+    try:
+
+        def ids(**salt) -> list[str]:
+            advanced = continuation.advance(world, None, "reset", steps, scoped, **salt)
+            return [response["request_id"] for response in advanced.trace["responses"]]
+
+        first, second, seeded, seeded_again = ids(salt="run-1"), ids(salt="run-2"), ids(), ids()
+    finally:
+        scoped.close()
+        executors.reset_executor()
+
+    assert first != second
+    assert seeded == seeded_again
+    assert len({*first, *second}) == 2

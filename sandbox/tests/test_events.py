@@ -1,6 +1,7 @@
 """The event builders: the shapes Lambda hands a handler, used by the emulator and by the templates."""
 
 import base64
+import hashlib
 import json
 
 from sandbox import event_templates
@@ -53,7 +54,7 @@ def test_sqs_message_attributes_arrive_in_lambdas_lower_camel_case_form():
 
     assert record["messageAttributes"] == {
         "kind": {"stringValue": "order", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
-        "plain": {"stringValue": "7", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "plain": {"stringValue": "7", "stringListValues": [], "binaryListValues": [], "dataType": "Number"},
     }
 
 
@@ -253,3 +254,35 @@ def test_every_template_has_the_shape_the_emulator_delivers():
     assert templates["eventbridge"]["detail-type"] == "Order placed"
     assert templates["api-gateway-v1"]["requestContext"]["stage"] == "prod"
     assert templates["api-gateway-v2"]["version"] == "2.0"
+
+
+def test_sqs_message_attributes_in_both_forms_reach_the_handler_as_aws_delivers_them():
+    record = sqs_record(
+        message_attributes={
+            "kind": {"type": "String", "value": "order"},
+            "count": {"DataType": "Number", "StringValue": "3"},
+            "blob": {"type": "Binary", "value": "hi"},
+            "plain": 7,
+        }
+    )
+
+    assert record["messageAttributes"] == {
+        "kind": {"stringValue": "order", "stringListValues": [], "binaryListValues": [], "dataType": "String"},
+        "count": {"stringValue": "3", "stringListValues": [], "binaryListValues": [], "dataType": "Number"},
+        "blob": {"binaryValue": "aGk=", "stringListValues": [], "binaryListValues": [], "dataType": "Binary"},
+        "plain": {"stringValue": "7", "stringListValues": [], "binaryListValues": [], "dataType": "Number"},
+    }
+
+
+def test_sqs_record_with_attributes_carries_their_md5_after_the_attributes_and_without_none():
+    with_attributes = sqs_record(message_attributes={"City": {"DataType": "String", "StringValue": "Any City"}})
+
+    keys = list(with_attributes)
+    assert keys.index("md5OfMessageAttributes") == keys.index("messageAttributes") + 1
+    assert (
+        with_attributes["md5OfMessageAttributes"]
+        == hashlib.md5(
+            b"\x00\x00\x00\x04City\x00\x00\x00\x06String\x01\x00\x00\x00\x08Any City", usedforsecurity=False
+        ).hexdigest()
+    )
+    assert "md5OfMessageAttributes" not in sqs_record(message_attributes={})

@@ -17,6 +17,7 @@ from sandbox.runtime.protocol import (
     decide,
     decode,
     encode,
+    exit_message,
     exit_words,
     network_to_data,
     real_budget,
@@ -211,3 +212,15 @@ def test_request_validation_refuses_bad_sizes_with_a_plain_message():
     with pytest.raises(ValueError, match="max_procs must be a whole number"):
         validate_max_procs(10**6, 64)
     assert real_budget(-5) == 0.0 and real_budget("x") == real_budget(None) == REAL_TIME_LIMIT_S
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (0, "Runtime exited without providing a reason"),
+        (3 << 8, "Runtime exited with error: exit status 3"),
+        (11, "Runtime exited with error: signal: segmentation fault"),
+    ],
+)
+def test_a_clean_runtime_exit_gives_no_reason_and_others_say_how_it_ended(status, message):
+    assert exit_message(status) == message

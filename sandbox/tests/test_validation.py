@@ -212,7 +212,10 @@ def test_reserved_concurrency_zero_is_allowed():
 def test_provisioned_cannot_exceed_reserved():
     scenario = with_function(reserved_concurrency=5, provisioned_concurrency=6)
 
-    assert "provisioned concurrency (6)" in problem_at(scenario, "functions.orders.provisioned_concurrency")
+    assert problem_at(scenario, "functions.orders.provisioned_concurrency") == (
+        "InvalidParameterValueException: Requested Provisioned Concurrency should not be greater than the "
+        "reservedConcurrentExecution for function"
+    )
 
 
 def test_unreserved_minimum_above_limit_is_reported():
@@ -333,7 +336,10 @@ def test_stream_mapping_needs_a_starting_position():
     scenario = stream_mapping()
     del scenario["event_source_mappings"][0]["starting_position"]
 
-    assert "starting_position" in problem_at(scenario, "event_source_mappings.0.starting_position")
+    assert problem_at(scenario, "event_source_mappings.0.starting_position").startswith(
+        "InvalidParameterValueException: 1 validation error detected: Value null at 'startingPosition' "
+        "failed to satisfy constraint: Member must not be null."
+    )
 
 
 def test_stream_defaults_allow_batch_100_without_window():
@@ -664,3 +670,85 @@ def test_steps_naming_unknown_apis_machines_or_functions_are_reported():
     assert "declare it under apis" in problem_at(scenario, "steps.0.http.api")
     assert "StateMachineDoesNotExist" in problem_at(scenario, "steps.1.start_execution.state_machine")
     assert "declare it under functions" in problem_at(scenario, "steps.2.publish_version.function")
+
+
+# --- AWS's recorded wording -------------------------------------------------------------
+
+
+def test_provisioned_concurrency_below_the_unreserved_minimum_uses_aws_wording():
+    scenario = make_scenario(
+        account={"concurrency_limit": 200, "unreserved_minimum": 100},
+        functions={"orders": {"code": CODE, "provisioned_concurrency": 150}},
+    )
+
+    assert problem_at(scenario, "functions.orders.provisioned_concurrency") == (
+        "InvalidParameterValueException: Specified ConcurrentExecutions for function decreases account's "
+        "UnreservedConcurrentExecution below its minimum value of [100]."
+    )
+
+
+def test_provisioned_concurrency_on_latest_is_refused_as_aws_refuses_it():
+    scenario = with_function(provisioned_concurrency=1, provisioned_qualifier="$LATEST")
+
+    assert problem_at(scenario, "functions.orders.provisioned_qualifier") == (
+        "InvalidParameterValueException: Provisioned Concurrency Configs cannot be applied to unpublished "
+        "function versions."
+    )
+
+
+def test_a_function_as_its_own_destination_uses_aws_wording():
+    scenario = with_function(**{"async": {"on_success": "function:orders"}})
+
+    assert problem_at(scenario, "functions.orders.async.on_success") == (
+        "InvalidParameterValueException: You can't specify the function as a destination for itself."
+    )
+
+
+def test_an_unknown_recursive_loop_value_names_the_enum_as_aws_does():
+    scenario = with_function(recursive_loop="Sometimes")
+
+    assert problem_at(scenario, "functions.orders.recursive_loop") == (
+        "ValidationException: 1 validation error detected: Value 'Sometimes' at 'recursiveLoop' failed to "
+        "satisfy constraint: Member must satisfy enum value set: [Allow, Terminate]"
+    )
+
+
+def test_an_invalid_starting_position_names_the_enum_as_aws_does():
+    scenario = stream_mapping(starting_position="0")
+
+    assert problem_at(scenario, "event_source_mappings.0.starting_position") == (
+        "ValidationException: 1 validation error detected: Value '0' at 'startingPosition' failed to satisfy "
+        "constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
+    )
+
+
+def test_a_function_name_over_64_characters_is_an_invalid_parameter_value():
+    name = "f" * 65
+    scenario = make_scenario(functions={name: {"code": CODE}}, steps=[])
+
+    assert problem_at(scenario, f"functions.{name}") == (
+        f"InvalidParameterValueException: 1 validation error detected: Value '{name}' at 'functionName' failed "
+        "to satisfy constraint: Member must have length less than or equal to 64"
+    )
+
+
+def test_a_duplicate_sqs_mapping_is_a_conflict_in_aws_wording():
+    scenario = make_scenario(
+        event_source_mappings=[
+            {"function": "orders", "source": "queue:jobs"},
+            {"function": "orders", "source": "queue:jobs"},
+        ]
+    )
+
+    assert problem_at(scenario, "event_source_mappings.1").startswith(
+        'ResourceConflictException: An event source mapping with SQS arn (" arn:aws:sqs:us-east-1:123456789012:jobs ") '
+        'and function (" orders ") already exists.'
+    )
+
+
+def test_an_invalid_filter_pattern_starts_with_aws_wording():
+    scenario = sqs_mapping(filter_patterns=[{"body": {"type": "order"}}])
+
+    assert problem_at(scenario, "event_source_mappings.0.filter_patterns.0").startswith(
+        "InvalidParameterValueException: Invalid filter pattern definition."
+    )

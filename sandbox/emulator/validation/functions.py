@@ -62,7 +62,12 @@ class FunctionChecks(BaseChecker):
             "satisfy constraint: Member must "
         )
         if len(name) > 64:
-            self.add(field, base.format(name) + "have length less than or equal to 64")
+            # The API accepts up to 140 characters (an ARN); the name part is then refused by Lambda itself.
+            self.add(
+                field,
+                base.format(name).replace("ValidationException", "InvalidParameterValueException", 1)
+                + "have length less than or equal to 64",
+            )
         elif not FUNCTION_NAME.fullmatch(name):
             self.add(field, base.format(name) + "satisfy regular expression pattern: [a-zA-Z0-9-_]+")
 
@@ -109,8 +114,18 @@ class FunctionChecks(BaseChecker):
             self.role(spec["role"], f"{field}.role")
         if spec.get("vpc") is not None:
             self.vpc(spec, f"{field}.vpc")
-        if "recursive_loop" in spec:
-            self.choice(spec["recursive_loop"], f"{field}.recursive_loop", ("Terminate", "Allow"), "recursive_loop")
+        if "recursive_loop" in spec and spec["recursive_loop"] not in ("Allow", "Terminate"):
+            self.add(
+                f"{field}.recursive_loop",
+                f"ValidationException: 1 validation error detected: Value '{spec['recursive_loop']}' at "
+                "'recursiveLoop' failed to satisfy constraint: Member must satisfy enum value set: [Allow, Terminate]",
+            )
+        if spec.get("provisioned_qualifier") == "$LATEST":
+            self.add(
+                f"{field}.provisioned_qualifier",
+                "InvalidParameterValueException: Provisioned Concurrency Configs cannot be applied to unpublished "
+                "function versions.",
+            )
         description = self.text(spec["description"], f"{field}.description") if "description" in spec else None
         if description is not None and len(description) > 256:
             self.add(f"{field}.description", "a description is at most 256 characters")
@@ -135,16 +150,16 @@ class FunctionChecks(BaseChecker):
                 if provisioned > reserved and (only is None or only == name):
                     self.add(
                         f"{field}.provisioned_concurrency",
-                        f"InvalidParameterValueException: provisioned concurrency ({provisioned}) can't be "
-                        f"more than the function's reserved concurrency ({reserved})",
+                        "InvalidParameterValueException: Requested Provisioned Concurrency should not be greater "
+                        "than the reservedConcurrentExecution for function",
                     )
             elif provisioned > 0:
                 reserved_total += provisioned
                 if reserved_total > limit - floor and (only is None or only == name):
                     self.add(
                         f"{field}.provisioned_concurrency",
-                        "InvalidParameterValueException: provisioned concurrency counts against the account "
-                        f"limit; this would leave less than the unreserved minimum of [{floor}]",
+                        "InvalidParameterValueException: Specified ConcurrentExecutions for function decreases "
+                        f"account's UnreservedConcurrentExecution below its minimum value of [{floor}].",
                     )
 
     # -- function details --
@@ -247,7 +262,8 @@ class FunctionChecks(BaseChecker):
                 )
             if ref == ("function", name):
                 self.add(
-                    f"{field}.{condition}", "InvalidParameterValueException: a function can't be its own destination"
+                    f"{field}.{condition}",
+                    "InvalidParameterValueException: You can't specify the function as a destination for itself.",
                 )
 
     def role(self, role, field: str) -> None:

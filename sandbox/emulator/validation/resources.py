@@ -260,11 +260,16 @@ class ResourceChecks(BaseChecker):
         if position is None:
             self.add(
                 f"{field}.starting_position",
-                "InvalidParameterValueException: a stream mapping needs "
-                "starting_position: TRIM_HORIZON, LATEST or AT_TIMESTAMP (Kinesis only)",
+                "InvalidParameterValueException: 1 validation error detected: Value null at 'startingPosition' "
+                "failed to satisfy constraint: Member must not be null. (a stream mapping starts at TRIM_HORIZON, "
+                "LATEST or, for Kinesis, AT_TIMESTAMP)",
             )
         elif position not in STARTING_POSITIONS:
-            self.choice(position, f"{field}.starting_position", STARTING_POSITIONS, "starting_position")
+            self.add(
+                f"{field}.starting_position",
+                f"ValidationException: 1 validation error detected: Value '{position}' at 'startingPosition' "
+                "failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]",
+            )
         elif position == "AT_TIMESTAMP" and kind == "dynamodb":
             self.add(
                 f"{field}.starting_position",
@@ -317,7 +322,10 @@ class ResourceChecks(BaseChecker):
             if len(text) > 4096:
                 self.add(f"{field}.{index}", "a filter pattern is at most 4,096 characters")
             for message in pattern_problems(pattern):
-                self.add(f"{field}.{index}", f"InvalidParameterValueException: {message}")
+                self.add(
+                    f"{field}.{index}",
+                    f"InvalidParameterValueException: Invalid filter pattern definition. ({message})",
+                )
 
     def polling_permissions(self, function: str, kind: str, field: str) -> None:
         spec = self.section("functions").get(function)
@@ -341,11 +349,22 @@ class ResourceChecks(BaseChecker):
                 continue
             key = (str(esm.get("function")), str(esm.get("source")))
             if key in seen:
-                self.add(
-                    f"event_source_mappings.{index}",
-                    f"ResourceConflictException: a mapping from "
-                    f"{key[1]} to {key[0]} already exists (event_source_mappings.{seen[key]})",
-                )
+                kind, _, name = key[1].partition(":")
+                if kind == "queue":
+                    account = self.section("account")
+                    region = account.get("region", "us-east-1")
+                    arn = f"arn:aws:sqs:{region}:{account.get('account_id', '123456789012')}:{name}"
+                    message = (
+                        f'ResourceConflictException: An event source mapping with SQS arn (" {arn} ") and function '
+                        f'(" {key[0]} ") already exists. Please update or delete the existing mapping '
+                        f"(event_source_mappings.{seen[key]})"
+                    )
+                else:
+                    message = (
+                        f"ResourceConflictException: a mapping from {key[1]} to {key[0]} already exists "
+                        f"(event_source_mappings.{seen[key]})"
+                    )
+                self.add(f"event_source_mappings.{index}", message)
             seen.setdefault(key, index)
 
 

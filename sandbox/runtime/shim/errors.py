@@ -52,7 +52,10 @@ def log_error(body: dict) -> None:
     if body.get("stackTrace"):
         lines.append("Traceback (most recent call last):")
         for element in body["stackTrace"]:
-            lines.extend(element.splitlines())
+            # The Python runtime turns a frame's leading spaces into no-break spaces in the log.
+            lines.extend(
+                "\u00a0" * (len(line) - len(line.lstrip(" "))) + line.lstrip(" ") for line in element.splitlines()
+            )
     try:
         sys.stdout.write("\n".join(lines) + "\n")
         sys.stdout.flush()

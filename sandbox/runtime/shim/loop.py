@@ -30,12 +30,17 @@ def lambda_environment(config: dict) -> dict[str, str]:
     name = config["function_name"]
     env = {
         "LANG": "en_US.UTF-8",
+        "LC_CTYPE": "C.UTF-8",
         "TZ": ":UTC",
-        "PATH": "/usr/local/bin:/usr/bin/:/bin:/opt/bin",
+        "PATH": "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin",
         "LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib",
         "PYTHONPATH": "/var/runtime",
+        "PWD": config.get("task_root", TASK_ROOT),
+        "SHLVL": "0",
         "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
         "AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129:2000",
+        "_AWS_XRAY_DAEMON_ADDRESS": "169.254.79.129",
+        "_AWS_XRAY_DAEMON_PORT": "2000",
     }
     env.update(config.get("environment") or {})
     env.update(
@@ -43,14 +48,13 @@ def lambda_environment(config: dict) -> dict[str, str]:
             "_HANDLER": config["handler"],
             "AWS_REGION": config["region"],
             "AWS_DEFAULT_REGION": config["region"],
-            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.11",
+            "AWS_EXECUTION_ENV": f"AWS_Lambda_{config.get('runtime') or 'python3.12'}",
             "AWS_LAMBDA_FUNCTION_NAME": name,
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(config["memory_mb"]),
             "AWS_LAMBDA_FUNCTION_VERSION": config["version"],
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": config.get("initialization_type") or "on-demand",
             "AWS_LAMBDA_LOG_GROUP_NAME": config["log_group_name"],
             "AWS_LAMBDA_LOG_STREAM_NAME": config["log_stream_name"],
-            "AWS_ACCESS_KEY": "ASIAEXAMPREPSANDBOX0",
             "AWS_ACCESS_KEY_ID": "ASIAEXAMPREPSANDBOX0",
             "AWS_SECRET_ACCESS_KEY": "emulated/secret/key/not/a/real/credential",
             "AWS_SESSION_TOKEN": "emulated-session-token",

@@ -150,3 +150,29 @@ def test_a_loop_through_destinations_stops_after_16_invocations_of_a_function(ex
         assert trace["metrics"]["ping"]["recursive_invocations_dropped"] == 1
     else:
         assert trace["stopped"] and trace["dropped"] == []
+
+
+def test_eventbridge_destination_event_has_source_lambda_and_bus_then_function_as_resources(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn('return {"ok": True}', **{"async": {"on_success": "bus:results"}})},
+            "queues": {"seen": {}},
+            "buses": {
+                "results": {"rules": [{"name": "r", "pattern": {"source": ["lambda"]}, "targets": ["queue:seen"]}]}
+            },
+            "steps": [invoke(0, "fn", type="Event", payload={"n": 1})],
+        },
+    )
+
+    messages = trace["queues"]["seen"]
+    assert len(messages) == 1
+    event = json.loads(messages[0]["body"])
+    assert event["source"] == "lambda"
+    assert event["detail-type"] == "Lambda Function Invocation Result - Success"
+    assert event["resources"] == [
+        "arn:aws:events:us-east-1:123456789012:event-bus/results",
+        "arn:aws:lambda:us-east-1:123456789012:function:fn:$LATEST",
+    ]
+    assert event["detail"]["requestContext"]["condition"] == "Success"
+    assert event["detail"]["responsePayload"] == {"ok": True}

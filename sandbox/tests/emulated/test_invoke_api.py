@@ -95,7 +95,10 @@ def test_oversized_response_is_function_response_size_too_large(executor):
     response = trace["responses"][0]
     assert response["status_code"] == 200
     assert response["function_error"] == "Unhandled"
-    assert response["payload"]["errorType"] == "Function.ResponseSizeTooLarge"
+    assert response["payload"] == {
+        "errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+        "errorType": "Function.ResponseSizeTooLarge",
+    }
 
 
 def test_unknown_function_and_qualifier_are_404(executor):
@@ -115,6 +118,15 @@ def test_unknown_function_and_qualifier_are_404(executor):
     assert trace["attempts"] == []
 
 
+def test_unknown_function_404_names_latest_under_the_message_key(executor):
+    trace = run(executor, {"functions": {"fn": fn("return 1")}, "steps": [invoke(0, "doesnotexist")]})
+
+    assert trace["responses"][0]["payload"] == {
+        "Message": "Function not found: arn:aws:lambda:us-east-1:123456789012:function:doesnotexist:$LATEST",
+        "Type": "User",
+    }
+
+
 def test_missing_handler_function_is_handler_not_found_and_init_runs_again(executor):
     trace = run(
         executor,
@@ -127,3 +139,52 @@ def test_missing_handler_function_is_handler_not_found_and_init_runs_again(execu
     assert "Handler 'nope' missing on module 'lambda_function'" in first["payload"]["errorMessage"]
     assert second["payload"]["errorType"] == "Runtime.HandlerNotFound"
     assert [a["cold_start"] for a in trace["attempts"]] == [True, True]
+
+
+def test_sys_exit_in_the_handler_is_a_runtime_exit_with_lambdas_wording(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"clean": fn("sys.exit(0)", "import sys\n"), "failing": fn("sys.exit(3)", "import sys\n")},
+            "steps": [invoke(0, "clean"), invoke(0, "failing")],
+        },
+    )
+
+    clean, failing = trace["responses"]
+    assert clean["function_error"] == "Unhandled"
+    assert clean["payload"] == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {clean['request_id']} Error: Runtime exited without providing a reason",
+    }
+    assert failing["payload"] == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {failing['request_id']} Error: Runtime exited with error: exit status 3",
+    }
+
+
+def test_sys_exit_during_init_fails_the_invoke_with_its_request_id_and_two_keys(executor):
+    trace = run(
+        executor, {"functions": {"fn": fn("return 1", "import sys\nsys.exit(0)\n")}, "steps": [invoke(0, "fn")]}
+    )
+
+    response = trace["responses"][0]
+    assert response["function_error"] == "Unhandled"
+    assert response["payload"] == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {response['request_id']} Error: Runtime exited without providing a reason",
+    }
+
+
+def test_exception_during_init_reports_an_empty_request_id(executor):
+    trace = run(
+        executor,
+        {"functions": {"fn": fn("return 1", 'raise Exception("Runtime startup fails")\n')}, "steps": [invoke(0, "fn")]},
+    )
+
+    payload = trace["responses"][0]["payload"]
+    assert list(payload) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert (payload["errorMessage"], payload["errorType"], payload["requestId"]) == (
+        "Runtime startup fails",
+        "Exception",
+        "",
+    )

@@ -112,3 +112,78 @@ def test_reserved_environment_variable_is_rejected():
     assert "InvalidParameterValueException" in rejected and "reserved keys" in rejected and "AWS_REGION" in rejected
     assert accepted == ""
     assert too_big != ""
+
+
+def test_a_cold_start_log_opens_with_init_start_naming_the_runtime_version(executor):
+    trace = run(executor, {"functions": {"fn": fn("return 1")}, "steps": [invoke(0, "fn", repeat=2)]})
+
+    cold, warm = trace["attempts"]
+    assert cold["logs"][0].startswith("INIT_START Runtime Version: python:3.12.")
+    assert "\tRuntime Version ARN: arn:aws:lambda:us-east-1::runtime:" in cold["logs"][0]
+    assert not any(line.startswith("INIT_START") for line in warm["logs"])
+
+
+def test_traceback_lines_in_the_log_are_indented_with_no_break_spaces(executor):
+    trace = run(executor, {"functions": {"fn": fn('raise ValueError("bad")')}, "steps": [invoke(0, "fn")]})
+
+    lines = trace["attempts"][0]["logs"]
+    start = lines.index("Traceback (most recent call last):")
+    assert lines[start - 1] == "[ERROR] ValueError: bad"
+    assert lines[start + 1].startswith('\u00a0\u00a0File "/')
+    assert lines[start + 1].endswith('/lambda_function.py", line 2, in lambda_handler')
+    assert lines[start + 2] == '\u00a0\u00a0\u00a0\u00a0raise ValueError("bad")'
+
+
+AWS_PYTHON_VARIABLES = {
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_EXECUTION_ENV",
+    "AWS_DEFAULT_REGION",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_REGION",
+    "PWD",
+    "_HANDLER",
+    "TZ",
+    "LAMBDA_TASK_ROOT",
+    "LANG",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_RUNTIME_API",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "LAMBDA_RUNTIME_DIR",
+    "_AWS_XRAY_DAEMON_ADDRESS",
+    "AWS_XRAY_DAEMON_ADDRESS",
+    "SHLVL",
+    "AWS_ACCESS_KEY_ID",
+    "LD_LIBRARY_PATH",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "PATH",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_SESSION_TOKEN",
+    "AWS_XRAY_CONTEXT_MISSING",
+    "_AWS_XRAY_DAEMON_PORT",
+    "LC_CTYPE",
+    "PYTHONPATH",
+    "_X_AMZN_TRACE_ID",
+}
+
+
+def test_the_environment_has_the_variables_aws_sets_for_python_and_names_its_initialization_type(executor):
+    body = 'return {k: v for k, v in os.environ.items() if k != "TMPDIR"}'
+    trace = run(
+        executor,
+        {
+            "functions": {
+                "plain": fn(body, "import os\n", runtime="python3.12"),
+                "warm": fn(body, "import os\n", provisioned_concurrency=1),
+            },
+            "steps": [invoke(0, "plain"), invoke(1, "warm")],
+        },
+    )
+
+    plain, warm = (r["payload"] for r in trace["responses"])
+    assert set(plain) == AWS_PYTHON_VARIABLES
+    assert plain["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert plain["AWS_EXECUTION_ENV"] == "AWS_Lambda_python3.12"
+    assert plain["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+    assert (plain["LC_CTYPE"], plain["SHLVL"], plain["_AWS_XRAY_DAEMON_PORT"]) == ("C.UTF-8", "0", "2000")
+    assert warm["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"

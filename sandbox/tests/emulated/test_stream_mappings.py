@@ -5,6 +5,7 @@ Each scenario runs real handler code, once with the local executor and once thro
 
 from __future__ import annotations
 
+import base64
 import json
 
 import pytest
@@ -228,3 +229,80 @@ def test_dynamodb_stream_records_carry_typed_images(executor):
     assert record["dynamodb"]["Keys"] == {"Id": {"N": "101"}}
     assert record["dynamodb"]["NewImage"]["Message"] == {"S": "New item!"}
     assert trace["attempts"][0]["trigger"] == "dynamodb"
+
+
+def _stream_failure_record(executor, body: str, **mapping) -> dict:
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn(body, DECODE)},
+            "streams": {"clicks": {"type": "kinesis", "shards": 1}},
+            "queues": {"stream-fail": {}},
+            "event_source_mappings": [
+                {
+                    "function": "fn",
+                    "source": "stream:clicks",
+                    "starting_position": "TRIM_HORIZON",
+                    "batch_size": 5,
+                    "on_failure": "queue:stream-fail",
+                    **mapping,
+                }
+            ],
+            "steps": [{**FIVE_RECORDS, "at_s": 0.25}],
+        },
+    )
+    messages = trace["queues"]["stream-fail"]
+    assert len(messages) == 1
+    return json.loads(messages[0]["body"])
+
+
+def test_stream_failure_record_after_partial_batch_failures_has_a_null_function_error(executor):
+    body = 'return {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["kinesis"]["sequenceNumber"]}]}'
+    record = _stream_failure_record(executor, body, report_batch_item_failures=True, maximum_retry_attempts=1)
+
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": None}
+    assert list(record) == ["requestContext", "responseContext", "version", "timestamp", "KinesisBatchInfo"]
+
+
+def test_stream_failure_record_for_record_age_has_no_response_context_and_millisecond_arrivals(executor):
+    record = _stream_failure_record(executor, 'raise ValueError("poison")', maximum_record_age_s=60)
+
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert "responseContext" not in record
+    info = record["KinesisBatchInfo"]
+    assert info["approximateArrivalOfFirstRecord"] == "2026-01-01T00:00:00.250Z"
+    assert info["approximateArrivalOfLastRecord"] == "2026-01-01T00:00:00.250Z"
+
+
+def test_s3_failure_destination_object_holds_the_records_as_a_json_object_under_lambdas_key_layout(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn('raise ValueError("poison")')},
+            "streams": {"clicks": {"type": "kinesis", "shards": 1}},
+            "buckets": {"failed": {}},
+            "event_source_mappings": [
+                {
+                    "function": "fn",
+                    "source": "stream:clicks",
+                    "starting_position": "TRIM_HORIZON",
+                    "batch_size": 5,
+                    "maximum_retry_attempts": 0,
+                    "on_failure": "bucket:failed",
+                }
+            ],
+            "steps": [FIVE_RECORDS],
+        },
+    )
+
+    (stored,) = trace["buckets"]["failed"]
+    parts = stored["key"].split("/")
+    assert parts[:2] == ["aws", "lambda"] and len(parts[2]) == 36
+    assert parts[3] == "shardId-000000000000" and parts[4:7] == ["2026", "01", "01"]
+    assert parts[7].startswith("2026-01-01T00.00.")
+    body = json.loads(stored["body"])
+    assert body["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert isinstance(body["payload"], dict)
+    data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in body["payload"]["Records"]]
+    assert data == ["r1", "r2", "r3", "r4", "r5"]

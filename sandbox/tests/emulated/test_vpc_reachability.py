@@ -194,3 +194,28 @@ def test_an_idle_vpc_function_goes_inactive_then_pending_then_active(executor):
         (200, None),
     ]
     assert len(trace["attempts"]) == 2
+
+
+def test_connecting_to_the_loopback_address_is_refused_at_once(executor):
+    body = """
+    results = {}
+    for host in ("127.0.0.1", "localhost"):
+        sock = socket.socket()
+        sock.settimeout(5)
+        try:
+            sock.connect((host, 8080))
+            results[host] = "connected"
+        except ConnectionRefusedError:
+            results[host] = "refused"
+        except OSError as error:
+            results[host] = type(error).__name__
+        finally:
+            sock.close()
+    return results
+    """
+    trace = run(executor, {"functions": {"fn": fn(body, "import socket\n")}, "steps": [invoke(0, "fn")]})
+
+    attempt = trace["attempts"][0]
+    assert trace["responses"][0]["payload"] == {"127.0.0.1": "refused", "localhost": "refused"}
+    assert attempt["duration_ms"] < 1000  # refused at once, not after the 5 s socket timeout
+    assert {c["outcome"] for c in trace["connections"]} == {"refused"}
