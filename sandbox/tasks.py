@@ -183,6 +183,7 @@ def advance_run(run: Run, workspace: Workspace, trust_recent: bool) -> continuat
             run.steps,
             workspace_executor(workspace.pk, trust_recent=trust_recent, tenant=f"user-{workspace.owner_id}"),
             idle_s=idle_s,
+            salt=str(run.pk),  # a run that starts the state over still hands out request ids of its own
             owned=True,  # loaded just now and used for nothing else: no deep copies
         )
     except SoftTimeLimitExceeded:

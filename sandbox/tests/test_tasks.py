@@ -103,7 +103,9 @@ def test_environment_lost_within_the_trust_window_is_recycled(celery_worker, cap
     first = run(workspace, "invoke", [invoke_step(1)])
     run(workspace, "invoke", [invoke_step(2)])  # with two worker threads, both now know the environment
     lost = first.trace["attempts"][0]["environment_id"]
-    outside = DaemonExecutor(owner=executors.app_owner())  # its own connection: the workers' record still says the environment is there
+    outside = DaemonExecutor(
+        owner=executors.app_owner()
+    )  # its own connection: the workers' record still says the environment is there
     try:
         outside.destroy(daemon_id(workspace, lost))
     finally:
@@ -295,3 +297,15 @@ def test_large_trace_is_cut_when_stored_and_says_so(celery_worker, settings):
     assert attempt["logs"][-1].endswith("the rest was not kept]")
     assert "larger than the 64 KB the sandbox keeps per run" in done.trace["cut"][0]
     assert done.trace["metrics"]["echo"]["invocations"] == 1
+
+
+def test_runs_that_start_the_workspace_over_get_request_ids_of_their_own(celery_worker):
+    workspace = make_workspace()
+
+    first = run(workspace, "reset", [invoke_step(1)])
+    second = run(workspace, "reset", [invoke_step(1)])
+
+    first_id = first.trace["responses"][0]["request_id"]
+    second_id = second.trace["responses"][0]["request_id"]
+    assert first.status == second.status == Run.DONE
+    assert first_id != second_id
