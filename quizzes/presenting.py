@@ -33,17 +33,18 @@ def feedback_options(item: AttemptItem) -> list[dict]:
     ]
 
 
-def palette_of(attempt: Attempt) -> list[dict]:
-    rows = attempt.items.values_list("position", "selected", "flagged", "checked_at", "correct")
+def palette_of(attempt: Attempt, held: frozenset[int] | set[int] = frozenset()) -> list[dict]:
+    """One cell per question; questions in ``held`` (held back while a timed test is open) show no mark."""
+    rows = attempt.items.values_list("position", "selected", "flagged", "checked_at", "correct", "question_id")
     return [
         {
             "position": position,
             "answered": bool(selected),
             "flagged": flagged,
-            "checked": checked is not None,
-            "correct": correct,
+            "checked": checked is not None and question_id not in held,
+            "correct": None if question_id in held else correct,
         }
-        for position, selected, flagged, checked, correct in rows
+        for position, selected, flagged, checked, correct, question_id in rows
     ]
 
 

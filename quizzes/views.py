@@ -133,8 +133,8 @@ def item_detail(request, uuid, position: int):
 
 def item_context(request, attempt: Attempt, item: AttemptItem, now) -> dict:
     final = item.checked_at is not None
-    held = attempt.instant_feedback and item.question_id in integrity.held_back(request.user, now)
-    if held:
+    held_ids = integrity.held_back(request.user, now) if attempt.instant_feedback else set()
+    if item.question_id in held_ids:
         final = False  # checked before the timed test began: the feedback waits until that test is over
     return {
         "attempt": attempt,
@@ -143,12 +143,12 @@ def item_context(request, attempt: Attempt, item: AttemptItem, now) -> dict:
         "flagged": item.flagged,
         "final": final,
         "options": feedback_options(item) if final else public_options(item),
-        "palette": palette_of(attempt),
+        "palette": palette_of(attempt, held_ids),
         **clock_context(attempt, now),
         "preference": QuizPreference.for_user(request.user),
         "lesson_title": lesson_titles([item.question.topic]).get(item.question.topic) if final else "",
         "report_form": ReportForm() if final else None,
-        **({"error": integrity.HELD_BACK} if held else {}),
+        **({"error": integrity.HELD_BACK} if item.question_id in held_ids else {}),
     }
 
 
@@ -279,7 +279,8 @@ def attempt_review(request, uuid):
     attempt = open_attempt(request, uuid)
     if attempt.submitted:
         return redirect(results_url(attempt))
-    palette = palette_of(attempt)
+    held_ids = integrity.held_back(request.user, timezone.now()) if attempt.instant_feedback else set()
+    palette = palette_of(attempt, held_ids)
     context = {
         "attempt": attempt,
         "palette": palette,
@@ -306,11 +307,10 @@ def attempt_results(request, uuid):
         return redirect(item_url(attempt, attempt.position))
     items = list(attempt.items.select_related("question"))
     marked = [item for item in items if item.checked_at] if attempt.instant_feedback else items
-    if attempt.instant_feedback:
-        held = integrity.held_back(request.user, timezone.now())
-        if any(item.question_id in held for item in marked):
-            marked = [item for item in marked if item.question_id not in held]
-            messages.info(request, "Some answers are left out below. " + integrity.HELD_BACK)
+    held = integrity.held_back(request.user, timezone.now())  # questions of another timed test still open
+    if any(item.question_id in held for item in marked):
+        marked = [item for item in marked if item.question_id not in held]
+        messages.info(request, "Some answers are left out below. " + integrity.HELD_BACK)
     result = scoring.score(result_rows(marked))
     titles = lesson_titles([item.question.topic for item in marked])
     missed = [item.question_id for item in marked if not item.correct]

@@ -160,3 +160,25 @@ def test_hidden_questions_are_not_marked_in_the_database(student_client, bank):
     student_client.post(f"/practice/attempts/{drill.uuid}/q/1/check/", {"option": key_of(drill, 1)})
 
     assert not AttemptItem.objects.filter(attempt=drill, checked_at__isnull=False).exists()
+
+
+def test_results_of_a_submitted_test_hide_keys_of_another_test_still_open(student_client, bank):
+    full = start(student_client, "/practice/tests/full/start/")
+    student_client.post(f"/practice/attempts/{full.uuid}/submit/")
+    start(student_client, "/practice/tests/quick/start/")
+
+    results = student_client.get(f"/practice/attempts/{full.uuid}/results/", follow=True).content.decode()
+
+    assert "SECRET-EXPLANATION" not in results
+    assert "Some answers are left out below" in results
+
+
+def test_the_palette_does_not_mark_right_or_wrong_a_question_of_the_open_test(student_client, bank):
+    drill = start(student_client, "/practice/drill/alpha/")
+    student_client.post(f"/practice/attempts/{drill.uuid}/q/1/check/", {"option": key_of(drill, 1)})
+    start(student_client, "/practice/tests/quick/start/")
+
+    page = student_client.get(f"/practice/attempts/{drill.uuid}/q/1/").content.decode()
+
+    assert 'id="cell-answered-1" class="mark answered"' in page
+    assert ", right<" not in page and ", wrong<" not in page

@@ -20,8 +20,9 @@ def test_results_page_query_count_does_not_grow_with_questions(
 ):
     url = results_of(student_client, student, count)
 
-    # user, attempt, items with questions, lesson titles, review-card count (the session comes from the cache)
-    with django_assert_num_queries(5):
+    # user, attempt, items with questions, questions of open timed tests, lesson titles, review-card count
+    # (the session comes from the cache)
+    with django_assert_num_queries(6):
         response = student_client.get(url)
 
     assert response.status_code == 200
