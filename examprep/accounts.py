@@ -12,7 +12,8 @@ import logging
 from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib.auth import views as auth_views
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django_ratelimit.core import is_ratelimited
 from redis.exceptions import RedisError
 
@@ -78,3 +79,9 @@ class LoginView(auth_views.LoginView):
         if over_limit(request, "login-ip", settings.LOGIN_RATE_PER_IP):
             return throttled(request, "log-in attempts", settings.LOGIN_RATE_PER_IP)
         return super().post(request, *args, **kwargs)
+
+
+def admin_login(request):
+    """The admin's log-in page sends staff to the site's log-in, which is throttled, keeping ``next``."""
+    query = request.META.get("QUERY_STRING", "")
+    return redirect(reverse("login") + (f"?{query}" if query else "?next=" + reverse("admin:index")))

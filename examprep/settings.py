@@ -149,8 +149,10 @@ LOGOUT_REDIRECT_URL = "home"
 # Sessions outlive the longest timed test (130 min × 2 with extra time), WCAG 2.2.1.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 SESSION_SAVE_EVERY_REQUEST = False
-# Sessions are read from the per-process cache and written through to the database.
+# Sessions are read from Redis (shared by every web process and host, so a log-out ends the session
+# everywhere at once) and written through to the database, which keeps them when Redis restarts.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "sessions"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -217,6 +219,12 @@ CACHES = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": REDIS_KEY_PREFIX + "ratelimit",
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    },
+    "sessions": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": REDIS_KEY_PREFIX + "sessions",
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     },
 }

@@ -15,5 +15,7 @@ urlpatterns = [
     path("lessons/", include("lessons.urls")),
     path("practice/", include("quizzes.urls")),
     path("sandbox/", include("sandbox.urls")),
+    # Staff log in through the same throttled log-in as everyone, then come back to the admin.
+    path("admin/login/", accounts.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
 ]

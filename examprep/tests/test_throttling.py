@@ -119,3 +119,17 @@ def test_log_in_without_a_request_still_works_for_scripts_and_tests(client):
     get_user_model().objects.create_user("ana", password=PASSWORD)
 
     assert client.login(username="ana", password=PASSWORD)
+
+
+def test_the_admin_log_in_goes_through_the_throttled_log_in(client, settings):
+    settings.LOGIN_RATE_PER_IP = "3/10m"
+    for number in range(3):
+        log_in(client, f"nobody{number}", "guess")
+
+    page = client.get("/admin/login/?next=/admin/")
+    posted = client.post("/admin/login/", {"username": "nobody9", "password": "guess"}, REMOTE_ADDR="198.51.100.7")
+    through_the_site = log_in(client, "nobody9", "guess")
+
+    assert page.status_code == 302 and page["Location"] == "/accounts/login/?next=/admin/"
+    assert posted.status_code == 302 and posted["Location"].startswith("/accounts/login/")
+    assert through_the_site.status_code == 429
