@@ -80,10 +80,12 @@ def test_checking_a_wrong_answer_marks_the_palette_with_a_cross_at_once(live_ser
     for n in range(3):
         make_question(f"alpha-{n:02d}", "alpha", correct=(0,))
     drill = attempts.start_drill(student, "alpha", timezone.now())
+    shown = drill.items.get(position=1).options  # in the order this drill shows them (shuffled)
+    wrong = next(index for index, option in enumerate(shown) if not option["correct"])
     page = logged_in_page(browser, live_server, student)
 
     page.goto(f"{live_server.url}/practice/attempts/{drill.uuid}/q/1/")
-    page.locator("label.option").nth(2).click()
+    page.locator("label.option").nth(wrong).click()
     page.get_by_role("button", name="Check answer").click()
 
     expect(page.get_by_text("Not quite.")).to_be_visible()
