@@ -3,10 +3,17 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
 import pytest
 
-from sandbox.runtime import client
-from sandbox.tests.runtime_factories import assert_host_unaffected, make_spec, new_environment_id
+from sandbox.runtime import client, limits
+from sandbox.tests.runtime_factories import assert_host_unaffected, body, make_spec, new_environment_id, run
 
 # Capability bits (linux/capability.h) env-init may keep: it starts runtimes under the environment's uid and
 # kills or stops every process of its pid namespace.
@@ -38,3 +45,78 @@ def test_env_init_keeps_only_the_capabilities_it_needs_and_no_new_privs(sandbox)
     assert int(fields["CapInh"], 16) == int(fields["CapAmb"], 16) == 0
     assert fields["NoNewPrivs"].strip() == "1"
     assert_host_unaffected(sandbox, environment_id)
+
+
+# --- rlimits-only mode: a daemon that finds no cgroup hierarchy ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def rlimits_sandbox():
+    """A daemon of this checkout in its own mount namespace where /sys/fs/cgroup is an empty tmpfs, so it picks
+    the rlimits-only mode exactly as on a host without usable cgroups."""
+    directory = f"/run/examprep/test-rlimits-{secrets.token_hex(4)}"
+    os.makedirs(directory, mode=0o700)
+    path = f"{directory}/sandbox.sock"
+    command, program = client.daemon_command(path)
+    hide_cgroups = 'mount -t tmpfs -o size=1m no-cgroups /sys/fs/cgroup && exec /usr/bin/env -i "$@"'
+    with open(f"{directory}/daemon.log", "ab") as log:
+        subprocess.Popen(
+            ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", hide_cgroups, "sh", *command],
+            env={},
+            cwd="/",
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            pass_fds=(program,),
+            start_new_session=True,
+        )
+    os.close(program)
+    answer = None
+    for _ in range(1000):
+        answer = client.ping(path)
+        if answer:
+            break
+        time.sleep(0.01)
+    assert answer, Path(directory, "daemon.log").read_text()
+    made = client.DaemonExecutor(path=path, max_procs=64)
+    yield made, answer
+    made.close()
+    client.stop_daemon(answer, path)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+FILL_TMP = """
+import errno, os
+def lambda_handler(event, context):
+    chunk = b"x" * (1024 * 1024)
+    written = 0
+    for number in range(1000):
+        with open(f"/tmp/fill-{number // 8}", "ab") as handle:
+            try:
+                handle.write(chunk)
+                handle.flush()
+            except OSError as error:
+                return {"written_mib": written, "errno": errno.errorcode[error.errno]}
+        written += 1
+    return {"written_mib": written, "errno": None}
+"""
+
+
+def test_without_cgroups_writing_past_the_ephemeral_storage_size_fails_with_enospc(rlimits_sandbox):
+    sandbox, answer = rlimits_sandbox
+    environment_id, _, (result,) = run(sandbox, FILL_TMP, ephemeral_storage_mb=32)
+
+    filled = body(result)
+
+    assert answer["mode"] == "root-rlimits"
+    assert filled["errno"] == "ENOSPC"
+    assert 30 <= filled["written_mib"] <= 32
+    assert_host_unaffected(sandbox, environment_id)
+
+
+def test_without_cgroups_tmp_counts_toward_the_memory_a_student_reserves(rlimits_sandbox):
+    sandbox, _ = rlimits_sandbox
+    spec = make_spec(memory_mb=128, ephemeral_storage_mb=limits.MEMORY_PER_CLIENT_MB)
+
+    with pytest.raises(client.SandboxFull, match="Too much memory reserved"):
+        sandbox.create(new_environment_id(), spec)
