@@ -29,6 +29,11 @@ from sandbox.runtime import shim
 from sandbox.runtime.outcomes import code_files, shim_config
 
 CHUNK = 60_000
+# Directories under the host's /usr that hold source trees or deployments rather than what the runtime needs
+# (an app deployed under /usr/src/app would otherwise show its code and database): each is covered with an
+# empty read-only tmpfs, and so is this checkout when it lives under /usr.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HIDDEN_UNDER_USR = ("/usr/src", "/usr/local/src", PROJECT_ROOT)
 # What env-init still needs once the root is built: start runtimes under the environment's uid and gid
 # (setgroups, setresgid, setresuid in the forked child), and kill or stop every process of its pid namespace.
 CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
@@ -105,6 +110,10 @@ def build_root(setup: dict) -> None:
     ro = iso.MS_BIND | iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV
     iso.mount("/usr", f"{root}/usr", None, iso.MS_BIND | iso.MS_REC)
     iso.mount(None, f"{root}/usr", None, ro)
+    empty = iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV | iso.MS_NOEXEC
+    for hidden in HIDDEN_UNDER_USR:
+        if hidden.startswith("/usr/") and os.path.isdir(hidden):
+            iso.mount("tmpfs", f"{root}{hidden}", "tmpfs", empty, "size=4k,mode=0755")
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink(f"/{link}"):
             os.symlink(f"usr/{link}", f"{root}/{link}")

@@ -120,3 +120,35 @@ def test_without_cgroups_tmp_counts_toward_the_memory_a_student_reserves(rlimits
 
     with pytest.raises(client.SandboxFull, match="Too much memory reserved"):
         sandbox.create(new_environment_id(), spec)
+
+
+# --- the host's /usr ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def files_in_usr_src():
+    token = secrets.token_hex(6)
+    made = [f"/usr/src/examprep-app-{token}.sqlite3", f"/usr/local/src/examprep-app-{token}.sqlite3"]
+    for path in made:
+        Path(path).write_text("students' data\n")
+    yield made
+    for path in made:
+        Path(path).unlink(missing_ok=True)
+
+
+def test_source_trees_under_usr_of_the_host_are_not_visible(sandbox, files_in_usr_src):
+    source = """
+    import os
+    def lambda_handler(event, context):
+        seen = {}
+        for directory in ("/usr/src", "/usr/local/src"):
+            seen[directory] = sorted(os.listdir(directory)) if os.path.isdir(directory) else None
+        seen["readable"] = [path for path in event["paths"] if os.path.exists(path)]
+        return seen
+    """
+    environment_id, _, (result,) = run(sandbox, source, {"paths": files_in_usr_src})
+
+    seen = body(result)
+
+    assert seen == {"/usr/src": [], "/usr/local/src": [], "readable": []}
+    assert_host_unaffected(sandbox, environment_id)
