@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import secrets
 import shutil
@@ -13,7 +14,14 @@ from pathlib import Path
 import pytest
 
 from sandbox.runtime import client, limits
-from sandbox.tests.runtime_factories import assert_host_unaffected, body, make_spec, new_environment_id, run
+from sandbox.tests.runtime_factories import (
+    assert_host_unaffected,
+    body,
+    make_request,
+    make_spec,
+    new_environment_id,
+    run,
+)
 
 # Capability bits (linux/capability.h) env-init may keep: it starts runtimes under the environment's uid and
 # kills or stops every process of its pid namespace.
@@ -152,3 +160,47 @@ def test_source_trees_under_usr_of_the_host_are_not_visible(sandbox, files_in_us
 
     assert seen == {"/usr/src": [], "/usr/local/src": [], "readable": []}
     assert_host_unaffected(sandbox, environment_id)
+
+
+# --- log floods ---------------------------------------------------------------------------------------------------
+
+LOG_FLOOD = """
+import os, sys
+def lambda_handler(event, context):
+    line = "x" * 4095 + "\\n"
+    for _ in range(8):
+        if os.fork() == 0:
+            while True:
+                os.write(1, line.encode())
+    while True:
+        sys.stdout.write(line)
+"""
+SPIN = """
+def lambda_handler(event, context):
+    while True:
+        pass
+"""
+
+
+def test_a_timeout_fires_on_time_while_other_environments_flood_their_logs(sandbox):
+    floods = [new_environment_id() for _ in range(4)]
+    for environment_id in floods:
+        sandbox.create(environment_id, make_spec(LOG_FLOOD, timeout_s=8.0))
+    spinner = new_environment_id()
+    sandbox.create(spinner, make_spec(SPIN, timeout_s=1.0))
+    # The spinner's call may wait a few seconds, not the floods' 8 s: a starved loop would miss its deadline.
+    impatient = client.DaemonExecutor(path=sandbox.path, owner=sandbox.owner, max_procs=64)
+    impatient.call_timeout_s = 5.0
+
+    with concurrent.futures.ThreadPoolExecutor(len(floods)) as pool:
+        flooding = [pool.submit(sandbox.invoke, environment_id, make_request()) for environment_id in floods]
+        time.sleep(1.0)  # every flood is writing by now
+        result = impatient.invoke(spinner, make_request())
+        flooded = [future.result() for future in flooding]
+
+    assert result.outcome == "timeout" and result.duration_ms == 1000.0
+    assert "real time" not in result.error["errorMessage"]
+    assert all(each.outcome == "timeout" and each.logs for each in flooded)
+    impatient.close()
+    for environment_id in (*floods, spinner):
+        assert_host_unaffected(sandbox, environment_id)
