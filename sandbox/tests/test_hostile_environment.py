@@ -204,3 +204,47 @@ def test_a_timeout_fires_on_time_while_other_environments_flood_their_logs(sandb
     impatient.close()
     for environment_id in (*floods, spinner):
         assert_host_unaffected(sandbox, environment_id)
+
+
+# --- the syscall filter is an allow-list ----------------------------------------------------------------------
+
+
+def test_syscalls_the_filter_does_not_list_fail_with_enosys_even_ones_newer_than_libseccomp(sandbox):
+    source = """
+    import ctypes
+    def lambda_handler(event, context):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        results = {}
+        for name, number in (("get_mempolicy", 239), ("statmount", 457), ("listmount", 458),
+                             ("open_tree_attr", 467)):
+            ctypes.set_errno(0)
+            results[name] = [libc.syscall(number, 0, 0, 0, 0, 0), ctypes.get_errno()]
+        return results
+    """
+    environment_id, _, (result,) = run(sandbox, source)
+
+    assert body(result) == {name: [-1, 38] for name in ("get_mempolicy", "statmount", "listmount", "open_tree_attr")}
+    assert_host_unaffected(sandbox, environment_id)
+
+
+def test_ioctl_is_allowed_for_every_request_but_tiocsti(sandbox):
+    source = """
+    import ctypes, os
+    def lambda_handler(event, context):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        read_end, _ = os.pipe()
+        waiting, char = ctypes.c_int(-1), ctypes.c_char(b"x")
+        answers = {}
+        for name, request, argument in (("FIONREAD", 0x541B, waiting), ("TIOCSTI", 0x5412, char),
+                                        ("TIOCSTI, high bits set", (1 << 32) | 0x5412, char)):
+            ctypes.set_errno(0)
+            answers[name] = [libc.syscall(ctypes.c_long(16), ctypes.c_long(read_end), ctypes.c_ulong(request),
+                                          ctypes.byref(argument)), ctypes.get_errno()]
+        return answers
+    """
+    environment_id, _, (result,) = run(sandbox, source)
+
+    assert body(result) == {"FIONREAD": [0, 0], "TIOCSTI": [-1, 1], "TIOCSTI, high bits set": [-1, 1]}
+    assert_host_unaffected(sandbox, environment_id)
