@@ -141,6 +141,8 @@ class Daemon:
         self.cgroups = isolation.Cgroups(f"examprep-sandbox-{os.getpid()}")
         if self.cgroups.available:
             self.cgroups.limit_all(self.host["memory_mb"] * MIB, self.host["pids"], self.host["cpus"])
+        else:  # no parent cgroup lets the kernel reclaim: what is reserved must fit in memory as it is
+            self.host["reservable_mb"] = self.host["memory_mb"]
         self.stopping = False
         self.noted: dict[str, float] = {}
         self.log_budget = limits.LOG_BYTES_PER_TURN
@@ -326,7 +328,7 @@ class Daemon:
         if (owner, environment_id) in self.environments:
             return reply({"ok": False, "error": f"environment {environment_id!r} already exists"})
         self.make_room()
-        refusal = self.refusal(tenant or owner, spec["memory_mb"])
+        refusal = self.refusal(tenant or owner, self.reserved_mb(spec))
         if refusal:
             return reply({"ok": False, "error": refusal, "full": True})
         free = next((slot for slot in range(UID_SLOTS) if slot not in self.slots_in_use), None)
@@ -354,6 +356,12 @@ class Daemon:
         self.waiting_forks.append(env)
         self.zygote.send(b"F")
 
+    def reserved_mb(self, spec: dict) -> int:
+        """What an environment reserves: its memory size, plus its /tmp when no memory cgroup charges /tmp's
+        pages to the environment (rlimits-only mode), since tmpfs pages are then held by nothing else."""
+        memory_mb = int(spec["memory_mb"])
+        return memory_mb if self.cgroups.available else memory_mb + int(spec["ephemeral_storage_mb"])
+
     def refusal(self, tenant: str, memory_mb: int) -> str | None:
         """Why a new environment of ``memory_mb`` cannot start now (None when it can)."""
         live = [env for env in self.environments.values() if not env.dead]
@@ -363,7 +371,7 @@ class Daemon:
                 f"Too many execution environments: this student already has {len(mine)} (the limit is "
                 f"{limits.ENVIRONMENTS_PER_CLIENT}). Reset a workspace or wait for idle ones to be reclaimed."
             )
-        reserved = sum(env.spec["memory_mb"] for env in mine)
+        reserved = sum(self.reserved_mb(env.spec) for env in mine)
         if reserved + memory_mb > limits.MEMORY_PER_CLIENT_MB:
             return (
                 f"Too much memory reserved: this student's execution environments already reserve {reserved} MB "
@@ -374,7 +382,7 @@ class Daemon:
                 f"The sandbox is full ({len(live)} execution environments are busy). Rate Exceeded: try again "
                 "in a minute."
             )
-        total = sum(env.spec["memory_mb"] for env in live)
+        total = sum(self.reserved_mb(env.spec) for env in live)
         if total + memory_mb > self.host["reservable_mb"]:
             return (
                 f"The sandbox is full (its execution environments reserve {total} MB of the "

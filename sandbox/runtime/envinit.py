@@ -29,6 +29,15 @@ from sandbox.runtime import shim
 from sandbox.runtime.outcomes import code_files, shim_config
 
 CHUNK = 60_000
+# Directories under the host's /usr that hold source trees or deployments rather than what the runtime needs
+# (an app deployed under /usr/src/app would otherwise show its code and database): each is covered with an
+# empty read-only tmpfs, and so is this checkout when it lives under /usr.
+PROJECT_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+HIDDEN_UNDER_USR = ("/usr/src", "/usr/local/src", PROJECT_ROOT)
+# What env-init still needs once the root is built: start runtimes under the environment's uid and gid
+# (setgroups, setresgid, setresuid in the forked child), and kill or stop every process of its pid namespace.
+CAP_KILL, CAP_SETGID, CAP_SETUID = 5, 6, 7
+ENV_INIT_CAPABILITIES = (CAP_KILL, CAP_SETGID, CAP_SETUID)
 
 
 def send_message(sock: socket.socket, message: dict, fds: list[int] | None = None, pid: int | None = None) -> None:
@@ -101,6 +110,10 @@ def build_root(setup: dict) -> None:
     ro = iso.MS_BIND | iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV
     iso.mount("/usr", f"{root}/usr", None, iso.MS_BIND | iso.MS_REC)
     iso.mount(None, f"{root}/usr", None, ro)
+    empty = iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV | iso.MS_NOEXEC
+    for hidden in HIDDEN_UNDER_USR:
+        if hidden.startswith("/usr/") and os.path.isdir(hidden):
+            iso.mount("tmpfs", f"{root}{hidden}", "tmpfs", empty, "size=4k,mode=0755")
     for link in ("bin", "lib", "lib64", "sbin"):
         if os.path.islink(f"/{link}"):
             os.symlink(f"usr/{link}", f"{root}/{link}")
@@ -215,6 +228,8 @@ class EnvInit:
         build_root(self.setup)
         cap_ipc()
         iso.sethostname("sandbox")
+        iso.keep_only_capabilities(ENV_INIT_CAPABILITIES)
+        iso.set_no_new_privs()
         wake_read, wake_write = os.pipe()
         os.set_blocking(wake_write, False)
         signal.set_wakeup_fd(wake_write)
@@ -274,6 +289,9 @@ class EnvInit:
         pid = os.fork()
         if pid == 0:
             try:
+                # The daemon's ends, with this process's own pid in SCM_CREDENTIALS: the kernel checks it and
+                # gives the daemon the host pid, and sending one's own pid needs no capability.
+                send_message(self.channel, {"kind": "runtime"}, [request_w, result_r, log_r], pid=os.getpid())
                 become_runtime(self.setup, message, request_r, result_w, log_w, self.seccomp_filter)
             except SystemExit as leaving:  # sys.exit() in a handler: the runtime exits with that status
                 code = leaving.code
@@ -283,10 +301,7 @@ class EnvInit:
             finally:
                 os._exit(70)
         self.runtime_pid = pid
-        for fd in (request_r, result_w, log_w):
-            os.close(fd)
-        send_message(self.channel, {"kind": "runtime"}, [request_w, result_r, log_r], pid=pid)
-        for fd in (request_w, result_r, log_r):
+        for fd in (request_r, result_w, log_w, request_w, result_r, log_r):
             os.close(fd)
 
 
