@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: run install install-dev test lint migrate content sandbox-check bench clean
+.PHONY: run install install-dev test lint migrate content sandbox sandbox-check bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ content: migrate
 run: content
 	@$(PY) manage.py show_setup --port $(PORT)
 	@mkdir -p .run
-	@$(PY) -m examprep.foreground $(VENV)/bin/honcho start --port $(PORT)
+	@EXAMPREP_DEV_SANDBOX=1 $(PY) -m examprep.foreground $(VENV)/bin/honcho start --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -46,6 +46,10 @@ test: install-dev lint
 	$(PY) manage.py validate_questions
 	$(PY) manage.py validate_lessons
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest
+
+# The sandbox daemon alone, in the foreground (as root; SANDBOX_SOCKET_GROUP gives that group its socket).
+sandbox: install
+	$(PY) -m sandbox.runtime
 
 sandbox-check: install
 	$(PY) -m sandbox.runtime --check

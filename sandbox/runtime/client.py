@@ -31,6 +31,8 @@ DEFAULT_SOCKET = "/run/examprep/sandbox.sock"
 RECENT_USE_S = 5.0  # an environment this connection used this recently is taken as still there
 USED_RECORD_LIMIT = 256  # past this many entries, the record drops the ones older than RECENT_USE_S
 UNSAFE_FLAG = "EXAMPREP_UNSAFE_LOCAL_SANDBOX"
+GROUP_SETTING = "SANDBOX_SOCKET_GROUP"  # a group whose members may connect to the daemon's socket
+DEV_FLAG = "EXAMPREP_DEV_SANDBOX"  # development: the daemon may run from code others can write
 IDLE_CONNECTIONS = 16  # connections an executor keeps open between calls; more are closed after use
 # The daemon's program arrives on a pipe, so its command line (which every environment can read in
 # /proc/1/cmdline, being forked from it) names no path of the host.
@@ -43,7 +45,7 @@ BOOT = (
     "finally:\n"
     "    sys.path.remove({extra!r})\n"
     "from sandbox.runtime.daemon import main\n"
-    "raise SystemExit(main([{path!r}, {run_dir!r}]))\n"
+    "raise SystemExit(main([{path!r}, {run_dir!r}, {group!r}, {dev!r}]))\n"
 )
 LOADER = "import os, sys; fd = int(sys.argv[1]); program = os.read(fd, 1 << 20); os.close(fd); exec(program)"
 
@@ -68,16 +70,19 @@ def daemon_python() -> str:
     return sys.executable
 
 
-def daemon_command(path: str) -> tuple[list[str], int]:
-    """The daemon's command line and the (inheritable) pipe its program is read from."""
+def daemon_command(path: str, root: str = PROJECT_ROOT) -> tuple[list[str], int]:
+    """The daemon's command line and the (inheritable) pipe its program is read from. The daemon gets an empty
+    environment, so the socket's group and the development flag travel in its program."""
     run_dir = os.path.dirname(path)
+    group = os.environ.get(GROUP_SETTING, "")
+    dev = "1" if os.environ.get(DEV_FLAG) == "1" else ""
     try:
         import pyseccomp
 
         extra = os.path.dirname(pyseccomp.__file__)
     except (ImportError, RuntimeError):
         extra = ""
-    program = BOOT.format(root=PROJECT_ROOT, extra=extra, path=path, run_dir=run_dir).encode()
+    program = BOOT.format(root=root, extra=extra, path=path, run_dir=run_dir, group=group, dev=dev).encode()
     read, write = os.pipe()
     os.write(write, program)
     os.close(write)
@@ -177,10 +182,18 @@ def ensure_daemon(path: str | None = None, wait_s: float = 10.0) -> dict:
     if answer:
         return answer
     if os.geteuid() != 0:
+        barred = os.path.exists(path) and not os.access(path, os.W_OK)
         raise SandboxUnavailable(
-            "The sandbox needs root to isolate handlers (namespaces, a uid per environment, cgroups), and this "
-            f"process runs as uid {os.geteuid()}. Run the app as root, or on a single-user laptop set "
-            f"{UNSAFE_FLAG}=1 to run handlers without isolation."
+            (
+                f"This process (uid {os.geteuid()}) may not connect to the sandbox daemon's socket {path}: add "
+                f"its user to the socket's group (the daemon's {GROUP_SETTING})."
+            )
+            if barred
+            else (
+                f"No sandbox daemon answers at {path}. Start it as root (`sudo make sandbox`, or the "
+                f"examprep-sandbox systemd unit); a process of uid {os.geteuid()} does not start one. On a "
+                f"single-user laptop without root, {UNSAFE_FLAG}=1 runs handlers without isolation."
+            )
         )
     run_dir = os.path.dirname(path)
     problem = run_dir_problem(run_dir)
