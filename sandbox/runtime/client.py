@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import hashlib
 import os
 import secrets
@@ -143,15 +144,33 @@ def stop_daemon(answer: dict, path: str, wait_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def _wrong_group(answer: dict) -> bool:
+    """True when this process is root, asks for a socket group, and the daemon serves another (or none)."""
+    wanted = os.environ.get(GROUP_SETTING, "")
+    if not wanted or os.geteuid() != 0:
+        return False
+    try:
+        gid = int(wanted) if wanted.isdigit() else grp.getgrnam(wanted).gr_gid
+    except KeyError:
+        return False
+    return answer.get("group") != gid
+
+
 def current_daemon(path: str) -> dict | None:
     """The daemon answering at ``path`` if it runs this checkout's code. One started from this checkout with
-    older code is restarted; one from another checkout is refused, since others may be using it."""
+    older code, or (asked by root) with another socket group, is restarted; one from another checkout with other
+    code is refused, since others may be using it."""
     answer = ping(path)
-    if not answer or answer.get("code") == code_version():
+    if not answer:
+        return None
+    stale = answer.get("code") != code_version()
+    if not stale and not _wrong_group(answer):
         return answer
     if answer.get("root") == PROJECT_ROOT and os.geteuid() == 0:
-        stop_daemon(answer, path)
+        stop_daemon(answer, path)  # older code, or a socket group other than the one asked for
         return None
+    if not stale:
+        return answer
     raise SandboxUnavailable(
         f"The sandbox daemon at {path} (pid {answer.get('pid')}) runs other code than this checkout "
         f"(version {answer.get('code') or 'unknown'}, this checkout has {code_version()}"

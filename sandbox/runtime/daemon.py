@@ -272,6 +272,7 @@ class Daemon:
                         "mode": self.report["mode"],
                         "code": self.code,
                         "root": PROJECT_ROOT,
+                        "group": self.group_id,
                         "loop_lag_ms": round(self.loop_lag_ms, 1),
                     }
                 )
