@@ -73,6 +73,25 @@ def test_a_daemon_without_a_group_keeps_its_socket_to_root(monkeypatch):
     assert member_of_users == "refused"
 
 
+def test_root_asking_for_a_socket_group_restarts_a_daemon_of_this_checkout_that_serves_none(monkeypatch):
+    run_dir = f"/run/examprep/test-{os.getpid()}-regroup-{uuid.uuid4().hex[:6]}"
+    path = f"{run_dir}/sandbox.sock"
+    monkeypatch.delenv(client.GROUP_SETTING, raising=False)
+    first = client.ensure_daemon(path)
+    monkeypatch.setenv(client.GROUP_SETTING, "users")
+    second = None
+    try:
+        second = client.ensure_daemon(path)
+        info = os.stat(path)
+    finally:
+        client.stop_daemon(second or first, path)
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+    assert second["pid"] != first["pid"]
+    assert (first["group"], second["group"]) == (None, 100)
+    assert (info.st_gid, info.st_mode & 0o777) == (100, 0o660)
+
+
 def start_from_copy(copy_parent: Path, run_dir: str, monkeypatch, dev: bool) -> subprocess.Popen:
     """Start the daemon in the foreground from a copy of the checkout with one file that nobody (uid 65534) owns."""
     copy = copy_parent / "checkout"
