@@ -1,8 +1,9 @@
 """The sandbox daemon: one per host, root, exec'd with an empty environment, single-threaded, no Django.
 
-It listens on a Unix socket (mode 0600, or 0660 for a group given at start) for framed JSON requests (``create``, ``invoke``, ``destroy``, ``ping``,
-``check``, ``describe``), keeps a pristine zygote process that forks every execution environment, and measures
-Duration, Init Duration and Max Memory Used itself. See docs/sandbox-runtime.md for the design.
+It listens on a Unix socket (mode 0600, or 0660 for a group given at start) for framed JSON requests
+(``create``, ``invoke``, ``destroy``, ``ping``, ``check``, ``describe``), keeps a pristine zygote process that
+forks every execution environment, and measures Duration, Init Duration and Max Memory Used itself. See
+docs/sandbox-runtime.md for the design.
 """
 
 from __future__ import annotations
