@@ -10,6 +10,8 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
 from sandbox.runtime import client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,6 +92,20 @@ def test_root_asking_for_a_socket_group_restarts_a_daemon_of_this_checkout_that_
     assert second["pid"] != first["pid"]
     assert (first["group"], second["group"]) == (None, 100)
     assert (info.st_gid, info.st_mode & 0o777) == (100, 0o660)
+
+
+def test_a_daemon_asked_for_a_group_that_does_not_exist_does_not_start(monkeypatch):
+    run_dir = f"/run/examprep/test-{os.getpid()}-nogroup-{uuid.uuid4().hex[:6]}"
+    path = f"{run_dir}/sandbox.sock"
+    monkeypatch.setenv(client.GROUP_SETTING, "examprep-no-such-group")
+    try:
+        with pytest.raises(client.SandboxUnavailable, match="did not start"):
+            client.ensure_daemon(path, wait_s=3)
+        log = Path(run_dir, "daemon.log").read_text()
+    finally:
+        shutil.rmtree(run_dir, ignore_errors=True)
+
+    assert "the socket group 'examprep-no-such-group' does not exist" in log
 
 
 def start_from_copy(copy_parent: Path, run_dir: str, monkeypatch, dev: bool) -> subprocess.Popen:
