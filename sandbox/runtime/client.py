@@ -144,7 +144,7 @@ def stop_daemon(answer: dict, path: str, wait_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
-def _wrong_group(answer: dict) -> bool:
+def wrong_group(answer: dict) -> bool:
     """True when this process is root, asks for a socket group, and the daemon serves another (or none)."""
     wanted = os.environ.get(GROUP_SETTING, "")
     if not wanted or os.geteuid() != 0:
@@ -164,7 +164,7 @@ def current_daemon(path: str) -> dict | None:
     if not answer:
         return None
     stale = answer.get("code") != code_version()
-    if not stale and not _wrong_group(answer):
+    if not stale and not wrong_group(answer):
         return answer
     if answer.get("root") == PROJECT_ROOT and os.geteuid() == 0:
         stop_daemon(answer, path)  # older code, or a socket group other than the one asked for
