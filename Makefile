@@ -5,8 +5,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+# As root, `make run` runs web, worker and Redis as this user and only the sandbox daemon as root
+# (RUN_AS= keeps everything as root). Not as root, everything runs as the current user.
+RUN_AS ?= examprep
+SPLIT := $(if $(filter 0,$(shell id -u)),$(RUN_AS),)
 
-.PHONY: run install install-dev test lint migrate content sandbox-check bench clean
+.PHONY: run install install-dev test lint migrate content sandbox sandbox-check bench clean
 
 $(VENV)/.installed: requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +26,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+ifneq ($(SPLIT),)
+# The service user writes the SQLite database, and SQLite writes beside it: a folder of its own.
+migrate content run: export DB_PATH ?= $(CURDIR)/.data/db.sqlite3
+endif
+
 migrate: install
+	$(if $(SPLIT),@mkdir -p .data)
 	$(PY) manage.py migrate --noinput
 
 content: migrate
@@ -32,7 +42,9 @@ content: migrate
 run: content
 	@$(PY) manage.py show_setup --port $(PORT)
 	@mkdir -p .run
-	@$(PY) -m examprep.foreground $(VENV)/bin/honcho start --port $(PORT)
+	$(if $(SPLIT),@$(PY) -m examprep.service_user --prepare)
+	@EXAMPREP_DEV_SANDBOX=1 $(if $(SPLIT),EXAMPREP_SERVICE_USER=$(SPLIT) SANDBOX_SOCKET_GROUP=examprep-sandbox) \
+		$(PY) -m examprep.foreground $(VENV)/bin/honcho start --port $(PORT)
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
@@ -47,6 +59,10 @@ test: install-dev lint
 	$(PY) manage.py validate_lessons
 	REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m pytest
 
+# The sandbox daemon alone, in the foreground (as root; SANDBOX_SOCKET_GROUP gives that group its socket).
+sandbox: install
+	$(PY) -m sandbox.runtime
+
 sandbox-check: install
 	$(PY) -m sandbox.runtime --check
 
@@ -54,4 +70,4 @@ bench: install-dev
 	@for script in bench/*.py; do [ "$$script" = bench/servers.py ] && continue; echo "== $$script"; $(PY) $$script; done
 
 clean:
-	rm -rf $(VENV) staticfiles .redis .run .pytest_cache .ruff_cache .hypothesis db.sqlite3 db.sqlite3-*
+	rm -rf $(VENV) staticfiles .redis .run .data .pytest_cache .ruff_cache .hypothesis db.sqlite3 db.sqlite3-*

@@ -17,6 +17,7 @@ from examprep.embedded_redis import answers
 # a daemon left running by the app or by another checkout is never the one under test.
 TEST_SOCKET = f"/run/examprep/test-{os.getpid()}/sandbox.sock"
 os.environ["SANDBOX_SOCKET"] = TEST_SOCKET
+os.environ.setdefault("EXAMPREP_DEV_SANDBOX", "1")  # the test daemon may run from a checkout a developer owns
 
 
 def pytest_sessionfinish(session, exitstatus):

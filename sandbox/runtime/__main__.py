@@ -75,6 +75,11 @@ def run_or_wait(path: str) -> int:
         running, message = None, str(refusal)
     if running is not None:
         message = f"Using the sandbox daemon already running at {path}."
+        if client.wrong_group(running):
+            message += (
+                f" It was not started for the group {os.environ[client.GROUP_SETTING]} (another checkout's "
+                "daemon): processes that are not root cannot reach it. Stop it, or set SANDBOX_SOCKET."
+            )
     elif message is None and (report := isolation.check())["mode"] == "none":
         message = (
             f"The sandbox cannot isolate handlers on this machine ({report.get('reason')}): handlers will not "

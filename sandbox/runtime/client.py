@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import hashlib
 import os
 import secrets
@@ -31,6 +32,8 @@ DEFAULT_SOCKET = "/run/examprep/sandbox.sock"
 RECENT_USE_S = 5.0  # an environment this connection used this recently is taken as still there
 USED_RECORD_LIMIT = 256  # past this many entries, the record drops the ones older than RECENT_USE_S
 UNSAFE_FLAG = "EXAMPREP_UNSAFE_LOCAL_SANDBOX"
+GROUP_SETTING = "SANDBOX_SOCKET_GROUP"  # a group whose members may connect to the daemon's socket
+DEV_FLAG = "EXAMPREP_DEV_SANDBOX"  # development: the daemon may run from code others can write
 IDLE_CONNECTIONS = 16  # connections an executor keeps open between calls; more are closed after use
 # The daemon's program arrives on a pipe, so its command line (which every environment can read in
 # /proc/1/cmdline, being forked from it) names no path of the host.
@@ -43,7 +46,7 @@ BOOT = (
     "finally:\n"
     "    sys.path.remove({extra!r})\n"
     "from sandbox.runtime.daemon import main\n"
-    "raise SystemExit(main([{path!r}, {run_dir!r}]))\n"
+    "raise SystemExit(main([{path!r}, {run_dir!r}, {group!r}, {dev!r}]))\n"
 )
 LOADER = "import os, sys; fd = int(sys.argv[1]); program = os.read(fd, 1 << 20); os.close(fd); exec(program)"
 
@@ -68,16 +71,19 @@ def daemon_python() -> str:
     return sys.executable
 
 
-def daemon_command(path: str) -> tuple[list[str], int]:
-    """The daemon's command line and the (inheritable) pipe its program is read from."""
+def daemon_command(path: str, root: str = PROJECT_ROOT) -> tuple[list[str], int]:
+    """The daemon's command line and the (inheritable) pipe its program is read from. The daemon gets an empty
+    environment, so the socket's group and the development flag travel in its program."""
     run_dir = os.path.dirname(path)
+    group = os.environ.get(GROUP_SETTING, "")
+    dev = "1" if os.environ.get(DEV_FLAG) == "1" else ""
     try:
         import pyseccomp
 
         extra = os.path.dirname(pyseccomp.__file__)
     except (ImportError, RuntimeError):
         extra = ""
-    program = BOOT.format(root=PROJECT_ROOT, extra=extra, path=path, run_dir=run_dir).encode()
+    program = BOOT.format(root=root, extra=extra, path=path, run_dir=run_dir, group=group, dev=dev).encode()
     read, write = os.pipe()
     os.write(write, program)
     os.close(write)
@@ -138,15 +144,33 @@ def stop_daemon(answer: dict, path: str, wait_s: float = 10.0) -> None:
         time.sleep(0.05)
 
 
+def wrong_group(answer: dict) -> bool:
+    """True when this process is root, asks for a socket group, and the daemon serves another (or none)."""
+    wanted = os.environ.get(GROUP_SETTING, "")
+    if not wanted or os.geteuid() != 0:
+        return False
+    try:
+        gid = int(wanted) if wanted.isdigit() else grp.getgrnam(wanted).gr_gid
+    except KeyError:
+        return False
+    return answer.get("group") != gid
+
+
 def current_daemon(path: str) -> dict | None:
     """The daemon answering at ``path`` if it runs this checkout's code. One started from this checkout with
-    older code is restarted; one from another checkout is refused, since others may be using it."""
+    older code, or (asked by root) with another socket group, is restarted; one from another checkout with other
+    code is refused, since others may be using it."""
     answer = ping(path)
-    if not answer or answer.get("code") == code_version():
+    if not answer:
+        return None
+    stale = answer.get("code") != code_version()
+    if not stale and not wrong_group(answer):
         return answer
     if answer.get("root") == PROJECT_ROOT and os.geteuid() == 0:
-        stop_daemon(answer, path)
+        stop_daemon(answer, path)  # older code, or a socket group other than the one asked for
         return None
+    if not stale:
+        return answer
     raise SandboxUnavailable(
         f"The sandbox daemon at {path} (pid {answer.get('pid')}) runs other code than this checkout "
         f"(version {answer.get('code') or 'unknown'}, this checkout has {code_version()}"
@@ -177,10 +201,18 @@ def ensure_daemon(path: str | None = None, wait_s: float = 10.0) -> dict:
     if answer:
         return answer
     if os.geteuid() != 0:
+        barred = os.path.exists(path) and not os.access(path, os.W_OK)
         raise SandboxUnavailable(
-            "The sandbox needs root to isolate handlers (namespaces, a uid per environment, cgroups), and this "
-            f"process runs as uid {os.geteuid()}. Run the app as root, or on a single-user laptop set "
-            f"{UNSAFE_FLAG}=1 to run handlers without isolation."
+            (
+                f"This process (uid {os.geteuid()}) may not connect to the sandbox daemon's socket {path}: add "
+                f"its user to the socket's group (the daemon's {GROUP_SETTING})."
+            )
+            if barred
+            else (
+                f"No sandbox daemon answers at {path}. Start it as root (`sudo make sandbox`, or the "
+                f"examprep-sandbox systemd unit); a process of uid {os.geteuid()} does not start one. On a "
+                f"single-user laptop without root, {UNSAFE_FLAG}=1 runs handlers without isolation."
+            )
         )
     run_dir = os.path.dirname(path)
     problem = run_dir_problem(run_dir)

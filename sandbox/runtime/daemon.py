@@ -1,8 +1,9 @@
 """The sandbox daemon: one per host, root, exec'd with an empty environment, single-threaded, no Django.
 
-It listens on a Unix socket (mode 0600) for framed JSON requests (``create``, ``invoke``, ``destroy``, ``ping``,
-``check``, ``describe``), keeps a pristine zygote process that forks every execution environment, and measures
-Duration, Init Duration and Max Memory Used itself. See docs/sandbox-runtime.md for the design.
+It listens on a Unix socket (mode 0600, or 0660 for a group given at start) for framed JSON requests
+(``create``, ``invoke``, ``destroy``, ``ping``, ``check``, ``describe``), keeps a pristine zygote process that
+forks every execution environment, and measures Duration, Init Duration and Max Memory Used itself. See
+docs/sandbox-runtime.md for the design.
 """
 
 from __future__ import annotations
@@ -124,8 +125,11 @@ class Client:
 
 
 class Daemon:
-    def __init__(self, socket_path: str, run_dir: str, max_procs: int = DEFAULT_MAX_PROCS) -> None:
+    def __init__(
+        self, socket_path: str, run_dir: str, max_procs: int = DEFAULT_MAX_PROCS, group_id: int | None = None
+    ) -> None:
         self.socket_path = socket_path
+        self.group_id = group_id  # members of this group may connect; None: root only
         self.run_dir = run_dir
         self.max_procs = max_procs
         self.selector = selectors.DefaultSelector()
@@ -249,7 +253,11 @@ class Daemon:
             sock.bind(self.socket_path)
         finally:
             os.umask(old)
-        os.chmod(self.socket_path, 0o600)
+        if self.group_id is None:
+            os.chmod(self.socket_path, 0o600)
+        else:
+            os.chown(self.socket_path, 0, self.group_id)
+            os.chmod(self.socket_path, 0o660)
         sock.listen(128)
         sock.setblocking(False)
         self.watch(sock, _Acceptor(self, sock))
@@ -267,6 +275,7 @@ class Daemon:
                         "mode": self.report["mode"],
                         "code": self.code,
                         "root": PROJECT_ROOT,
+                        "group": self.group_id,
                         "loop_lag_ms": round(self.loop_lag_ms, 1),
                     }
                 )
@@ -662,8 +671,18 @@ def raise_descriptor_limit(wanted: int = 1 << 16) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def socket_group(name: str) -> int:
+    """The group id for a group name or number; KeyError names a group that does not exist."""
+    import grp
+
+    return int(name) if name.isdigit() else grp.getgrnam(name).gr_gid
+
+
 def main(argv: list[str]) -> int:
+    """``argv``: socket path, run directory, and optionally the socket's group and "1" for development mode."""
     socket_path, run_dir = argv[0], argv[1]
+    group = argv[2] if len(argv) > 2 else ""
+    dev = len(argv) > 3 and argv[3] == "1"
     if set(os.environ) - {"LC_CTYPE"}:  # Python itself sets LC_CTYPE when it coerces the C locale (PEP 538)
         print("sandbox daemon: refusing to start with a non-empty environment", file=sys.stderr)
         return 2
@@ -671,6 +690,23 @@ def main(argv: list[str]) -> int:
         print("sandbox daemon: " + isolation.check()["reason"], file=sys.stderr)
         return 2
     os.umask(0o022)
+    if not dev:
+        from sandbox.runtime import trust
+
+        here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        writable = trust.writable_code_path(here, trust.imported_extras())
+        if writable:
+            print(
+                f"sandbox daemon: refusing to run as root from code others can change: {writable} is writable by "
+                f"a user other than root (make it root's, or set {trust.DEV_FLAG}=1 for development)",
+                file=sys.stderr,
+            )
+            return 2
+    try:
+        group_id = socket_group(group) if group else None
+    except KeyError:
+        print(f"sandbox daemon: the socket group {group!r} does not exist", file=sys.stderr)
+        return 2
     raise_descriptor_limit()
     from sandbox.runtime.client import run_dir_problem
 
@@ -678,11 +714,12 @@ def main(argv: list[str]) -> int:
     if problem:
         print(f"sandbox daemon: {problem}", file=sys.stderr)
         return 2
-    daemon = Daemon(socket_path, run_dir)
+    daemon = Daemon(socket_path, run_dir, group_id=group_id)
     if daemon.report["mode"] == "none":
         print("sandbox daemon: " + daemon.report.get("reason", "cannot isolate"), file=sys.stderr)
     print(
-        f"sandbox daemon {os.getpid()} listening on {socket_path}; isolation mode {daemon.report['mode']}",
+        f"sandbox daemon {os.getpid()} listening on {socket_path}"
+        f"{f' for group {group}' if group else ''}; isolation mode {daemon.report['mode']}",
         file=sys.stderr,
         flush=True,
     )

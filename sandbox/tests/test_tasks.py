@@ -276,7 +276,8 @@ def test_run_fails_at_once_with_a_plain_reason_where_nothing_can_isolate(celery_
 
     assert done.status == Run.FAILED
     assert done.deliveries == 1
-    assert "The sandbox needs root to isolate handlers" in done.error
+    assert "No sandbox daemon answers at" in done.error
+    assert "Start it as root (`sudo make sandbox`" in done.error
     assert "EXAMPREP_UNSAFE_LOCAL_SANDBOX=1" in done.error
 
 
