@@ -22,6 +22,7 @@ executor only looks verdicts up and never reaches a real network.
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -134,12 +135,55 @@ class InvokeResult:
     suppressed_init: bool = False
 
 
+@dataclass(frozen=True)
+class ServiceError:
+    """An AWS error answer to an SDK call: AWS's code, message and HTTP status."""
+
+    code: str  # e.g. "AccessDeniedException", "QueueDoesNotExist"
+    message: str
+    status: int = 400
+    sender_fault: bool = True
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One AWS SDK call a handler made, already parsed from its HTTP request.
+
+    ``service`` and ``operation`` are botocore's names ("sqs", "SendMessage"); ``params`` has the shape of the
+    operation's input as botocore defines it (blobs as bytes, timestamps as datetime).
+    """
+
+    service: str
+    operation: str
+    params: dict
+    region: str
+    host: str  # the host the handler connected to, e.g. "sqs.us-east-1.amazonaws.com"
+    at_ms: float  # virtual time into the invoke when the call was made
+
+
+@dataclass(frozen=True)
+class ServiceReply:
+    """What the emulated world answers to a ServiceCall: a result shaped like the operation's output, or an error.
+
+    ``elapsed_ms`` is the virtual time the call took (a synchronous Lambda invoke takes the callee's duration); the
+    handler's clock moves on by it.
+    """
+
+    result: dict | None = None
+    error: ServiceError | None = None
+    elapsed_ms: float = 0.0
+
+
+# Called by an executor, during an invoke, for each SDK call the handler makes; answered by the core.
+Services = Callable[[ServiceCall], ServiceReply]
+
+
 class Executor(Protocol):
     """Creates, invokes, resets and destroys execution environments."""
 
     def create(self, environment_id: str, spec: EnvironmentSpec) -> InitResult: ...
 
-    def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult: ...
+    def invoke(self, environment_id: str, request: InvokeRequest, services: Services | None = None) -> InvokeResult: ...
 
     def destroy(self, environment_id: str) -> None: ...
 
