@@ -188,3 +188,17 @@ def test_exception_during_init_reports_an_empty_request_id(executor):
         "Exception",
         "",
     )
+
+
+def test_out_of_memory_answers_runtime_out_of_memory_as_current_python_runtimes_do(executor):
+    hoard = "hoard = []\nwhile True:\n    hoard.append(bytearray(16 << 20))"
+    trace = run(executor, {"functions": {"fn": fn(hoard, memory_mb=128)}, "steps": [invoke(0, "fn")]})
+
+    response = trace["responses"][0]
+    assert response["function_error"] == "Unhandled"
+    assert response["payload"] == {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {response['request_id']} Error: Runtime exited with error: signal: killed",
+    }
+    report = next(line for line in trace["attempts"][0]["logs"] if line.startswith("REPORT"))
+    assert report.endswith("Status: error\tError Type: Runtime.OutOfMemory\t")

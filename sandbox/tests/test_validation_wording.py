@@ -1,0 +1,78 @@
+"""Scenario validation in AWS's recorded words: alias routing, runtimes, provisioned concurrency 0."""
+
+import pytest
+
+from sandbox.emulator.validation import validate
+
+CODE = "def lambda_handler(event, context):\n    return 1\n"
+
+
+def alias_problems(alias) -> dict[str, str]:
+    scenario = {"functions": {"orders": {"code": CODE, "versions": {"1": {}, "2": {}}, "aliases": {"live": alias}}}}
+    return {p.field: p.message for p in validate(scenario)}
+
+
+def test_two_additional_versions_get_aws_count_message():
+    found = alias_problems({"version": "1", "weights": {"1": 0.8, "2": 0.2}})
+
+    assert found["functions.orders.aliases.live.weights"] == (
+        "InvalidParameterValueException: Number of items in AdditionalVersionWeights cannot be greater than 1"
+    )
+
+
+@pytest.mark.parametrize(("weight", "shown"), [(2, "2.0"), (-1, "-1.0")])
+def test_a_weight_outside_0_and_1_gets_aws_map_value_message(weight, shown):
+    found = alias_problems({"version": "1", "weights": {"2": weight}})
+
+    assert found["functions.orders.aliases.live.weights.2"] == (
+        f"ValidationException: 1 validation error detected: Value '{{2={shown}}}' at "
+        "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy "
+        "constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or "
+        "equal to 0.0, Member must not be null]"
+    )
+
+
+def test_the_alias_version_as_additional_version_gets_aws_already_included_message():
+    found = alias_problems({"version": "1", "weights": {"1": 0.5}})
+
+    assert found["functions.orders.aliases.live.weights.1"] == (
+        "InvalidParameterValueException: Invalid function version 1. Function version 1 is already included in "
+        "routing configuration."
+    )
+
+
+@pytest.mark.parametrize(
+    ("alias", "field"),
+    [
+        ({"version": "10", "weights": {"2": 0.5}}, "functions.orders.aliases.live.version"),
+        ({"version": "1", "weights": {"10": 0.5}}, "functions.orders.aliases.live.weights.10"),
+    ],
+)
+def test_a_version_that_does_not_exist_gets_aws_not_found_message(alias, field):
+    assert alias_problems(alias)[field] == (
+        "ResourceNotFoundException: Function not found: arn:aws:lambda:us-east-1:123456789012:function:orders:10"
+    )
+
+
+def test_latest_as_the_alias_version_with_weights_gets_aws_message():
+    found = alias_problems({"version": "$LATEST", "weights": {"1": 0.5}})
+
+    assert found["functions.orders.aliases.live.weights.1"] == (
+        "InvalidParameterValueException: $LATEST is not supported for an alias pointing to more than 1 version"
+    )
+
+
+def test_latest_as_an_additional_version_breaks_aws_key_pattern():
+    found = alias_problems({"version": "1", "weights": {"$LATEST": 0.5}})
+
+    assert found["functions.orders.aliases.live.weights.$LATEST"] == (
+        "ValidationException: 1 validation error detected: Value '{$LATEST=0.5}' at "
+        "'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map keys must satisfy "
+        "constraint: [Member must have length less than or equal to 1024, Member must have length greater than "
+        "or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must not be null]"
+    )
+
+
+def test_an_empty_routing_configuration_and_a_latest_alias_are_accepted():
+    assert alias_problems({"version": "1", "weights": {}}) == {}
+    assert alias_problems("$LATEST") == {}
