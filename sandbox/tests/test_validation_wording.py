@@ -76,3 +76,46 @@ def test_latest_as_an_additional_version_breaks_aws_key_pattern():
 def test_an_empty_routing_configuration_and_a_latest_alias_are_accepted():
     assert alias_problems({"version": "1", "weights": {}}) == {}
     assert alias_problems("$LATEST") == {}
+
+
+def function_problems(**settings) -> dict[str, str]:
+    scenario = {"functions": {"orders": {"code": CODE, "versions": {"1": {}}, **settings}}}
+    return {p.field: p.message for p in validate(scenario)}
+
+
+@pytest.mark.parametrize("runtime", ["python3.14", "python3.13", "python3.12", "python3.11"])
+def test_current_python_runtimes_are_accepted(runtime):
+    assert function_problems(runtime=runtime) == {}
+
+
+@pytest.mark.parametrize("runtime", ["python3.10", "python3.9", "python3.8"])
+def test_deprecated_runtimes_whose_create_block_lies_ahead_are_still_accepted(runtime):
+    assert function_problems(runtime=runtime) == {}
+
+
+@pytest.mark.parametrize("runtime", ["python3.7", "python3.6", "python2.7"])
+def test_runtimes_past_their_create_block_get_aws_refusal(runtime):
+    assert function_problems(runtime=runtime)["functions.orders.runtime"] == (
+        f"InvalidParameterValueException: The runtime parameter of {runtime} is no longer supported for creating "
+        "or updating AWS Lambda functions. We recommend you use a supported runtime while creating or updating "
+        "functions."
+    )
+
+
+def test_a_runtime_of_another_language_names_the_python_ones():
+    message = function_problems(runtime="nodejs22.x")["functions.orders.runtime"]
+
+    assert "python3.14" in message and "'nodejs22.x'" in message
+
+
+def test_provisioned_concurrency_0_on_a_qualifier_is_below_aws_minimum_of_1():
+    found = function_problems(provisioned_concurrency=0, provisioned_qualifier="1")
+
+    assert found["functions.orders.provisioned_concurrency"] == (
+        "ValidationException: 1 validation error detected: Value '0' at 'provisionedConcurrentExecutions' failed "
+        "to satisfy constraint: Member must have value greater than or equal to 1"
+    )
+
+
+def test_provisioned_concurrency_0_without_a_qualifier_means_no_configuration():
+    assert function_problems(provisioned_concurrency=0) == {}

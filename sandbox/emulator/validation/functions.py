@@ -28,6 +28,7 @@ from .rules import (
     parse_ref,
     range_message,
     role_allows,
+    runtime_message,
     unreserved_floor_message,
 )
 
@@ -88,11 +89,19 @@ class FunctionChecks(BaseChecker):
             )
         if "environment" in spec:
             self.environment(spec["environment"], f"{field}.environment")
+        if "runtime" in spec and (refused := runtime_message(spec["runtime"])):
+            self.add(f"{field}.runtime", refused)
         if spec.get("reserved_concurrency") is not None:
             self.whole(
                 spec["reserved_concurrency"], f"{field}.reserved_concurrency", "reservedConcurrentExecutions", 0, None
             )
-        if spec.get("provisioned_concurrency") not in (None, 0):
+        if spec.get("provisioned_concurrency") == 0 and spec.get("provisioned_qualifier") is not None:
+            # 0 means no configuration; asking for one of 0 on a qualifier is what AWS refuses.
+            self.add(
+                f"{field}.provisioned_concurrency",
+                range_message(0, "provisionedConcurrentExecutions", 1, None),
+            )
+        elif spec.get("provisioned_concurrency") not in (None, 0):
             self.whole(
                 spec["provisioned_concurrency"],
                 f"{field}.provisioned_concurrency",
