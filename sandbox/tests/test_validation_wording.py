@@ -119,3 +119,13 @@ def test_provisioned_concurrency_0_on_a_qualifier_is_below_aws_minimum_of_1():
 
 def test_provisioned_concurrency_0_without_a_qualifier_means_no_configuration():
     assert function_problems(provisioned_concurrency=0) == {}
+
+
+def test_a_raw_body_given_as_base64_must_be_base64():
+    scenario = {
+        "functions": {"orders": {"code": CODE}},
+        "steps": [{"at_s": 0, "invoke": {"function": "orders", "raw_payload_base64": "not base64!"}}],
+    }
+
+    found = {p.field: p.message for p in validate(scenario)}
+    assert found["steps.0.invoke.raw_payload_base64"] == "must be base64 text (the body's bytes, encoded)"

@@ -202,3 +202,29 @@ def test_out_of_memory_answers_runtime_out_of_memory_as_current_python_runtimes_
     }
     report = next(line for line in trace["attempts"][0]["logs"] if line.startswith("REPORT"))
     assert report.endswith("Status: error\tError Type: Runtime.OutOfMemory\t")
+
+
+def test_raw_bodies_that_are_not_json_or_not_utf8_get_400_invalid_request_content(executor):
+    good = base64.b64encode('{"city": "Zürich"}'.encode()).decode()
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn("return event")},
+            "steps": [
+                invoke(0, "fn", raw_payload="not json"),
+                invoke(1, "fn", raw_payload_base64=base64.b64encode(b'{"a": "\x87"}').decode()),
+                invoke(2, "fn", raw_payload_base64=base64.b64encode(b'{"a": "\xc3A"}').decode(), type="Event"),
+                invoke(3, "fn", raw_payload_base64=good),
+            ],
+        },
+    )
+
+    not_json, bad_start, bad_middle, fine = trace["responses"]
+    prefix = "Could not parse request body into json: Could not parse payload into json: "
+    assert (not_json["status_code"], not_json["error_type"]) == (400, "InvalidRequestContentException")
+    assert not_json["payload"]["message"].startswith(prefix)
+    assert bad_start["payload"] == {"Type": "User", "message": prefix + "Invalid UTF-8 start byte 0x87"}
+    assert bad_middle["status_code"] == 400
+    assert bad_middle["payload"]["message"] == prefix + "Invalid UTF-8 middle byte 0x41"
+    assert fine["payload"] == {"city": "Zürich"}
+    assert len(trace["attempts"]) == 1
