@@ -89,6 +89,7 @@ def _event_record(state: State, name: str, shard: dict, record: dict) -> dict:
             old_image=record.get("old_image"),
             sequence_number=record["seq"],
             created=record["arrival"],
+            view_type=state["config"]["streams"][name].get("view_type") or "NEW_AND_OLD_IMAGES",
         )
     return events.kinesis_record(
         stream_arn=stream_arn(state, name),
@@ -159,7 +160,9 @@ def poll(state: State, data: dict, now: float) -> list[dict]:
     retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
     max_age = int(mapping.get("maximum_record_age_s", -1))
     expired = [
-        i for i in lane["current"] if (max_age != -1 and now - shard["records"][i]["arrival"] > max_age)
+        i
+        for i in lane["current"]
+        if (max_age != -1 and now - shard["records"][i]["arrival"] > max_age)
         or now - shard["records"][i]["arrival"] >= retention
     ]
     if expired:

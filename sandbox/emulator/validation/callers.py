@@ -69,7 +69,8 @@ class CallerChecks(BaseChecker):
     def alias_weights(self, name: str, version: str, weights: dict, known: set, field: str) -> None:
         if len(weights) > 1:
             self.add(
-                field, "InvalidParameterValueException: Number of items in AdditionalVersionWeights cannot be greater than 1"
+                field,
+                "InvalidParameterValueException: Number of items in AdditionalVersionWeights cannot be greater than 1",
             )
         for extra, weight in weights.items():
             extra = str(extra)

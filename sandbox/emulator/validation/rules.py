@@ -162,7 +162,8 @@ QUEUE_DEFAULTS = {
     "content_based_deduplication": False,
 }
 TOPIC_DEFAULTS = {"subscriptions": [], "fifo": False}
-STREAM_DEFAULTS = {"type": "kinesis", "shards": 1}
+STREAM_DEFAULTS = {"type": "kinesis", "shards": 1, "view_type": None}
+STREAM_VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 BUS_DEFAULTS: dict[str, Any] = {"rules": []}
 RULE_DEFAULTS: dict[str, Any] = {"name": None, "pattern": None, "targets": [], "enabled": True}
 BUCKET_DEFAULTS: dict[str, Any] = {"notifications": []}

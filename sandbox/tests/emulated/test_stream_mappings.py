@@ -346,3 +346,50 @@ def test_only_expired_records_go_to_on_failure_and_the_rest_of_the_batch_runs(ex
     assert record["requestContext"]["condition"] == "RecordAgeExceeded"
     assert record["requestContext"]["approximateInvokeCount"] == 1
     assert record["KinesisBatchInfo"]["batchSize"] == 1
+
+
+@pytest.mark.parametrize(
+    ("view_type", "images"),
+    [
+        ("KEYS_ONLY", []),
+        ("NEW_IMAGE", ["NewImage"]),
+        ("OLD_IMAGE", ["OldImage"]),
+        ("NEW_AND_OLD_IMAGES", ["NewImage", "OldImage"]),
+        (None, ["NewImage", "OldImage"]),
+    ],
+)
+def test_a_tables_stream_view_type_decides_which_images_records_carry(executor, view_type, images):
+    table = {"type": "dynamodb", **({"view_type": view_type} if view_type else {})}
+    change = {"event_name": "MODIFY", "keys": {"Id": 1}, "new_image": {"Id": 1, "n": 2}, "old_image": {"Id": 1, "n": 1}}
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn("return event")},
+            "streams": {"table": table},
+            "event_source_mappings": [
+                {"function": "fn", "source": "stream:table", "starting_position": "TRIM_HORIZON"}
+            ],
+            "steps": [{"at_s": 0, "put_records": {"stream": "table", "records": [change]}}],
+        },
+    )
+
+    record = trace["attempts"][0]["response"]["Records"][0]["dynamodb"]
+    assert record["StreamViewType"] == (view_type or "NEW_AND_OLD_IMAGES")
+    assert record["Keys"] == {"Id": {"N": "1"}}
+    assert sorted(key for key in record if key.endswith("Image")) == images
+
+
+def test_stream_view_type_is_checked_against_dynamodbs_enum():
+    found = problems(
+        {"functions": {"fn": fn("return 1")}, "streams": {"table": {"type": "dynamodb", "view_type": "ALL"}}}
+    )
+
+    assert "streams.table.view_type" in found
+    assert (
+        "ValidationException: 1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, "
+        "NEW_AND_OLD_IMAGES, KEYS_ONLY]"
+    ) in found
+    assert "only a DynamoDB stream" in problems(
+        {"functions": {"fn": fn("return 1")}, "streams": {"clicks": {"view_type": "KEYS_ONLY"}}}
+    )
