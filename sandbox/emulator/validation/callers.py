@@ -3,7 +3,7 @@ and the steps that use them."""
 
 from __future__ import annotations
 
-from .base import BaseChecker
+from .functions import FunctionChecks
 from .rules import FUNCTION_NAME, QUALIFIER
 
 API_FIELDS = ("function", "integration_timeout_ms", "stage", "description")
@@ -35,14 +35,16 @@ def _is_path(value) -> bool:
     return isinstance(value, str) and (value == "$" or value.startswith("$."))
 
 
-class CallerChecks(BaseChecker):
+class CallerChecks(FunctionChecks):
     # -- versions and aliases --
 
     def versions_and_aliases(self, name: str, spec: dict, field: str) -> None:
         versions = self.dict_of(spec.get("versions"), f"{field}.versions", "versions") or {}
-        for number in versions:
+        for number, overrides in versions.items():
             if not str(number).isdigit() or int(number) < 1:
                 self.add(f"{field}.versions.{number}", "published versions are numbered 1, 2, 3 ...")
+            if isinstance(overrides, dict) and overrides.get("async") is not None:
+                self.async_config(name, overrides["async"], f"{field}.versions.{number}.async")
         known = {str(v) for v in versions}
         # Versions that publish_version steps will make count too (aliases may point at them).
         numbers = [int(v) for v in known if v.isdigit()]
@@ -65,6 +67,8 @@ class CallerChecks(BaseChecker):
                 self.add(f"{afield}.version", self._missing_version(name, version))
             weights = self.dict_of(given.get("weights"), f"{afield}.weights", "weights") or {}
             self.alias_weights(name, version, weights, known, f"{afield}.weights")
+            if given.get("async") is not None:
+                self.async_config(name, given["async"], f"{afield}.async")
 
     def alias_weights(self, name: str, version: str, weights: dict, known: set, field: str) -> None:
         if len(weights) > 1:
