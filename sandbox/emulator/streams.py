@@ -167,7 +167,8 @@ def poll(state: State, data: dict, now: float) -> list[dict]:
     ]
     if expired:
         # Only the records past their age go to the failure destination; the rest of the batch runs.
-        keep = [i for i in lane["current"] if i not in expired]
+        gone = set(expired)
+        keep = [i for i in lane["current"] if i not in gone]
         _discard(state, index, key, shard, [shard["records"][i] for i in expired], "RecordAgeExceeded", now, None)
         if not keep:
             return []

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sandbox.emulator.validation import validate
+from sandbox.emulator.validation import apply_defaults, check_update, validate
 
 CODE = "def lambda_handler(event, context):\n    return 1\n"
 
@@ -129,3 +129,12 @@ def test_a_raw_body_given_as_base64_must_be_base64():
 
     found = {p.field: p.message for p in validate(scenario)}
     assert found["steps.0.invoke.raw_payload_base64"] == "must be base64 text (the body's bytes, encoded)"
+
+
+def test_an_update_to_provisioned_concurrency_0_removes_the_configuration_without_a_refusal():
+    scenario = apply_defaults(
+        {"functions": {"orders": {"code": CODE, "versions": {"1": {}}, "provisioned_concurrency": 2}}}
+    )
+    scenario["functions"]["orders"]["provisioned_qualifier"] = "1"
+
+    assert check_update(scenario, "orders", {"provisioned_concurrency": 0}) == []
