@@ -297,18 +297,20 @@ def dynamodb_record(
     old_image: dict | None,
     sequence_number: str,
     created: float,
+    view_type: str = "NEW_AND_OLD_IMAGES",
 ) -> dict:
-    """One DynamoDB Streams record (view type NEW_AND_OLD_IMAGES); keys and images are typed."""
+    """One DynamoDB Streams record; keys and images are typed. The table's stream view type decides
+    which images it carries: KEYS_ONLY none, NEW_IMAGE / OLD_IMAGE one, NEW_AND_OLD_IMAGES both."""
     change = {
         "Keys": keys,
         "SequenceNumber": sequence_number,
         "SizeBytes": len(json.dumps(keys)),
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
+        "StreamViewType": view_type,
         "ApproximateCreationDateTime": int(logs.epoch(created)),
     }
-    if new_image:
+    if new_image and view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
         change["NewImage"] = new_image
-    if old_image:
+    if old_image and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         change["OldImage"] = old_image
     return {
         "eventID": sequence_number[-32:],

@@ -107,6 +107,7 @@ class Checker(StepChecks, CallerChecks):
             spec = self.dict_of(spec, f"functions.{name}", f"function {name}")
             if spec is not None:
                 self.function(name, spec, f"functions.{name}")
+                self.provisioned_zero(spec, f"functions.{name}")
                 self.versions_and_aliases(name, spec, f"functions.{name}")
         self.cross_function_rules()
         self.apis()
