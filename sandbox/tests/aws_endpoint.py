@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import threading
 import uuid
 from collections.abc import Callable
@@ -27,6 +28,8 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         endpoint: Endpoint = self.server.endpoint  # type: ignore[attr-defined]
         connection: socket.socket = self.request
+        if endpoint.tls is not None:
+            connection = endpoint.tls.wrap_socket(connection, server_side=True)
         buffer = b""
         continued = False
         while True:
@@ -51,10 +54,12 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class Endpoint:
-    """Serves ``answer`` on 127.0.0.1 on a free port until ``close``; ``raw_requests`` keeps every request's bytes."""
+    """Serves ``answer`` on 127.0.0.1 on a free port until ``close``; ``raw_requests`` keeps every request's bytes.
+    With ``tls`` (a server SSLContext) it speaks HTTPS, as handlers' SDK calls do."""
 
-    def __init__(self, answer: Answer):
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None):
         self.answer = answer
+        self.tls = tls
         self.raw_requests: list[bytes] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.endpoint = self  # type: ignore[attr-defined]
@@ -64,7 +69,7 @@ class Endpoint:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def close(self) -> None:
         self._server.shutdown()
