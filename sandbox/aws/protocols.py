@@ -18,6 +18,7 @@ from . import json_protocol, query, rest
 from .errors import ProtocolError
 from .http import HttpRequest, HttpResponse
 from .models import identify, is_form, operation_model, service_model
+from .results import check_result
 
 
 def protocol_of_request(service: str, request: HttpRequest) -> str:
@@ -78,9 +79,14 @@ def _operation(service: str, operation: str) -> OperationModel:
 def serialize_result(
     service: str, operation: str, result: dict, request_id: str, protocol: str | None = None
 ) -> HttpResponse:
-    """The HTTP response AWS sends for a successful call, shaped from the operation's output model."""
+    """The HTTP response AWS sends for a successful call, shaped from the operation's output model; ValueError
+    naming the member when ``result`` does not have that shape."""
     model: ServiceModel = service_model(service)
     op = _operation(service, operation)
+    if op.output_shape is not None:
+        check_result(op.output_shape, result or {}, f"{operation} result")
+    elif result:
+        raise ValueError(f"{operation} has no output, but its result has {', '.join(result)}")
     protocol = protocol or model.metadata["protocol"]
     if protocol == "query":
         return query.serialize_result(model, op, result, request_id)
