@@ -3,15 +3,20 @@ and its parameters: routing and reading are model driven, not written per operat
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
 import pytest
+from botocore.parsers import create_parser
+from botocore.response import StreamingBody
 from botocore.serialize import create_serializer
+from urllib3 import HTTPHeaderDict
 
-from sandbox.aws import HttpRequest, parse_request
+from sandbox.aws import HttpRequest, parse_request, serialize_error, serialize_result, write_response
 from sandbox.aws.hosts import SERVICES
 from sandbox.aws.models import service_model
+from sandbox.emulator.executor import ServiceError
 
 # Deprecated operations share their successor's method and path; a request for either is read as the successor.
 SUCCESSORS = {
@@ -91,3 +96,83 @@ def test_an_operation_written_by_botocore_reads_back_as_itself(service, operatio
         # An absent payload is read as an empty one.
         empty = {name: value for name, value in parsed.items() if name not in params and value in (b"", {})}
         assert {name: value for name, value in parsed.items() if name not in empty} == params
+
+
+def full_sample(shape, depth: int = 0):
+    """A value of ``shape`` with every member set (nesting cut at a few levels for recursive shapes)."""
+    kind = shape.type_name
+    if kind == "structure":
+        if depth > 4:
+            return {}
+        members = shape.members.items()
+        if shape.is_tagged_union:
+            members = list(members)[:1]
+        value = {}
+        for name, member in members:
+            if member.serialization.get("eventstream") or getattr(member, "is_document_type", False):
+                continue
+            value[name] = (
+                200 if member.serialization.get("location") == "statusCode" else full_sample(member, depth + 1)
+            )
+        return value
+    if kind == "list":
+        return [full_sample(shape.member, depth + 1)]
+    if kind == "map":
+        return {"key": full_sample(shape.value, depth + 1)}
+    if kind == "timestamp":
+        return datetime(2026, 12, 4, 15, 0, 7, tzinfo=UTC)
+    return sample(shape)
+
+
+def streams_events(operation) -> bool:
+    output = operation.output_shape
+    return output is not None and any(m.serialization.get("eventstream") for m in output.members.values())
+
+
+@pytest.mark.parametrize(("service", "operation"), OPERATIONS, ids=[f"{s}.{o}" for s, o in OPERATIONS])
+def test_an_answer_written_by_the_layer_is_read_by_botocore_as_given(service, operation):
+    model = service_model(service)
+    operation_model = model.operation_model(operation)
+    if streams_events(operation_model):
+        pytest.skip("answers as an event stream, which the emulated services never send")
+    if operation_model.deprecated:
+        pytest.skip("deprecated: its output names two members with one element (S3's Event and Events)")
+    output = operation_model.output_shape
+    result = full_sample(output) if output else {}
+    response = read_response(write_response(serialize_result(service, operation, result, "request-1")))
+    body = response["body"]
+    if operation_model.has_streaming_output:
+        response["body"] = StreamingBody(io.BytesIO(body), len(body))
+    parsed = create_parser(model.metadata["protocol"]).parse(response, output)
+    assert parsed.pop("ResponseMetadata")["RequestId"] == "request-1"
+    for name, member in output.members.items() if output else ():
+        if hasattr(parsed.get(name), "read"):
+            parsed[name] = parsed[name].read()
+        if member.serialization.get("name") == "Content-Length" and operation_model.http["method"] != "HEAD":
+            result[name] = len(body)  # the length of the body sent, whatever the result said
+    assert parsed == result
+
+
+def read_response(raw: bytes) -> dict:
+    """The response dict botocore's parsers read, from the bytes on the wire."""
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = HTTPHeaderDict([tuple(part.strip() for part in line.split(":", 1)) for line in lines[1:]])
+    return {"status_code": int(lines[0].split(" ")[1]), "headers": headers, "body": body}
+
+
+ERROR_SHAPES = [(service, shape.name) for service in SERVICES for shape in service_model(service).error_shapes]
+
+
+@pytest.mark.parametrize(("service", "error"), ERROR_SHAPES, ids=[f"{s}.{e}" for s, e in ERROR_SHAPES])
+def test_every_modeled_error_is_read_by_botocore_with_its_code_and_status(service, error):
+    model = service_model(service)
+    shape = model.shape_for(error)
+    code = shape.metadata.get("error", {}).get("code", shape.name)
+    status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
+    answer = serialize_error(service, None, ServiceError(code, f"{code} happened", status), "request-2")
+    parsed = create_parser(model.metadata["protocol"]).parse(read_response(write_response(answer)), None)
+    assert parsed["Error"]["Code"] == code
+    assert parsed["Error"]["Message"] == f"{code} happened"
+    assert parsed["ResponseMetadata"]["HTTPStatusCode"] == status
+    assert parsed["ResponseMetadata"]["RequestId"] == "request-2"
