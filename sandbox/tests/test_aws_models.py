@@ -129,14 +129,20 @@ def streams_events(operation) -> bool:
     return output is not None and any(m.serialization.get("eventstream") for m in output.members.values())
 
 
-@pytest.mark.parametrize(("service", "operation"), OPERATIONS, ids=[f"{s}.{o}" for s, o in OPERATIONS])
+# Left out: answers sent as event streams (never by the emulated services), and deprecated operations, whose outputs
+# give two members one element name (S3's Event and Events) and so cannot be read back unambiguously.
+ANSWERED = [
+    (service, name)
+    for service, name in OPERATIONS
+    if not streams_events(service_model(service).operation_model(name))
+    and not service_model(service).operation_model(name).deprecated
+]
+
+
+@pytest.mark.parametrize(("service", "operation"), ANSWERED, ids=[f"{s}.{o}" for s, o in ANSWERED])
 def test_an_answer_written_by_the_layer_is_read_by_botocore_as_given(service, operation):
     model = service_model(service)
     operation_model = model.operation_model(operation)
-    if streams_events(operation_model):
-        pytest.skip("answers as an event stream, which the emulated services never send")
-    if operation_model.deprecated:
-        pytest.skip("deprecated: its output names two members with one element (S3's Event and Events)")
     output = operation_model.output_shape
     result = full_sample(output) if output else {}
     response = read_response(write_response(serialize_result(service, operation, result, "request-1")))
