@@ -34,6 +34,7 @@ TRACE_LISTS = (
     "connections",
     "dropped",
     "api_responses",
+    "url_responses",
     "executions",
     "publishes",
     "function_states",

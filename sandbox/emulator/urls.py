@@ -52,13 +52,10 @@ def url_id(account: str, target: str) -> str:
     return base64.b32encode(digest).decode().lower()[:32]
 
 
-def find(state: State, wanted_id: str) -> str | None:
-    """The ``function_urls`` key (``NAME`` or ``NAME:ALIAS``) whose URL has this id."""
-    account = state["config"]["account"]["account_id"]
-    for target in state["config"].get("function_urls", {}):
-        if url_id(account, target) == wanted_id:
-            return target
-    return None
+def ids_of(scenario: dict) -> dict[str, str]:
+    """url-id -> ``NAME`` or ``NAME:ALIAS`` for each function URL of a scenario or world (defaults applied)."""
+    account = str((scenario.get("account") or {}).get("account_id") or "123456789012")
+    return {url_id(account, str(target)): str(target) for target in (scenario.get("function_urls") or {})}
 
 
 def user_arn(account: str, name: str) -> str:
