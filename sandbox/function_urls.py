@@ -17,6 +17,8 @@ from http.cookies import CookieError, SimpleCookie
 from django.http import HttpRequest, HttpResponse
 
 from sandbox import workspaces
+from sandbox.aws import HttpRequest as AwsRequest
+from sandbox.aws.signing import SignatureError, verify
 from sandbox.emulator import urls
 from sandbox.models import Workspace
 
@@ -39,8 +41,6 @@ def _unavailable(message: str) -> HttpResponse:
 
 def _signed_request(request: HttpRequest):
     """The request as ``sandbox.aws`` reads one, for checking its signature."""
-    from sandbox.aws import HttpRequest as AwsRequest
-
     headers = tuple((name, value) for name, value in request.headers.items())
     path = request.get_full_path()
     return AwsRequest(
@@ -49,22 +49,21 @@ def _signed_request(request: HttpRequest):
 
 
 def signer(request: HttpRequest, workspace: Workspace) -> tuple[str | None, HttpResponse | None]:
-    """(IAM user, None) for a request signed with the workspace's key; (None, None) when it is unsigned;
+    """(access key id, None) for a request signed with the workspace's key; (None, None) when it is unsigned;
     (None, the error response) when the signature is wrong, with AWS's code and message."""
-    if "authorization" not in request.headers and "x-amz-signature" not in request.GET:
+    if "authorization" not in request.headers and "X-Amz-Signature" not in request.GET:
         return None, None
-    from sandbox.aws.signing import SignatureError, verify
-
     key_id, secret = workspace.access_keys()
     try:
-        verify(_signed_request(request), lambda given: secret if given == key_id else None, datetime.now(UTC))
+        signed = verify(_signed_request(request), lambda given: secret if given == key_id else None, datetime.now(UTC))
     except SignatureError as error:
         return None, _aws_error(error.status, error.code, json.dumps({"Message": error.message}))
-    return Workspace.KEY_USER, None
+    return signed, None
 
 
-def step_for(request: HttpRequest, target: str, path: str, signed_as: str | None) -> dict:
-    """The ``url_request`` step for an HTTP request (the body as text, or base64 when it isn't UTF-8)."""
+def step_for(request: HttpRequest, target: str, path: str, signed_with: str | None) -> dict:
+    """The ``url_request`` step for an HTTP request (the body as text, or base64 when it isn't UTF-8);
+    ``signed_with`` is the workspace's access key id when the request carried a good signature."""
     headers = {name.lower(): value for name, value in request.headers.items() if name.lower() not in DROPPED_HEADERS}
     raw = request.body
     try:
@@ -81,9 +80,9 @@ def step_for(request: HttpRequest, target: str, path: str, signed_as: str | None
         "body_base64": encoded,
         "source_ip": request.META.get("REMOTE_ADDR") or None,
     }
-    if signed_as:
-        call["signed_as"] = signed_as
-        call["access_key_id"] = request.headers.get("authorization", "").partition("Credential=")[2].partition("/")[0]
+    if signed_with:
+        call["signed_as"] = Workspace.KEY_USER
+        call["access_key_id"] = signed_with
     return {"url_request": {key: value for key, value in call.items() if value is not None}}
 
 
@@ -110,13 +109,13 @@ def answer(request: HttpRequest, workspace: Workspace | None, url_id: str, path:
     target = urls.ids_of(workspace.world).get(url_id) if workspace is not None else None
     if workspace is None or target is None:
         return _aws_error(403, "AccessDeniedException", NO_SUCH_URL)
-    signed_as, refused = None, None
+    signed_with, refused = None, None
     if (workspace.world["function_urls"][target] or {}).get("auth_type") == "AWS_IAM":
-        signed_as, refused = signer(request, workspace)
+        signed_with, refused = signer(request, workspace)
     if refused is not None:
         return refused
     try:
-        run = workspaces.start_run(workspace, "url_request", [step_for(request, target, path, signed_as)])
+        run = workspaces.start_run(workspace, "url_request", [step_for(request, target, path, signed_with)])
     except workspaces.SandboxLimitError as error:
         return _unavailable(error.message)
     except workspaces.InvalidWorld as error:

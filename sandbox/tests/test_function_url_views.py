@@ -117,3 +117,47 @@ def test_the_workspace_page_shows_each_url_with_a_curl_example_to_its_owner_only
     assert f"curl -i --aws-sigv4 &quot;aws:amz:us-east-1:lambda&quot; --user &quot;{key_id}:{secret}&quot;" in html
     assert key_id.startswith("AKIA") and len(key_id) == 20 and len(secret) == 40
     assert workspace.access_keys() == (key_id, secret)  # made once, then kept
+
+
+def signed(workspace, path: str, secret: str | None = None, **headers) -> dict:
+    """Headers of a GET signed with Signature Version 4 by botocore, as an SDK or awscurl would sign it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    key_id, real_secret = workspace.access_keys()
+    request = AWSRequest(method="GET", url="http://testserver" + path, headers=headers)
+    SigV4Auth(Credentials(key_id, secret or real_secret), "lambda", "us-east-1").add_auth(request)
+    return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in request.headers.items()}
+
+
+def test_an_aws_iam_url_runs_only_for_a_good_signature_from_an_allowed_user(celery_worker):
+    reports = "def lambda_handler(event, context):\n    return event['requestContext']['authorizer']['iam']\n"
+    iam_world = {
+        "functions": {"reports": {"code": reports}, "hidden": {"code": reports}},
+        "function_urls": {"reports": {"auth_type": "AWS_IAM"}, "hidden": {"auth_type": "AWS_IAM"}},
+        "users": {"developer": {"actions": BOTH}},
+    }
+    workspace = make_workspace(world=iam_world)
+    client = Client()
+    path = address(workspace, "reports", "daily?day=1")
+
+    good = client.get(path, **signed(workspace, path))
+    unsigned = client.get(path)
+    forged = client.get(path, **signed(workspace, path, secret="x" * 40))
+
+    assert good.status_code == 200, good.content
+    key_id, _secret = workspace.access_keys()
+    assert json.loads(good.content)["accessKey"] == key_id
+    assert json.loads(good.content)["userArn"] == "arn:aws:iam::123456789012:user/developer"
+    assert unsigned.status_code == 403
+    assert json.loads(unsigned.content)["Message"].startswith("Forbidden.")
+    assert forged.status_code == 403 and forged["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert "signature we calculated does not match" in json.loads(forged.content)["Message"]
+    # The user may not call a URL once its policy no longer allows it.
+    workspace.world["users"]["developer"]["actions"] = ["lambda:InvokeFunctionUrl"]
+    workspace.save()
+    hidden = address(workspace, "hidden")
+    assert client.get(hidden, **signed(workspace, hidden)).status_code == 403
+    # Refused signatures never became runs; the rest did.
+    assert Run.objects.filter(workspace=workspace).count() == 3

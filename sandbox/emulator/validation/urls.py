@@ -186,5 +186,6 @@ class UrlChecks(BaseChecker):
         if body.get("body_base64") is not None:
             self.flag(body["body_base64"], f"{field}.body_base64")
         signer = body.get("signed_as")
-        if signer is not None and signer not in self.section("users"):
-            self.add(f"{field}.signed_as", f"user {signer!r} doesn't exist; declare it under users")
+        if signer is not None and not (isinstance(signer, str) and USER_NAME.fullmatch(signer)):
+            # An IAM user the world doesn't declare signs too: it simply has no identity policy.
+            self.add(f"{field}.signed_as", f"{signer!r} can't be an IAM user name: 1-64 letters, digits and +=,.@_-")

@@ -286,7 +286,7 @@ def test_function_url_settings_are_refused_with_awss_messages():
             "ghost": {},
         },
         "permissions": [{"function": "orders", "action": "lambda:InvokeFunctionUrl"}],
-        "steps": [request(0, "missing"), request(0, "orders", signed_as="nobody")],
+        "steps": [request(0, "missing"), request(0, "orders", signed_as="no body")],
     }
 
     text = problems(scenario)
@@ -313,4 +313,4 @@ def test_function_url_settings_are_refused_with_awss_messages():
     assert "Value null at 'authType' failed to satisfy constraint: Member must not be null" in text
     assert "Value null at 'principal' failed to satisfy constraint: Member must not be null" in text
     assert "function URL 'missing' doesn't exist" in text
-    assert "user 'nobody' doesn't exist" in text
+    assert "'no body' can't be an IAM user name" in text
