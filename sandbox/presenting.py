@@ -217,6 +217,7 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
     return {
         "trace": trace,
         "responses": responses,
+        "url_responses": trace.get("url_responses") or [],
         "attempts": trace.get("attempts") or [],
         "timeline": picture,
         "timeline_svg": timeline.render_svg(picture, upto),

@@ -4,9 +4,13 @@ document.addEventListener("click", (event) => {
   if (!button) return;
   const source = document.getElementById(button.dataset.copy);
   if (!source || !navigator.clipboard) return;
-  const label = button.textContent;
-  navigator.clipboard.writeText(source.textContent.trim()).then(() => {
-    button.textContent = "Copied";
-    setTimeout(() => { button.textContent = label; }, 1500);
-  });
+  const label = button.dataset.label || button.textContent;
+  button.dataset.label = label;
+  navigator.clipboard.writeText(source.textContent.trim()).then(
+    () => {
+      button.textContent = "Copied";
+      setTimeout(() => { button.textContent = label; }, 2000);
+    },
+    () => { button.textContent = "Select the command and copy it"; },
+  );
 });
