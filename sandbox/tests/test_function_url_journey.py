@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shlex
 import subprocess
+
 import pytest
 from playwright.sync_api import expect
 
