@@ -110,7 +110,8 @@ def answer(request: HttpRequest, workspace: Workspace | None, url_id: str, path:
     if workspace is None or target is None:
         return _aws_error(403, "AccessDeniedException", NO_SUCH_URL)
     signed_with, refused = None, None
-    if (workspace.world["function_urls"][target] or {}).get("auth_type") == "AWS_IAM":
+    settings = workspace.world["function_urls"][target]
+    if isinstance(settings, dict) and settings.get("auth_type") == "AWS_IAM":
         signed_with, refused = signer(request, workspace)
     if refused is not None:
         return refused

@@ -93,16 +93,18 @@ def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celer
     busy = client.get(address(workspace, "busy"))
     broken = client.get(address(workspace, "orders", "boom"))
     unknown = client.get(reverse("sandbox:function-url", args=[workspace.pk, "nosuchurl"]))
+    bare = client.post(address(workspace, "orders").rstrip("/"), data="{}", content_type="application/json")
 
     assert closed.status_code == 403 and closed["x-amzn-ErrorType"] == "AccessDeniedException"
     assert json.loads(closed.content)["Message"].startswith("Forbidden. For troubleshooting Function URL")
     assert busy.status_code == 429 and busy["x-amzn-ErrorType"] == "TooManyRequestsException"
     assert (broken.status_code, broken.content) == (502, b"Internal Server Error")
     assert unknown.status_code == 403 and json.loads(unknown.content) == {"Message": None}
+    assert bare.status_code == 201 and json.loads(bare.content)["body"] == "{}"  # no redirect to add a slash
     runs = Run.objects.filter(workspace=workspace)
-    assert runs.count() == 3 and all(run.status == Run.DONE for run in runs)
-    # One attempt in all: the refused and throttled requests never ran the function, and nothing was retried.
-    assert sum(len(run.trace["attempts"]) for run in runs) == 1
+    assert runs.count() == 4 and all(run.status == Run.DONE for run in runs)
+    # Two attempts in all: the refused and throttled requests never ran the function, and nothing was retried.
+    assert sum(len(run.trace["attempts"]) for run in runs) == 2
 
 
 def test_the_workspace_page_shows_each_url_with_a_curl_example_to_its_owner_only(celery_worker):
