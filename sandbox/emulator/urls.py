@@ -39,7 +39,6 @@ FORBIDDEN = json.dumps(
 BAD_GATEWAY = "Internal Server Error"
 INVOKE_ACTIONS = ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
 JSON_TYPE = {"content-type": "application/json"}
-RESPONSE_KEYS = {"statusCode", "headers", "body", "cookies", "isBase64Encoded", "multiValueHeaders"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
 
 
@@ -77,7 +76,9 @@ def access_key_id(name: str) -> str:
 # --- authorisation ----------------------------------------------------------------------------------------
 
 
-def _statement_allows(statement: dict, target: str, auth_type: str, principal: str | None, account: str, action: str):
+def _statement_allows(
+    statement: dict, target: str, auth_type: str, principal: str | None, account: str, action: str
+) -> bool:
     if str(statement.get("function", "")) != target:
         return False
     condition = statement.get("function_url_auth_type")
