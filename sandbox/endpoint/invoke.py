@@ -6,9 +6,8 @@ from __future__ import annotations
 import base64
 import json
 
-from sandbox.emulator.executor import ServiceError
-
 from .arns import function_name
+from .refusals import Refused
 
 
 def step_for(params: dict) -> dict:
@@ -34,7 +33,7 @@ def step_for(params: dict) -> dict:
         try:
             call["client_context"] = json.loads(base64.b64decode(params["ClientContext"]))
         except ValueError:
-            raise ServiceError(
+            raise Refused(
                 "InvalidRequestContentException", "Client context must be a valid Base64-encoded JSON object.", 400
             ) from None
     return {"invoke": call}
@@ -42,12 +41,12 @@ def step_for(params: dict) -> dict:
 
 def result_of(record: dict) -> dict:
     """Invoke's output (StatusCode, FunctionError, LogResult, ExecutedVersion, Payload) from a trace response;
-    ServiceError when Lambda refused the call (throttled, too large, no such function...)."""
+    Refused when Lambda refused the call (throttled, too large, no such function...)."""
     status = int(record.get("status_code") or 500)
     if status >= 400:
         body = record.get("payload") if isinstance(record.get("payload"), dict) else {}
         message = str(body.get("message") or body.get("Message") or record.get("reason") or "")
-        raise ServiceError(str(record.get("error_type") or "ServiceException"), message, status)
+        raise Refused(str(record.get("error_type") or "ServiceException"), message, status)
     result: dict = {"StatusCode": status}
     if record.get("executed_version"):
         result["ExecutedVersion"] = str(record["executed_version"])

@@ -3,7 +3,7 @@
 ``answer(world, operation, params, clock)`` returns an ``Outcome``: the result in the operation's output shape
 and, for a change, the new world (the caller validates and saves it; the emulator's validation speaks AWS's
 words). Lambda's own refusals (a function, alias or mapping that does not exist, a conflict, a stale RevisionId)
-raise ``ServiceError`` with AWS's code, status and message.
+raise ``Refused`` with AWS's code, status and message.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sandbox.emulator.config import function_config, snapshot
-from sandbox.emulator.executor import ServiceError
 
 from . import lambda_shapes as shapes
 from .arns import Account, function_name, ref_of
+from .refusals import Refused, conflict, invalid, not_found
 
 
 @dataclass(frozen=True)
@@ -33,18 +33,6 @@ class Clock:
 class Outcome:
     result: dict
     world: dict | None = None  # the changed world, to validate and save
-
-
-def not_found(message: str) -> ServiceError:
-    return ServiceError("ResourceNotFoundException", message, 404)
-
-
-def invalid(message: str) -> ServiceError:
-    return ServiceError("InvalidParameterValueException", message, 400)
-
-
-def conflict(message: str) -> ServiceError:
-    return ServiceError("ResourceConflictException", message, 409)
 
 
 class Request:
@@ -88,7 +76,7 @@ class Request:
     def check_revision(self, current: str) -> None:
         given = self.params.get("RevisionId")
         if given and given != current:
-            raise ServiceError(
+            raise Refused(
                 "PreconditionFailedException",
                 "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API "
                 "to retrieve the latest Revision Id",
@@ -120,10 +108,10 @@ def operation(function: Operation) -> Operation:
 
 
 def answer(world: dict, name: str, params: dict, clock: Clock) -> Outcome:
-    """The outcome of one control-plane operation; ServiceError when Lambda would refuse it."""
+    """The outcome of one control-plane operation; Refused when Lambda would refuse it."""
     handler = OPERATIONS.get(name)
     if handler is None:
-        raise ServiceError(
+        raise Refused(
             "InvalidParameterValueException", f"The sandbox's endpoint does not emulate the {name} operation.", 400
         )
     return handler(Request(world, params, clock))
@@ -326,7 +314,7 @@ def get_provisioned_concurrency_config(request: Request) -> Outcome:
     name, qualifier, spec = _provisioned(request)
     value = int(spec.get("provisioned_concurrency") or 0)
     if spec.get("provisioned_qualifier") != qualifier or not value:
-        raise ServiceError(
+        raise Refused(
             "ProvisionedConcurrencyConfigNotFoundException",
             f"No Provisioned Concurrency Config found for this function: {request.account.function(name, qualifier)}",
             404,

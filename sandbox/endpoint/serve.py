@@ -24,6 +24,7 @@ from sandbox.emulator.executor import ServiceError
 from sandbox.models import Workspace
 
 from . import invoke, lambda_control
+from .refusals import Refused
 
 WAIT_S = 30.0  # how long Invoke waits for its run; sleeps in handlers cost no real time
 LAST_MODIFIED = "%Y-%m-%dT%H:%M:%S.000+0000"
@@ -70,14 +71,14 @@ def _error(service: str | None, operation: str | None, error, request_id: str, p
     return _django_response(serialize_error(service, operation, failure, request_id, protocol=protocol))
 
 
-def _problem_error(problems) -> ServiceError:
+def _problem_error(problems) -> Refused:
     """The first validation problem as Lambda words it (``Code: message``), else InvalidParameterValueException."""
     message = problems[0].message
     code, colon, rest = message.partition(": ")
     if colon and code.isidentifier() and code[:1].isupper() and " " not in code:
         status = {"ResourceNotFoundException": 404, "ResourceConflictException": 409}.get(code, 400)
-        return ServiceError(code, rest, status)
-    return ServiceError("InvalidParameterValueException", f"{problems[0].field}: {message}", 400)
+        return Refused(code, rest, status)
+    return Refused("InvalidParameterValueException", f"{problems[0].field}: {message}", 400)
 
 
 def answer(request: HttpRequest, workspace_id, path: str) -> HttpResponse:
@@ -99,14 +100,14 @@ def answer(request: HttpRequest, workspace_id, path: str) -> HttpResponse:
     protocol = protocol_of_request(service, inner)
     try:
         result, request_id = _call(workspace, service, operation, params, request_id)
-    except ServiceError as error:
+    except Refused as error:
         return _error(service, operation, error, request_id, protocol)
     return _django_response(serialize_result(service, operation, result, request_id, protocol=protocol))
 
 
 def _call(workspace: Workspace, service: str, operation: str, params: dict, request_id: str) -> tuple[dict, str]:
     if service != "lambda":
-        raise ServiceError(
+        raise Refused(
             "UnknownOperationException",
             f"This workspace's endpoint answers Lambda; {service} calls reach the world from handlers only.",
             400,
@@ -123,7 +124,7 @@ def _call(workspace: Workspace, service: str, operation: str, params: dict, requ
             except workspaces.InvalidWorld as error:
                 raise _problem_error(error.problems) from None
             except workspaces.SandboxLimitError as error:
-                raise ServiceError("InvalidParameterValueException", error.message, 400) from None
+                raise Refused("InvalidParameterValueException", error.message, 400) from None
     return outcome.result, request_id
 
 
@@ -135,17 +136,17 @@ def _invoke(workspace: Workspace, params: dict, request_id: str) -> tuple[dict, 
     try:
         run = workspaces.start_run(workspace, "invoke", [step])
     except workspaces.SandboxLimitError as error:
-        raise ServiceError("TooManyRequestsException", error.message, 429) from None
+        raise Refused("TooManyRequestsException", error.message, 429) from None
     except workspaces.InvalidWorld as error:
         raise _problem_error(error.problems) from None
     status = workspaces.run_status(run, wait_s=WAIT_S)
     if not status.finished:
-        raise ServiceError(
+        raise Refused(
             "ServiceException", f"The run {run.pk} is still queued or running; see it on the workspace page.", 500
         )
     responses = (status.trace or {}).get("responses") or []
     if status.status != "done" or not responses:
-        raise ServiceError("ServiceException", status.message, 500)
+        raise Refused("ServiceException", status.message, 500)
     record = responses[0]
     return invoke.result_of(record), str(record.get("request_id") or request_id)
 
