@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -35,7 +35,7 @@ def _raw_path(request: HttpRequest) -> str:
     raw = request.META.get("RAW_URI") or request.META.get("REQUEST_URI")
     if raw:
         return raw
-    path = "/".join(quote(unquote(part), safe="-_.~!$&'()*+,;=:@") for part in request.path.split("/"))
+    path = "/".join(quote(part, safe="-_.~") for part in request.path.split("/"))
     query = request.META.get("QUERY_STRING", "")
     return f"{path}?{query}" if query else path
 

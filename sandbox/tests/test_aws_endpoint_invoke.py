@@ -54,7 +54,9 @@ def test_a_synchronous_invoke_is_a_run_and_answers_with_the_payload_and_the_log_
     assert answer["ResponseMetadata"]["RequestId"] == run.trace["responses"][0]["request_id"]
     owner = Client()
     owner.force_login(workspace.owner)
-    assert run.get_absolute_url() in owner.get(reverse("sandbox:workspace-detail", args=[workspace.pk])).content.decode()
+    assert (
+        run.get_absolute_url() in owner.get(reverse("sandbox:workspace-detail", args=[workspace.pk])).content.decode()
+    )
     page = owner.get(run.get_absolute_url()).content.decode()
     assert 'id="timeline"' in page and "<svg" in page
 
