@@ -145,6 +145,7 @@ def workspace_detail(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
     context = presenting.workspace_context(workspace)
     context.update(presenting.function_urls_context(workspace, request.build_absolute_uri))
+    context.update(presenting.endpoint_context(workspace, request.build_absolute_uri))
     return render(request, "sandbox/workspace_detail.html", context)
 
 

@@ -278,10 +278,9 @@ def delete_function_concurrency(request: Request) -> Outcome:
 
 def _provisioned(request: Request) -> tuple[str, str, dict]:
     name, qualifier = request.function()
-    if not qualifier:
+    if qualifier in (None, "", "$LATEST"):
         raise invalid("Provisioned Concurrency Configs cannot be applied to unpublished function versions.")
-    if qualifier != "$LATEST":
-        request.version_of(name, qualifier)
+    request.version_of(name, qualifier)
     return name, qualifier, request.spec(name)
 
 
