@@ -87,6 +87,9 @@ def answer(request: HttpRequest, workspace_id, path: str) -> HttpResponse:
     signed = aws_request(request)
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     key_id, secret = workspace.access_keys() if workspace is not None else ("", "")
+    if signed.header("authorization") is None and "X-Amz-Signature" not in dict(signed.query):
+        missing = Refused("MissingAuthenticationTokenException", "Missing Authentication Token", 403)
+        return _error("lambda", None, missing, request_id)
     try:
         verify(signed, lambda given: secret if key_id and given == key_id else None, datetime.now(UTC))
     except SignatureError as error:

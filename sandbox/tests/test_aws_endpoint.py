@@ -4,6 +4,7 @@ signatures checked with the workspace's own key, Lambda's control plane changing
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import boto3
@@ -348,3 +349,13 @@ def test_event_invoke_configuration_on_the_function_and_on_an_alias(live_server)
     spec = workspace.world["functions"]["orders"]
     assert spec["async"] == {"maximum_retry_attempts": 0, "on_failure": "queue:failed"}
     assert spec["aliases"]["live"]["async"] == {"maximum_event_age_s": 60}
+
+
+def test_an_unsigned_request_is_refused_as_lambda_refuses_one():
+    workspace = make_workspace(world=world())
+
+    response = Client().get(reverse("sandbox:aws-endpoint-path", args=[workspace.pk, "2015-03-31/functions"]))
+
+    assert response.status_code == 403
+    assert response["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
+    assert json.loads(response.content)["Message"] == "Missing Authentication Token"
