@@ -13,6 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from urllib.parse import quote
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
@@ -84,7 +86,12 @@ def _problem_error(problems) -> Refused:
 def answer(request: HttpRequest, workspace_id, path: str) -> HttpResponse:
     """Serve one AWS API request sent to a workspace's endpoint."""
     request_id = str(uuid.uuid4())
-    signed = aws_request(request)
+    try:
+        signed = aws_request(request)
+    except RequestDataTooBig:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        too_big = Refused("RequestTooLargeException", f"Request must be smaller than {limit} bytes here.", 413)
+        return _error("lambda", None, too_big, request_id)
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     key_id, secret = workspace.access_keys() if workspace is not None else ("", "")
     if signed.header("authorization") is None and "X-Amz-Signature" not in dict(signed.query):

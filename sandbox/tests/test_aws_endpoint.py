@@ -359,3 +359,12 @@ def test_an_unsigned_request_is_refused_as_lambda_refuses_one():
     assert response.status_code == 403
     assert response["x-amzn-ErrorType"] == "MissingAuthenticationTokenException"
     assert json.loads(response.content)["Message"] == "Missing Authentication Token"
+
+
+def test_a_body_larger_than_the_site_accepts_is_refused_with_413(live_server, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1024
+    lam = client(live_server, make_workspace(world=world()))
+
+    code, status, message = refusal(lambda: lam.invoke(FunctionName="orders", Payload=b'"' + b"x" * 2000 + b'"'))
+
+    assert (code, status, message) == ("RequestTooLargeException", 413, "Request must be smaller than 1024 bytes here.")
