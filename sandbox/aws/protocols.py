@@ -113,7 +113,8 @@ def serialize_error(
         return HttpResponse(error.status, headers, body)
     protocol = protocol or model.metadata["protocol"]
     if protocol == "query":
-        return query.serialize_error(model, error.code, error.message, error.status, sender, request_id)
+        code = json_protocol.query_code(error.code) if "awsQueryCompatible" in model.metadata else error.code
+        return query.serialize_error(model, code, error.message, error.status, sender, request_id)
     if protocol == "json":
         return json_protocol.serialize_error(model, error.code, error.message, error.status, sender, request_id)
     method = None
