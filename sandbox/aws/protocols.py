@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 
 from sandbox.emulator.executor import ServiceError
 
@@ -72,7 +72,7 @@ def parse_request(request: HttpRequest) -> tuple[str, str, dict, str]:
 def _operation(service: str, operation: str) -> OperationModel:
     try:
         return operation_model(service, operation)
-    except Exception:  # botocore's OperationNotFoundError
+    except OperationNotFoundError:
         raise ProtocolError("UnknownOperation", f"{service} has no operation {operation!r}.", 400, service) from None
 
 
