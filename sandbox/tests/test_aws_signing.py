@@ -249,3 +249,24 @@ def test_a_presigned_url_may_not_last_more_than_a_week(endpoint):
     error = refusal(fetch(url, endpoint), datetime.now(UTC))
     assert (error.code, error.status) == ("AuthorizationQueryParametersError", 400)
     assert error.message == "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+
+
+def test_a_session_token_is_signed_like_any_header(endpoint):
+    sqs = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        aws_session_token="IQoJb3JpZ2luX2VjEXAMPLETOKEN",
+        config=NO_RETRY,
+    )
+    CALLS["sqs"](sqs)
+    request = read_request(endpoint.raw_requests[-1])
+    assert request.header("x-amz-security-token") == "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
+    assert verify(request, secret_for, stamp_of(request)) == KEY
+    headers = tuple(
+        (name, "another-token" if name.lower() == "x-amz-security-token" else value) for name, value in request.headers
+    )
+    forged = HttpRequest(request.method, request.path, headers, request.body, request.host)
+    assert refusal(forged).code == "SignatureDoesNotMatch"
