@@ -35,21 +35,33 @@ def empty_answer(request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, (), f"<{action}Response><{action}Result/></{action}Response>".encode())
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def endpoint():
     with Endpoint(empty_answer) as served:
         yield served
 
 
+CLIENTS: dict[tuple, object] = {}
+
+
 def client(service: str, endpoint: Endpoint, key: str = KEY, secret: str = SECRET, **kwargs):
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=kwargs.pop("endpoint_url", endpoint.url),
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=kwargs.pop("config", NO_RETRY),
-    )
+    """A boto3 client, made once per service, keys, endpoint and configuration (making one takes a while)."""
+    endpoint_url = kwargs.pop("endpoint_url", endpoint.url)
+    config = kwargs.pop("config", NO_RETRY)
+    made = (service, key, secret, endpoint_url, id(config))
+    if made not in CLIENTS:
+        CLIENTS[made] = (
+            config,
+            boto3.client(
+                service,
+                region_name="us-east-1",
+                endpoint_url=endpoint_url,
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+                config=config,
+            ),
+        )
+    return CLIENTS[made][1]  # the configuration is kept with its client, so its id is never reused
 
 
 CALLS = {
