@@ -349,4 +349,10 @@ def serialize_error(
         return HttpResponse(status, tuple(headers), _xml_document(root))
     headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
     body = {"Type": "User" if sender else "Service", "Message": message}
+    if code in model.shape_names:
+        # A modeled error names its own members: Lambda's ResourceNotFoundException has Type and Message, its
+        # TooManyRequestsException a lower-case message.
+        members = model.shape_for(code).members
+        body = {"Type": body["Type"]} if "Type" in members else {}
+        body["message" if "message" in members else "Message"] = message
     return HttpResponse(status, tuple(headers), json.dumps(body).encode("utf-8"))

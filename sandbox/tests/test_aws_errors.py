@@ -125,6 +125,10 @@ def test_lambda_errors_carry_their_type_header(world):
         "Rate exceeded",
     )
     assert problem.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert (problem.response["Type"], problem.response["message"]) == ("User", "Rate exceeded")
+    world.reply("lambda", "GetFunction", ServiceError("ResourceNotFoundException", "Function not found: x", 404))
+    problem = refused(lambda: client(world, "lambda").get_function(FunctionName="orders"))
+    assert (problem.response["Type"], problem.response["Message"]) == ("User", "Function not found: x")
 
 
 SIGNATURE_REFUSALS = [
