@@ -253,6 +253,11 @@ def test_a_presigned_url_for_a_query_service_passes(endpoint):
     with pytest.raises(SignatureError) as caught:
         verify(request, lambda key: "another-secret", signed_at)
     assert caught.value.code == "SignatureDoesNotMatch"
+    # STS ignores X-Amz-Expires (300 here): the URL lives as long as any signature, 15 minutes from X-Amz-Date.
+    assert verify(request, secret_for, signed_at + timedelta(minutes=14)) == KEY
+    error = refusal(request, signed_at + timedelta(minutes=16))
+    assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
+    assert error.message.startswith(f"Signature expired: {signed_at:%Y%m%dT%H%M%SZ} is now earlier than ")
 
 
 def test_a_presigned_url_may_not_last_more_than_a_week(endpoint):
