@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 
 from sandbox.emulator.executor import ServiceError
 
@@ -72,7 +72,7 @@ def parse_request(request: HttpRequest) -> tuple[str, str, dict, str]:
 def _operation(service: str, operation: str) -> OperationModel:
     try:
         return operation_model(service, operation)
-    except Exception:  # botocore's OperationNotFoundError
+    except OperationNotFoundError:
         raise ProtocolError("UnknownOperation", f"{service} has no operation {operation!r}.", 400, service) from None
 
 
@@ -113,7 +113,8 @@ def serialize_error(
         return HttpResponse(error.status, headers, body)
     protocol = protocol or model.metadata["protocol"]
     if protocol == "query":
-        return query.serialize_error(model, error.code, error.message, error.status, sender, request_id)
+        code = json_protocol.query_code(error.code) if "awsQueryCompatible" in model.metadata else error.code
+        return query.serialize_error(model, code, error.message, error.status, sender, request_id)
     if protocol == "json":
         return json_protocol.serialize_error(model, error.code, error.message, error.status, sender, request_id)
     method = None

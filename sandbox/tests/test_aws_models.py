@@ -15,6 +15,7 @@ from urllib3 import HTTPHeaderDict
 
 from sandbox.aws import HttpRequest, parse_request, serialize_error, serialize_result, write_response
 from sandbox.aws.hosts import SERVICES
+from sandbox.aws.json_protocol import SQS_QUERY_CODES
 from sandbox.aws.models import service_model
 from sandbox.emulator.executor import ServiceError
 
@@ -178,7 +179,7 @@ def test_every_modeled_error_is_read_by_botocore_with_its_code_and_status(servic
     status = shape.metadata.get("error", {}).get("httpStatusCode", 400)
     answer = serialize_error(service, None, ServiceError(code, f"{code} happened", status), "request-2")
     parsed = create_parser(model.metadata["protocol"]).parse(read_response(write_response(answer)), None)
-    assert parsed["Error"]["Code"] == code
+    assert parsed["Error"]["Code"] == (SQS_QUERY_CODES.get(code, code) if service == "sqs" else code)
     assert parsed["Error"]["Message"] == f"{code} happened"
     assert parsed["ResponseMetadata"]["HTTPStatusCode"] == status
     assert parsed["ResponseMetadata"]["RequestId"] == "request-2"
