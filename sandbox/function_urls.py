@@ -14,6 +14,8 @@ import json
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from sandbox import workspaces
@@ -34,9 +36,9 @@ def _aws_error(status: int, error_type: str, body: str) -> HttpResponse:
     return response
 
 
-def _unavailable(message: str) -> HttpResponse:
+def _unavailable(message: str, status: int = 503) -> HttpResponse:
     """The sandbox itself could not serve the request (a limit, a queue, a broken world): 503 in plain words."""
-    return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
 def _signed_request(request: HttpRequest):
@@ -110,13 +112,19 @@ def answer(request: HttpRequest, workspace: Workspace | None, url_id: str, path:
     if workspace is None or target is None:
         return _aws_error(403, "AccessDeniedException", NO_SUCH_URL)
     signed_with, refused = None, None
-    settings = workspace.world["function_urls"][target]
-    if isinstance(settings, dict) and settings.get("auth_type") == "AWS_IAM":
+    url = workspace.world["function_urls"][target]
+    if isinstance(url, dict) and url.get("auth_type") == "AWS_IAM":
         signed_with, refused = signer(request, workspace)
     if refused is not None:
         return refused
     try:
-        run = workspaces.start_run(workspace, "url_request", [step_for(request, target, path, signed_with)])
+        step = step_for(request, target, path, signed_with)
+    except RequestDataTooBig:
+        return _unavailable(
+            f"The sandbox accepts request bodies up to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", status=413
+        )
+    try:
+        run = workspaces.start_run(workspace, "url_request", [step])
     except workspaces.SandboxLimitError as error:
         return _unavailable(error.message)
     except workspaces.InvalidWorld as error:

@@ -94,6 +94,7 @@ def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celer
     broken = client.get(address(workspace, "orders", "boom"))
     unknown = client.get(reverse("sandbox:function-url", args=[workspace.pk, "nosuchurl"]))
     bare = client.post(address(workspace, "orders").rstrip("/"), data="{}", content_type="application/json")
+    huge = client.post(address(workspace, "orders"), data="x" * 3_000_000, content_type="text/plain")
 
     assert closed.status_code == 403 and closed["x-amzn-ErrorType"] == "AccessDeniedException"
     assert json.loads(closed.content)["Message"].startswith("Forbidden. For troubleshooting Function URL")
@@ -101,6 +102,7 @@ def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celer
     assert (broken.status_code, broken.content) == (502, b"Internal Server Error")
     assert unknown.status_code == 403 and json.loads(unknown.content) == {"Message": None}
     assert bare.status_code == 201 and json.loads(bare.content)["body"] == "{}"  # no redirect to add a slash
+    assert huge.status_code == 413 and b"request bodies up to" in huge.content  # the sandbox's limit, not a run
     runs = Run.objects.filter(workspace=workspace)
     assert runs.count() == 4 and all(run.status == Run.DONE for run in runs)
     # Two attempts in all: the refused and throttled requests never ran the function, and nothing was retried.
