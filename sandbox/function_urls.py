@@ -20,12 +20,13 @@ from django.http import HttpRequest, HttpResponse
 
 from sandbox import workspaces
 from sandbox.aws import HttpRequest as AwsRequest
-from sandbox.aws.signing import SignatureError, verify
+from sandbox.aws.signing import SignatureError, request_service, verify
 from sandbox.emulator import urls
 from sandbox.models import Workspace
 
 WAIT_S = 30.0  # how long a request waits for its run; handler sleeps cost no real time
-SIGNING_SERVICE = "lambda"
+SIGNING_SERVICE = "lambda"  # a function URL's requests are signed for Lambda
+WRONG_SCOPE = f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "
 DROPPED_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
 NO_SUCH_URL = json.dumps({"Message": None}, separators=(",", ":"))
 
@@ -41,7 +42,7 @@ def _unavailable(message: str, status: int = 503) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _signed_request(request: HttpRequest):
+def _signed_request(request: HttpRequest) -> AwsRequest:
     """The request as ``sandbox.aws`` reads one, for checking its signature."""
     headers = tuple((name, value) for name, value in request.headers.items())
     path = request.get_full_path()
@@ -56,10 +57,13 @@ def signer(request: HttpRequest, workspace: Workspace) -> tuple[str | None, Http
     if "authorization" not in request.headers and "X-Amz-Signature" not in request.GET:
         return None, None
     key_id, secret = workspace.access_keys()
+    aws_request = _signed_request(request)
     try:
-        signed = verify(_signed_request(request), lambda given: secret if given == key_id else None, datetime.now(UTC))
+        signed = verify(aws_request, lambda given: secret if given == key_id else None, datetime.now(UTC))
     except SignatureError as error:
         return None, _aws_error(error.status, error.code, json.dumps({"Message": error.message}))
+    if request_service(aws_request) != SIGNING_SERVICE:
+        return None, _aws_error(403, "InvalidSignatureException", json.dumps({"Message": WRONG_SCOPE}))
     return signed, None
 
 
