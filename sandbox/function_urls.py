@@ -14,16 +14,19 @@ import json
 from datetime import UTC, datetime
 from http.cookies import CookieError, SimpleCookie
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
 from sandbox import workspaces
 from sandbox.aws import HttpRequest as AwsRequest
-from sandbox.aws.signing import SignatureError, verify
+from sandbox.aws.signing import SignatureError, request_service, verify
 from sandbox.emulator import urls
 from sandbox.models import Workspace
 
 WAIT_S = 30.0  # how long a request waits for its run; handler sleeps cost no real time
-SIGNING_SERVICE = "lambda"
+SIGNING_SERVICE = "lambda"  # a function URL's requests are signed for Lambda
+WRONG_SCOPE = f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "
 DROPPED_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
 NO_SUCH_URL = json.dumps({"Message": None}, separators=(",", ":"))
 
@@ -34,12 +37,12 @@ def _aws_error(status: int, error_type: str, body: str) -> HttpResponse:
     return response
 
 
-def _unavailable(message: str) -> HttpResponse:
+def _unavailable(message: str, status: int = 503) -> HttpResponse:
     """The sandbox itself could not serve the request (a limit, a queue, a broken world): 503 in plain words."""
-    return HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _signed_request(request: HttpRequest):
+def _signed_request(request: HttpRequest) -> AwsRequest:
     """The request as ``sandbox.aws`` reads one, for checking its signature."""
     headers = tuple((name, value) for name, value in request.headers.items())
     path = request.get_full_path()
@@ -54,10 +57,13 @@ def signer(request: HttpRequest, workspace: Workspace) -> tuple[str | None, Http
     if "authorization" not in request.headers and "X-Amz-Signature" not in request.GET:
         return None, None
     key_id, secret = workspace.access_keys()
+    aws_request = _signed_request(request)
     try:
-        signed = verify(_signed_request(request), lambda given: secret if given == key_id else None, datetime.now(UTC))
+        signed = verify(aws_request, lambda given: secret if given == key_id else None, datetime.now(UTC))
     except SignatureError as error:
         return None, _aws_error(error.status, error.code, json.dumps({"Message": error.message}))
+    if request_service(aws_request) != SIGNING_SERVICE:
+        return None, _aws_error(403, "InvalidSignatureException", json.dumps({"Message": WRONG_SCOPE}))
     return signed, None
 
 
@@ -110,13 +116,19 @@ def answer(request: HttpRequest, workspace: Workspace | None, url_id: str, path:
     if workspace is None or target is None:
         return _aws_error(403, "AccessDeniedException", NO_SUCH_URL)
     signed_with, refused = None, None
-    settings = workspace.world["function_urls"][target]
-    if isinstance(settings, dict) and settings.get("auth_type") == "AWS_IAM":
+    url = workspace.world["function_urls"][target]
+    if isinstance(url, dict) and url.get("auth_type") == "AWS_IAM":
         signed_with, refused = signer(request, workspace)
     if refused is not None:
         return refused
     try:
-        run = workspaces.start_run(workspace, "url_request", [step_for(request, target, path, signed_with)])
+        step = step_for(request, target, path, signed_with)
+    except RequestDataTooBig:
+        return _unavailable(
+            f"The sandbox accepts request bodies up to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", status=413
+        )
+    try:
+        run = workspaces.start_run(workspace, "url_request", [step])
     except workspaces.SandboxLimitError as error:
         return _unavailable(error.message)
     except workspaces.InvalidWorld as error:

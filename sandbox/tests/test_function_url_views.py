@@ -94,6 +94,7 @@ def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celer
     broken = client.get(address(workspace, "orders", "boom"))
     unknown = client.get(reverse("sandbox:function-url", args=[workspace.pk, "nosuchurl"]))
     bare = client.post(address(workspace, "orders").rstrip("/"), data="{}", content_type="application/json")
+    huge = client.post(address(workspace, "orders"), data="x" * 3_000_000, content_type="text/plain")
 
     assert closed.status_code == 403 and closed["x-amzn-ErrorType"] == "AccessDeniedException"
     assert json.loads(closed.content)["Message"].startswith("Forbidden. For troubleshooting Function URL")
@@ -101,6 +102,7 @@ def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celer
     assert (broken.status_code, broken.content) == (502, b"Internal Server Error")
     assert unknown.status_code == 403 and json.loads(unknown.content) == {"Message": None}
     assert bare.status_code == 201 and json.loads(bare.content)["body"] == "{}"  # no redirect to add a slash
+    assert huge.status_code == 413 and b"request bodies up to" in huge.content  # the sandbox's limit, not a run
     runs = Run.objects.filter(workspace=workspace)
     assert runs.count() == 4 and all(run.status == Run.DONE for run in runs)
     # Two attempts in all: the refused and throttled requests never ran the function, and nothing was retried.
@@ -127,7 +129,7 @@ def test_the_workspace_page_shows_each_url_with_a_curl_example_to_its_owner_only
     assert workspace.access_keys() == (key_id, secret)  # made once, then kept
 
 
-def signed(workspace, path: str, secret: str | None = None, **headers) -> dict:
+def signed(workspace, path: str, secret: str | None = None, service: str = "lambda", **headers) -> dict:
     """Headers of a GET signed with Signature Version 4 by botocore, as an SDK or awscurl would sign it."""
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -135,7 +137,7 @@ def signed(workspace, path: str, secret: str | None = None, **headers) -> dict:
 
     key_id, real_secret = workspace.access_keys()
     request = AWSRequest(method="GET", url="http://testserver" + path, headers=headers)
-    SigV4Auth(Credentials(key_id, secret or real_secret), "lambda", "us-east-1").add_auth(request)
+    SigV4Auth(Credentials(key_id, secret or real_secret), service, "us-east-1").add_auth(request)
     return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in request.headers.items()}
 
 
@@ -153,6 +155,7 @@ def test_an_aws_iam_url_runs_only_for_a_good_signature_from_an_allowed_user(cele
     good = client.get(path, **signed(workspace, path))
     unsigned = client.get(path)
     forged = client.get(path, **signed(workspace, path, secret="x" * 40))
+    for_s3 = client.get(path, **signed(workspace, path, service="s3"))
 
     assert good.status_code == 200, good.content
     key_id, _secret = workspace.access_keys()
@@ -162,6 +165,8 @@ def test_an_aws_iam_url_runs_only_for_a_good_signature_from_an_allowed_user(cele
     assert json.loads(unsigned.content)["Message"].startswith("Forbidden.")
     assert forged.status_code == 403 and forged["x-amzn-ErrorType"] == "InvalidSignatureException"
     assert "signature we calculated does not match" in json.loads(forged.content)["Message"]
+    assert for_s3.status_code == 403
+    assert json.loads(for_s3.content)["Message"] == "Credential should be scoped to correct service: 'lambda'. "
     # The user may not call a URL once its policy no longer allows it.
     workspace.world["users"]["developer"]["actions"] = ["lambda:InvokeFunctionUrl"]
     workspace.save()
