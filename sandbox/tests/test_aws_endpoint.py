@@ -181,6 +181,8 @@ def test_new_code_from_a_zip_then_a_version_and_a_weighted_alias(live_server):
     assert spec["aliases"]["live"] == {"version": "1", "weights": {"2": 0.5}}
     assert sorted(spec["versions"]) == ["1", "2"]
     assert lam.get_function(FunctionName="orders", Qualifier="live")["Configuration"]["Version"] == "1"
+    world_page = owner_page(workspace, "sandbox:workspace-world")
+    assert "live:" in world_page and "weights:" in world_page
     assert refusal(lambda: lam.create_alias(FunctionName="orders", Name="live", FunctionVersion="2")) == (
         "ResourceConflictException",
         409,
