@@ -46,6 +46,8 @@ LISTS = (
     "executions",
     "function_states",
     "publishes",
+    "snapshots",
+    "layer_versions",
 )
 SPECIAL = ("queue", "metric", "environments", "batch_item_failures", "retry_gaps", "billed_includes_init")
 KINDS = LISTS + SPECIAL

@@ -37,6 +37,8 @@ TRACE_LISTS = (
     "executions",
     "publishes",
     "function_states",
+    "snapshots",
+    "layer_versions",
 )
 TRACE_NAMED = ("queues", "topics", "buses", "buckets")  # name -> list of messages or records
 NAMED_ITEMS = {

@@ -31,6 +31,17 @@ FRESH_KINDS = ("preset", "challenge", "reset")  # start from a fresh emulator st
 SHELL_STEPS = ("purge",)  # steps applied here, before the engine runs: not part of the scenario format
 MAX_IDLE_GAP_S = 24 * 3600  # real time between runs advances the emulated clock, up to this much
 TIME_FIELDS = ("start_s", "end_s", "at_s")
+# Trace lists a run's trace takes its own part of.
+SLICED_LISTS = (
+    "responses",
+    "attempts",
+    "deliveries",
+    "connections",
+    "dropped",
+    "publishes",
+    "snapshots",
+    "layer_versions",
+)
 
 
 class ContinuingExecutor(Executor, Protocol):
@@ -138,6 +149,8 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
     for section in ("account", "queues", "topics", "streams", "buses", "buckets", "network"):
         if wanted[section] != current[section]:
             return None
+    if wanted["layers"] != current.get("layers", {}):
+        return None
     if set(current["functions"]) - set(wanted["functions"]):
         return None
     old_maps, new_maps = current["event_source_mappings"], wanted["event_source_mappings"]
@@ -201,7 +214,7 @@ def _add_steps(state: Any, steps: list[dict], base: float) -> None:
 def _marks(state: dict) -> dict:
     raw = state["trace"]
     return {
-        "lists": {key: len(raw[key]) for key in ("responses", "attempts", "deliveries", "connections", "dropped")},
+        "lists": {key: len(raw.get(key, [])) for key in SLICED_LISTS},
         "named": {
             key: {name: len(items) for name, items in raw[key].items()} for key in ("topics", "buses", "buckets")
         },
@@ -219,13 +232,13 @@ def _shift(item: dict, base: float) -> dict:
 def _slice(state: Any, marks: dict, base: float, step_offset: int) -> dict:
     """This run's part of the trace, on a clock that starts at 0 when the run does."""
     raw = state["trace"]
-    part = {key: raw[key][start:] for key, start in marks["lists"].items()}
+    part = {key: raw.get(key, [])[start:] for key, start in marks["lists"].items()}
     for key, starts in marks["named"].items():
         part[key] = {name: items[starts.get(name, 0) :] for name, items in raw[key].items()}
     part["metrics"] = _metric_deltas(state, marks["metrics"], part["attempts"])
     whole: Any = {**state, "trace": part}
     built = trace_module.build(whole)
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in SLICED_LISTS:
         built[key] = [_shift(item, base) for item in built[key]]
     for key in ("topics", "buses", "buckets"):
         built[key] = {name: [_shift(item, base) for item in items] for name, items in built[key].items()}
@@ -265,15 +278,18 @@ def _peak_concurrency(attempts: list[dict]) -> int:
 def _trim(state: dict) -> None:
     """Forget what earlier runs recorded (their traces are in their rows); metrics stay cumulative."""
     raw = state["trace"]
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in SLICED_LISTS:
         raw[key] = []
     for key in ("topics", "buses", "buckets"):
         raw[key] = {name: [] for name in raw[key]}
     state["config"]["steps"] = []
 
 
+CONFIGURING_STEPS = ("update_function", "update_mapping", "publish_layer_version", "delete_layer_version")
+
+
 def changes_configuration(steps: list) -> bool:
-    return any(isinstance(step, dict) and ("update_function" in step or "update_mapping" in step) for step in steps)
+    return any(isinstance(step, dict) and any(name in step for name in CONFIGURING_STEPS) for step in steps)
 
 
 def apply_configuration(world: dict, steps: list) -> dict:
@@ -306,4 +322,19 @@ def apply_configuration(world: dict, steps: list) -> dict:
                 ]
             for mapping in chosen:
                 mapping.update(changes)
+        _apply_layer_step(world, step)
     return world
+
+
+def _apply_layer_step(world: dict, step: dict) -> None:
+    """A published or deleted layer version belongs to the world from then on, as in the account."""
+    if isinstance(step.get("publish_layer_version"), dict):
+        action = step["publish_layer_version"]
+        layer = world.setdefault("layers", {}).setdefault(str(action.get("layer")), {})
+        version = {key: copy.deepcopy(action[key]) for key in ("files", "extra_bytes", "description") if key in action}
+        layer["versions"] = [*(layer.get("versions") or []), version]
+    if isinstance(step.get("delete_layer_version"), dict):
+        action = step["delete_layer_version"]
+        layer = (world.get("layers") or {}).get(str(action.get("layer")))
+        if isinstance(layer, dict):
+            layer["deleted"] = sorted({*(layer.get("deleted") or []), int(action.get("version") or 0)})

@@ -43,6 +43,7 @@ class Config(TypedDict):
     network: Record
     apis: dict[str, Record]
     state_machines: dict[str, Record]
+    layers: dict[str, Record]  # each layer's versions (version 1 first) and the numbers deleted
     steps: list[Record]
     run_until_s: float | None
 
@@ -79,6 +80,8 @@ class Trace(TypedDict):
     executions: list[Record]
     publishes: list[Record]
     function_states: list[Record]
+    layer_versions: NotRequired[list[Record]]  # layer versions published or deleted by steps
+    snapshots: NotRequired[list[Record]]  # SnapStart snapshots taken when versions were published
 
 
 class State(TypedDict):
@@ -99,4 +102,7 @@ class State(TypedDict):
     trace: Trace
     dedup: NotRequired[dict[str, dict[str, float]]]  # FIFO deduplication ids seen, per queue
     sfn: NotRequired[dict[str, Record]]  # Step Functions executions waiting to continue
-    salt: NotRequired[str]  # mixed into every id with the seed, so separate runs of a workspace differ
+    salt: NotRequired[str]
+    snapshots: NotRequired[
+        dict[str, Record]
+    ]  # "function:version" -> the SnapStart snapshot (seed, clock, status)  # mixed into every id with the seed, so separate runs of a workspace differ

@@ -7,7 +7,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, versions
+from . import (
+    apigateway,
+    concurrency,
+    invoke,
+    layers,
+    lifecycle,
+    pollers,
+    push,
+    queues,
+    snapstart,
+    stepfunctions,
+    streams,
+    versions,
+)
 from .attempts import network_for
 from .config import SPEC_FIELDS
 from .model import State
@@ -80,7 +93,27 @@ def _put_object(state: State, index: int, action: dict, now: float) -> list[dict
 
 
 def _publish_version(state: State, index: int, action: dict, now: float) -> list[dict]:
-    versions.publish(state, index, action, now)
+    version = versions.publish(state, index, action, now)
+    return take_snapshot(state, str(action["function"]), version, now)
+
+
+def take_snapshot(state: State, name: str, version: str, now: float) -> list[dict]:
+    """SnapStart: a published version's Init runs now, once, for the snapshot its environments restore from."""
+
+    def spec_for(env: dict):
+        taken = {**(snapstart.restore_settings(state, name, version) or {}), "phase": "snapshot"}
+        return concurrency.build_spec(state, name, version, env, _network(state, name), False, snapshot=taken)
+
+    return snapstart.take(state, name, version, now, spec_for)
+
+
+def _publish_layer_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    layers.publish(state, index, action, now)
+    return []
+
+
+def _delete_layer_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    layers.delete(state, index, action, now)
     return []
 
 
@@ -179,6 +212,8 @@ ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
     "update_function": lambda state, _index, body, now: update_function(state, dict(body), now),
     "update_mapping": lambda state, _index, body, now: update_mapping(state, dict(body), now),
     "publish_version": _publish_version,
+    "publish_layer_version": _publish_layer_version,
+    "delete_layer_version": _delete_layer_version,
     "get_function": _get_function,
     "http": lambda state, index, _body, now: apigateway.request(state, index, now),
     "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),
