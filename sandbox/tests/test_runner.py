@@ -35,6 +35,7 @@ LESSONS = (
     "observability",
     "configuration-data",
     "exam-review",
+    "snapstart",
 )
 GOOD = """\
 name: hello
