@@ -151,6 +151,7 @@ def world_summary(world: dict) -> list[tuple[str, int]]:
             ("buses", "event bus"),
             ("buckets", "bucket"),
             ("event_source_mappings", "event source mapping"),
+            ("layers", "layer"),
         )
     ]
     counts.append((len((world.get("network") or {}).get("subnets") or {}), "subnet"))
@@ -206,6 +207,8 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
         "connections": trace.get("connections") or [],
         "deliveries": trace.get("deliveries") or [],
         "dropped": trace.get("dropped") or [],
+        "snapshots": trace.get("snapshots") or [],
+        "layer_versions": trace.get("layer_versions") or [],
         "metrics": sorted((trace.get("metrics") or {}).items()),
         "attempt": getattr(run, "challenge_attempt", None),
     }

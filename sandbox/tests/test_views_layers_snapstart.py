@@ -1,0 +1,136 @@
+"""Layers and SnapStart through the sandbox pages: the function form, invoking a version, runs on Celery."""
+
+from __future__ import annotations
+
+import pytest
+
+from sandbox.models import Run, Workspace
+from sandbox.tests.test_views import function_data, make_workspace, poll_status
+
+SHARED = "def lambda_handler(event, context):\n    import shared\n    return {'value': shared.VALUE}\n"
+SNAP = (
+    "import uuid\n"
+    "from snapshot_restore_py import register_after_restore\n"
+    "PREFIX = uuid.uuid4().hex\n"
+    "@register_after_restore\n"
+    "def restored():\n"
+    "    print('after restore ran')\n"
+    "def lambda_handler(event, context):\n"
+    "    import shared\n"
+    "    return {'prefix': PREFIX, 'value': shared.VALUE}\n"
+)
+WORLD = {
+    "layers": {
+        "shared": {
+            "versions": [
+                {"files": {"python/shared.py": "VALUE = 'one'\n"}},
+                {"files": {"python/shared.py": "VALUE = 'two'\n"}},
+            ]
+        }
+    },
+    "functions": {"orders": {"code": SHARED}},
+}
+
+
+@pytest.fixture
+def owner(client):
+    workspace = make_workspace(world=WORLD)
+    client.force_login(workspace.owner)
+    client.workspace = workspace
+    return client
+
+
+def function_url(client) -> str:
+    return f"/sandbox/workspaces/{client.workspace.pk}/functions/orders/"
+
+
+@pytest.mark.django_db
+def test_the_function_page_shows_the_layers_and_snapstart_fields(owner):
+    page = owner.get(function_url(owner)).content.decode()
+
+    assert "<legend>Layers and SnapStart</legend>" in page
+    assert 'name="layers"' in page and 'name="snap_start"' in page
+
+
+@pytest.mark.django_db
+def test_saving_layers_and_snapstart_writes_them_into_the_world(owner):
+    response = owner.post(function_url(owner), function_data(code=SHARED, layers="shared:2", snap_start="on"))
+
+    assert response.status_code == 302
+    spec = Workspace.objects.get(pk=owner.workspace.pk).functions["orders"]
+    assert spec["layers"] == ["shared:2"]
+    assert spec["snap_start"] == {"apply_on": "PublishedVersions"}
+    page = owner.get(function_url(owner)).content.decode()
+    assert '<input type="text" name="layers" value="shared:2"' in page
+    assert 'name="snap_start" aria-describedby="id_snap_start_helptext" id="id_snap_start" checked>' in page
+
+
+@pytest.mark.django_db
+def test_a_layer_version_that_does_not_exist_is_shown_next_to_the_layers_field(owner):
+    response = owner.post(function_url(owner), function_data(code=SHARED, layers="shared:3"))
+
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert 'id="id_layers-errors"' in page
+    assert "Layer version arn:aws:lambda:us-east-1:123456789012:layer:shared:3 does not exist." in page
+    assert "layers" not in Workspace.objects.get(pk=owner.workspace.pk).functions["orders"]
+
+
+@pytest.mark.django_db
+def test_snapstart_with_provisioned_concurrency_is_refused_next_to_the_field(owner):
+    response = owner.post(
+        function_url(owner), function_data(code=SHARED, layers="shared:1", snap_start="on", provisioned_concurrency=1)
+    )
+
+    page = response.content.decode()
+    assert 'id="id_provisioned_concurrency-errors"' in page
+    assert "SnapStart and provisioned concurrency can&#x27;t be used together" in page
+
+
+@pytest.mark.django_db
+def test_invoking_a_version_records_the_qualifier_and_a_bad_one_is_refused(owner):
+    url = f"/sandbox/workspaces/{owner.workspace.pk}/invoke/"
+    data = {"function": "orders", "invocation_type": "RequestResponse", "payload": "{}", "repeat": 2}
+
+    owner.post(url, {**data, "qualifier": "1"})
+    refused = owner.post(url, {**data, "qualifier": "not a version"})
+
+    assert Run.objects.get().steps[0]["invoke"]["qualifier"] == "1"
+    assert "is not a version number, an alias name or $LATEST." in refused.content.decode()
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_a_snapstart_version_with_a_layer_restores_through_celery(client, celery_worker):
+    world = {
+        **WORLD,
+        "functions": {
+            "orders": {
+                "code": SNAP,
+                "layers": ["shared:2"],
+                "snap_start": {"apply_on": "PublishedVersions"},
+                "versions": {"1": {}},
+            }
+        },
+    }
+    workspace = make_workspace(world=world)
+    client.force_login(workspace.owner)
+
+    client.post(
+        f"/sandbox/workspaces/{workspace.pk}/invoke/",
+        {"function": "orders", "invocation_type": "RequestResponse", "payload": "{}", "repeat": 2, "qualifier": "1"},
+        HTTP_HX_REQUEST="true",
+    )
+    run = Run.objects.get()
+    page = poll_status(client, run).content.decode()
+
+    run.refresh_from_db()
+    assert run.status == Run.DONE, run.error
+    assert [s["version"] for s in run.trace["snapshots"]] == ["1"]
+    payloads = [r["payload"] for r in run.trace["responses"]]
+    assert [p["value"] for p in payloads] == ["two", "two"]
+    assert payloads[0]["prefix"] == payloads[1]["prefix"]  # the uniqueness trap, through the web sandbox
+    assert "Restore Duration" in page and "Billed Restore Duration" in page
+    assert "after restore ran" in page
+    detail = client.get(f"/sandbox/runs/{run.pk}/").content.decode()
+    assert "SnapStart snapshot of <code>orders</code> version 1" in detail
