@@ -153,10 +153,12 @@ def complete_run(state: State, effect: dict, init: InitResult | None, result: In
     env["reset"] = False
     if init is not None:
         env["created"] = True
+        if restored(effect):
+            if not init.ok:
+                return _failed_restore(state, effect, env, init, memory)
+            return _restored_run(state, effect, env, init, result, memory)
         if not init.ok and init.status != "timeout":
             return _failed_init(state, effect, env, init, memory)
-        if _restored(effect):
-            return _restored_run(state, effect, env, init, result, memory)
         lines.append(_init_start(state, meta["function"]))
         lines.extend(logs.split_output(init.logs))
         if init.status == "timeout":
@@ -195,9 +197,49 @@ def complete_run(state: State, effect: dict, init: InitResult | None, result: In
     )
 
 
-def _restored(effect: dict) -> bool:
+def restored(effect: dict) -> bool:
+    """Whether this run's environment is created by restoring a SnapStart snapshot."""
     snap = getattr(effect.get("spec"), "snap_start", None) or {}
     return snap.get("phase") == "restore"
+
+
+def _failed_restore(state: State, effect: dict, env: Environment, init: InitResult, memory: int) -> None:
+    """The restore failed: after-restore hooks past the time limit (SnapStartTimeoutException) or one raised.
+    The handler never runs; the environment is discarded."""
+    meta = effect["meta"]
+    runtime = str(state["config"]["functions"][meta["function"]].get("runtime") or "python3.12")
+    body = dict(init.error or {"errorMessage": "Restore failed", "errorType": "Runtime.Unknown"})
+    timed_out = init.status == "timeout"
+    duration = snapstart.RESTORE_LIMIT_MS if timed_out else float(init.init_duration_ms)
+    if timed_out:
+        error_body = {"errorMessage": snapstart.TIMEOUT_MESSAGE, "errorType": snapstart.TIMEOUT_ERROR}
+    else:
+        error_body = _ordered_error(body, "")
+    lines = [snapstart.restore_start_line(runtime, state["config"]["account"]["region"])]
+    lines.extend(logs.split_output(init.logs))
+    if not any(line.startswith("[ERROR]") for line in lines):
+        lines.extend(_error_lines(error_body))
+    lines.append(snapstart.restore_report(duration)[0])
+    _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome="error",
+        error_body=error_body,
+        response=None,
+        duration=duration,
+        init_ms=None,
+        billed=logs.billed_ms(duration, None, False),
+        used=init.max_memory_used_mb,
+        cold=True,
+        destroy=True,
+        connections=(),
+        span_ms=duration,
+        init_for_trace=None,
+    )
+    state["trace"]["attempts"][-1]["restore_duration_ms"] = round(duration, 3)
+    state["trace"]["attempts"][-1]["restore_timed_out"] = timed_out
 
 
 def _restored_run(

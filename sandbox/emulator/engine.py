@@ -92,7 +92,8 @@ def _perform_run(executor: Executor, effect: dict):
     init = None
     if effect["spec"] is not None:
         init = executor.create(effect["env"], effect["spec"])
-        if not init.ok and init.status != "timeout":
+        # A failed Init that timed out runs again inside the invoke; a failed restore ends the call.
+        if not init.ok and (init.status != "timeout" or attempts.restored(effect)):
             return init, None
     return init, executor.invoke(effect["env"], effect["request"])
 

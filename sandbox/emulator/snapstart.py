@@ -16,7 +16,10 @@ from . import ids, logs
 from .config import version_config
 from .model import State
 
-SNAPSHOT_INIT_FLOOR_S = 130.0  # Init at publish may run 130 s, or the function timeout when that is longer
+RESTORE_LIMIT_MS = 10_000.0  # the runtime must load and the after-restore hooks finish within 10 s
+TIMEOUT_ERROR = "SnapStartTimeoutException"
+TIMEOUT_MESSAGE = "Lambda couldn't restore the snapshot within the timeout limit."
+TIMEOUT_STATUS = 408  # what the Invoke API answers when the restore times out
 
 
 def applies(fn: dict, version: str) -> bool:

@@ -172,3 +172,35 @@ def test_declared_versions_are_snapshotted_at_time_zero_and_hooks_see_the_snapst
 
     assert [(s["version"], s["at_s"]) for s in trace["snapshots"]] == [("1", 0.0)]
     assert trace["responses"][0]["payload"] == ["snap-start", False]
+
+
+def test_after_restore_hooks_over_10_seconds_fail_the_invoke_with_snapstart_timeout(executor):
+    slow = ORDERS.replace('    print("after restore")', "    time.sleep(11)")
+
+    trace = simulate(scenario(slow), executor, seed=1)
+
+    restored = [r for r in trace["responses"] if r["executed_version"] == "1" or r["status_code"] == 408]
+    assert [r["status_code"] for r in restored] == [408, 408, 408]
+    assert restored[0]["error_type"] == "SnapStartTimeoutException"
+    assert restored[0]["payload"] == {
+        "Type": "User",
+        "message": "Lambda couldn't restore the snapshot within the timeout limit.",
+    }
+    failed = [a for a in trace["attempts"] if a.get("restore_timed_out")]
+    assert len(failed) == 3 and all(a["restore_duration_ms"] == 10000.0 for a in failed)
+    assert trace["responses"][-1]["status_code"] == 200  # $LATEST runs no hooks
+
+
+def test_an_after_restore_hook_that_raises_fails_the_call_and_the_next_one_restores_again(executor):
+    raising = ORDERS.replace('    print("after restore")', '    raise RuntimeError("no database")')
+    raw = scenario(raising)
+    raw["steps"][1]["invoke"].update(repeat=2, parallel=False)
+
+    trace = simulate(raw, executor, seed=1)
+
+    first, second = trace["responses"][:2]
+    assert first["function_error"] == "Unhandled" and first["payload"]["errorType"] == "RuntimeError"
+    assert second["function_error"] == "Unhandled"
+    attempts = [a for a in trace["attempts"] if a["version"] == "1"]
+    assert attempts[0]["environment_id"] != attempts[1]["environment_id"]
+    assert attempts[0]["logs"][0].startswith("RESTORE_START")

@@ -27,6 +27,7 @@ from sandbox.runtime.shim.snapshots import (
 RESPONSE_LIMIT = 6_291_556
 TASK_ROOT = "/var/task"
 RESTORE_LIMIT_S = 10.0  # the runtime must load and the after-restore hooks finish within this
+RESTORE_TIMEOUT_MESSAGE = "Lambda couldn't restore the snapshot within the timeout limit."
 
 _loads = json.loads
 _encode = encode
@@ -138,6 +139,7 @@ class Runtime:
         self.handler = None
         self.request_id = ""
         self.phase = "init"
+        self.restoring = False  # running the after-restore hooks of a SnapStart environment
         self.network = Network(config.get("network") or {}, config.get("net_socket"))
 
     def send(self, message: dict) -> None:
@@ -165,6 +167,8 @@ class Runtime:
                 "errorType": "Sandbox.Timedout",
                 "errorMessage": f"Init phase timed out after {CLOCK.budget:.2f} seconds",
             }
+            if self.restoring:
+                error = {"errorType": "SnapStartTimeoutException", "errorMessage": RESTORE_TIMEOUT_MESSAGE}
             self.finish(
                 {
                     "type": "init_error",
@@ -238,7 +242,9 @@ class Runtime:
         CLOCK.stop()
         # The restore itself: only the after-restore hooks take time the REPORT line shows.
         CLOCK.start(self.config.get("clock_start_s") or _real_time(), min(budget, RESTORE_LIMIT_S))
+        self.restoring = True
         run_after_restore()
+        self.restoring = False
 
     def init(self) -> None:
         try:
