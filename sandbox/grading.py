@@ -103,7 +103,7 @@ def problems(spec: dict) -> list[str]:
         found.append("'where' must be a mapping of field: value")
     for field in _reported_fields(spec):
         found.append(
-            f"'where' reads {field!r}, which the handler controls; grade on what the emulator measured instead"
+            f"the check reads {field!r}, which the handler controls; grade on what the emulator measured instead"
         )
     return found
 
