@@ -614,6 +614,51 @@ def mapping_sources(world: dict) -> list[str]:
 
 
 # action in the URL -> (form, the world section its names come from, the run kind it starts)
+class PublishVersionForm(NamedChoiceForm):
+    """PublishVersion: freeze $LATEST as the next version (with SnapStart on, its Init runs now, once)."""
+
+    target_field = "function"
+    function = forms.ChoiceField(label="Function")
+
+    def step(self) -> dict:
+        return {"at_s": 0, "publish_version": {"function": self.cleaned_data["function"]}}
+
+
+class LayerVersionForm(forms.Form):
+    """PublishLayerVersion: the next version of a layer, from a few files; no function changes."""
+
+    layer = forms.CharField(label="Layer", max_length=140, help_text="An existing layer or a new name")
+    files = forms.CharField(
+        label="Files",
+        strip=False,
+        initial="python/shared.py: |\n  VALUE = 2\n",
+        help_text="YAML: each path inside the layer, then its content. Python modules go under python/.",
+        widget=forms.Textarea(attrs={"rows": 6, "class": "code-input", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_layer(self) -> str:
+        name = self.cleaned_data["layer"].strip()
+        if not NAME_RE.fullmatch(name):
+            raise forms.ValidationError("A layer name uses letters, numbers, hyphens and underscores.")
+        return name
+
+    def clean_files(self) -> dict:
+        try:
+            files = yaml.safe_load(self.cleaned_data["files"].replace("\r\n", "\n"))
+        except yaml.YAMLError as error:
+            raise forms.ValidationError(f"The files are not valid YAML: {error}") from error
+        if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
+            raise forms.ValidationError("Give at least one file as path: content, for example python/shared.py: |")
+        return {str(path): text for path, text in files.items()}
+
+    def step(self) -> dict:
+        data = self.cleaned_data
+        return {"at_s": 0, "publish_layer_version": {"layer": data["layer"], "files": data["files"]}}
+
+
 RESOURCE_FORMS = {
     "send": (SendForm, "queues", "send"),
     "purge": (PurgeForm, "queues", "purge"),
@@ -621,4 +666,6 @@ RESOURCE_FORMS = {
     "put-records": (PutRecordsForm, "streams", "put_records"),
     "put-events": (PutEventsForm, "buses", "put_events"),
     "put-object": (PutObjectForm, "buckets", "put_object"),
+    "publish-version": (PublishVersionForm, "functions", "configure"),
+    "publish-layer-version": (LayerVersionForm, "layers", "configure"),
 }

@@ -134,3 +134,66 @@ def test_a_snapstart_version_with_a_layer_restores_through_celery(client, celery
     assert "after restore ran" in page
     detail = client.get(f"/sandbox/runs/{run.pk}/").content.decode()
     assert "SnapStart snapshot of <code>orders</code> version 1" in detail
+
+
+def finished(client, response) -> Run:
+    assert response.status_code == 200, response.content.decode()
+    run = Run.objects.order_by("-created_at").first()
+    poll_status(client, run)
+    run.refresh_from_db()
+    assert run.status == Run.DONE, run.error
+    return run
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_layer_version_from_the_resources_page_changes_no_function_until_it_names_it(
+    client, celery_worker
+):
+    world = {**WORLD, "functions": {"orders": {"code": SHARED, "layers": ["shared:2"]}}}
+    workspace = make_workspace(world=world)
+    client.force_login(workspace.owner)
+    base = f"/sandbox/workspaces/{workspace.pk}"
+    invoke = {"function": "orders", "invocation_type": "RequestResponse", "payload": "{}", "repeat": 1}
+
+    published = finished(
+        client,
+        client.post(
+            f"{base}/resources/publish-layer-version/",
+            {"layer": "shared", "files": "python/shared.py: |\n  VALUE = 'three'\n"},
+            HTTP_HX_REQUEST="true",
+        ),
+    )
+    before = finished(client, client.post(f"{base}/invoke/", invoke, HTTP_HX_REQUEST="true"))
+    saved = client.post(f"{base}/functions/orders/", function_data(code=SHARED, layers="shared:3"))
+    after = finished(client, client.post(f"{base}/invoke/", invoke, HTTP_HX_REQUEST="true"))
+
+    assert published.trace["layer_versions"][0]["version"] == 3
+    assert len(Workspace.objects.get(pk=workspace.pk).world["layers"]["shared"]["versions"]) == 3
+    assert before.trace["responses"][0]["payload"] == {"value": "two"}
+    assert saved.status_code == 302
+    assert after.trace["responses"][0]["payload"] == {"value": "three"}
+    assert not before.trace["fresh"] and not after.trace["fresh"]
+    page = client.get(f"{base}/resources/").content.decode()
+    assert "Version 3: listed by <code>orders</code>" in page
+
+
+@pytest.mark.celery
+@pytest.mark.django_db(transaction=True)
+def test_publishing_a_snapstart_version_from_the_resources_page_takes_its_snapshot(client, celery_worker):
+    world = {
+        **WORLD,
+        "functions": {
+            "orders": {"code": SNAP, "layers": ["shared:1"], "snap_start": {"apply_on": "PublishedVersions"}}
+        },
+    }
+    workspace = make_workspace(world=world)
+    client.force_login(workspace.owner)
+    base = f"/sandbox/workspaces/{workspace.pk}"
+
+    run = finished(
+        client, client.post(f"{base}/resources/publish-version/", {"function": "orders"}, HTTP_HX_REQUEST="true")
+    )
+
+    assert [(p["function"], p["version"], p["created"]) for p in run.trace["publishes"]] == [("orders", "1", True)]
+    assert [(s["version"], s["status"]) for s in run.trace["snapshots"]] == [("1", "success")]
