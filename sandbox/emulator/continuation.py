@@ -167,7 +167,10 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
                     {"update_function": {"function": name, "provisioned_concurrency": fn["provisioned_concurrency"]}}
                 )
             continue
-        changes = {key: value for key, value in fn.items() if current["functions"][name].get(key) != value}
+        existing = current["functions"][name]
+        # Published versions are immutable: the ones the state has stay as they are; the world may only add more.
+        fn = {**fn, "versions": {**fn.get("versions", {}), **existing.get("versions", {})}}
+        changes = {key: value for key, value in fn.items() if existing.get(key) != value}
         if changes:
             steps.append({"update_function": {"function": name, **changes}})
     for index, (old, new) in enumerate(zip(old_maps, new_maps, strict=True)):

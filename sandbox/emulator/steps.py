@@ -125,6 +125,7 @@ def _get_function(state: State, index: int, action: dict, now: float) -> list[di
 def update_function(state: State, changes: dict, now: float) -> list[dict]:
     name = changes.pop("function")
     fn = state["config"]["functions"][name]
+    known_versions = set(fn.get("versions") or {})
     new_spec = False
     for key, value in changes.items():
         if key == "async":
@@ -142,6 +143,8 @@ def update_function(state: State, changes: dict, now: float) -> list[dict]:
     if "provisioned_concurrency" in changes or new_spec:
         effects.extend(sync_provisioned(state, name, now))
     effects.extend(concurrency.reclaim_idle(state, now))
+    for version in sorted(set(fn.get("versions") or {}) - known_versions):
+        effects.extend(take_snapshot(state, name, str(version), now))  # a version added to the world
     return effects
 
 

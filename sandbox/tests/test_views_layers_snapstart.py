@@ -195,5 +195,16 @@ def test_publishing_a_snapstart_version_from_the_resources_page_takes_its_snapsh
         client, client.post(f"{base}/resources/publish-version/", {"function": "orders"}, HTTP_HX_REQUEST="true")
     )
 
+    newer = SNAP.replace("'value': shared.VALUE", "'value': 'edited'")
+    saved = client.post(f"{base}/functions/orders/", function_data(code=newer, layers="shared:1", snap_start="on"))
+    invoke = {"function": "orders", "invocation_type": "RequestResponse", "payload": "{}", "repeat": 1}
+    version = finished(client, client.post(f"{base}/invoke/", {**invoke, "qualifier": "1"}, HTTP_HX_REQUEST="true"))
+    latest = finished(client, client.post(f"{base}/invoke/", invoke, HTTP_HX_REQUEST="true"))
+
     assert [(p["function"], p["version"], p["created"]) for p in run.trace["publishes"]] == [("orders", "1", True)]
     assert [(s["version"], s["status"]) for s in run.trace["snapshots"]] == [("1", "success")]
+    assert saved.status_code == 302
+    assert version.trace["responses"][0]["payload"]["value"] == "one"  # version 1 keeps the code it was published with
+    assert version.trace["attempts"][0]["logs"][0].startswith("RESTORE_START")
+    assert latest.trace["responses"][0]["payload"]["value"] == "edited"
+    assert "Init Duration" in latest.trace["attempts"][0]["logs"][-1]
