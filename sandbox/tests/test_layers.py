@@ -196,3 +196,34 @@ def test_the_daemon_refuses_layer_paths_that_leave_opt():
 
     with pytest.raises(ValueError, match="plain relative path"):
         validate_spec(spec)
+
+
+def test_opt_is_a_read_only_nosuid_mount_of_this_environment_only(executor):
+    probe = (
+        "import os\n"
+        "def lambda_handler(event, context):\n"
+        "    mounts = [line.split() for line in open('/proc/self/mountinfo')]\n"
+        "    opt = [m[5] for m in mounts if m[4] == '/opt']\n"
+        "    return {'options': opt, 'files': sorted(os.listdir('/opt/python'))}\n"
+    )
+    scenario = {
+        "layers": {
+            "mine": {"versions": [layer("mine")]},
+            "theirs": {"versions": [{"files": {"python/secret.py": "K = 1\n"}}]},
+        },
+        "functions": {
+            "probe": {"code": probe, "layers": ["mine:1"]},
+            "other": {
+                "code": "import secret\ndef lambda_handler(e, c):\n    return secret.K\n",
+                "layers": ["theirs:1"],
+            },
+        },
+        "steps": [{"at_s": 0, "invoke": {"function": "other"}}, {"at_s": 1, "invoke": {"function": "probe"}}],
+    }
+
+    other, payload = responses(simulate(scenario, executor, seed=1))
+
+    assert other == 1
+    assert payload["files"] == ["shared.py"]  # the other function's layer is not there
+    [options] = payload["options"]
+    assert {"ro", "nosuid", "nodev"} <= set(options.split(","))
