@@ -80,6 +80,8 @@ def record(state: State, effect: dict, init) -> None:
             "at_s": snapshot["at_s"],
             "status": status,
             "init_duration_ms": round(float(init.init_duration_ms), 3),
+            # Creating the snapshot is billed: Init and the before-snapshot hooks, rounded up to the ms.
+            "billed_duration_ms": logs.billed_ms(float(init.init_duration_ms), None, False),
             "error": dict(init.error) if init.error else None,
             "logs": lines,
         }
