@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from . import engine
 from . import trace as trace_module
-from .config import normalise
+from .config import DEFAULT_FUNCTION, normalise
 from .executor import Executor
 from .simulation import check
 from .state import PRIORITY_STEP, metrics_for, new_state, schedule
@@ -170,7 +170,8 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
         existing = current["functions"][name]
         # Published versions are immutable: the ones the state has stay as they are; the world may only add more.
         fn = {**fn, "versions": {**fn.get("versions", {}), **existing.get("versions", {})}}
-        changes = {key: value for key, value in fn.items() if existing.get(key) != value}
+        # A field a state saved by an older version of the format lacks reads as its default.
+        changes = {key: value for key, value in fn.items() if existing.get(key, DEFAULT_FUNCTION.get(key)) != value}
         if changes:
             steps.append({"update_function": {"function": name, **changes}})
     for index, (old, new) in enumerate(zip(old_maps, new_maps, strict=True)):

@@ -73,3 +73,20 @@ def test_runs_that_start_over_get_new_request_ids_while_an_unsalted_seed_repeats
     assert first != second
     assert seeded == seeded_again
     assert len({*first, *second}) == 2
+
+
+def test_a_state_saved_before_layers_and_snapstart_existed_keeps_its_warm_environment():
+    world = {"functions": {"echo": {"code": ECHO_CODE}}}
+    steps = [{"at_s": 0, "invoke": {"function": "echo", "payload": {"n": 1}}}]
+    scoped = executors.ScopedExecutor(executors.process_executor(), "continuation-older-state-")
+    try:
+        first = continuation.advance(world, None, "invoke", steps, scoped)
+        for key in ("layers", "snap_start", "file_system"):  # what a state saved before these fields lacks
+            del first.state["config"]["functions"]["echo"][key]
+        second = continuation.advance(world, first.state, "invoke", steps, scoped)
+    finally:
+        scoped.close()
+        executors.reset_executor()
+
+    assert [a["cold_start"] for a in first.trace["attempts"]] == [True]
+    assert [a["cold_start"] for a in second.trace["attempts"]] == [False]
