@@ -84,7 +84,8 @@ def test_each_new_environment_of_the_version_restores_instead_of_running_init(tr
         assert "Init Duration" not in report
         assert f"Restore Duration: {attempt['restore_duration_ms']:.2f} ms" in report
         assert "\tBilled Restore Duration: " in report
-        assert attempt["billed_duration_ms"] == 501  # the invoke only: restore is billed on its own line
+        # Billed Duration is the invoke's own duration rounded up: restore is billed on its own field.
+        assert 0 <= attempt["billed_duration_ms"] - attempt["duration_ms"] < 1
 
 
 def test_latest_never_uses_the_snapshot(trace):
