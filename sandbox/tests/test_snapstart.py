@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 
 from sandbox.emulator.simulation import check, simulate
@@ -64,7 +62,7 @@ def test_init_runs_once_at_publish_with_before_snapshot_hooks(trace):
 
     assert snapshot["function"] == "orders" and snapshot["version"] == "1" and snapshot["status"] == "success"
     assert snapshot["init_duration_ms"] >= 2000
-    assert snapshot["billed_duration_ms"] == math.ceil(snapshot["init_duration_ms"])
+    assert 0 <= snapshot["billed_duration_ms"] - snapshot["init_duration_ms"] < 1
     assert snapshot["logs"][0].startswith("INIT_START Runtime Version: python:3.12")
     assert snapshot["logs"][1:3] == ["init ran", "before snapshot"]
     assert snapshot["logs"][-1].startswith("INIT_REPORT Init Duration: ")
