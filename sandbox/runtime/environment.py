@@ -144,6 +144,8 @@ class StandInConnection:
         if self.requests and not self.waiting and not self.closed:
             request, at_ms = self.requests.popleft()
             self.waiting = self.env.on_sdk_request(self, request, at_ms)
+        if not self.closed:
+            self.rewatch()
 
     def send(self, data: bytes, close: bool = False) -> None:
         if self.closed:
@@ -165,7 +167,16 @@ class StandInConnection:
             del self.outgoing[:sent]
         if not self.outgoing and self.close_after:
             return self.close()
-        self.daemon.watch(self.sock, self, want_write=bool(self.outgoing))
+        self.rewatch()
+
+    def rewatch(self) -> None:
+        """Read unless an SDK call of this connection waits for its answer (the handler's further bytes wait in
+        the kernel's buffer, so a handler cannot make the daemon hold more than one request per connection)."""
+        events = (0 if self.waiting else selectors.EVENT_READ) | (selectors.EVENT_WRITE if self.outgoing else 0)
+        if events:
+            self.daemon.watch_fd(self.sock.fileno(), self, events)
+        else:
+            self.daemon.unwatch(self.sock)
 
     def close(self) -> None:
         if self.closed:
@@ -655,6 +666,8 @@ class Environment:
                 connection.close()
         connection.waiting = False
         op.calls.discard(call_id)
+        if not connection.closed:
+            connection.rewatch()
         if self.operation is op and not op.calls and op.paused_at:
             waited = now() - op.paused_at
             op.waited_s += waited

@@ -19,10 +19,16 @@ from sandbox.runtime import client
 from sandbox.runtime.local import LocalExecutor
 from sandbox.runtime.protocol import encode
 from sandbox.runtime.results import request_to_data
-from sandbox.tests.runtime_factories import body, make_request, make_spec, new_environment_id
+from sandbox.tests.runtime_factories import body, make_spec, new_environment_id
+from sandbox.tests.runtime_factories import make_request as make_any_request
 
 QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/123456789012/orders"
 AWS_HOSTS = ("sqs", "sts", "lambda")
+EPOCH_2026 = 1_767_225_600.0  # the emulator's epoch: urllib3 warns about clocks before 2025
+
+
+def make_request(payload=None):
+    return make_any_request(payload, clock_start_s=EPOCH_2026)
 
 
 def aws_network(region: str = "us-east-1") -> NetworkTable:
