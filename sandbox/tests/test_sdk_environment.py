@@ -6,8 +6,11 @@ Runs through the daemon (full isolation) and, where the behaviour is the same, t
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import sys
 import textwrap
 
+import django
 import pytest
 
 from sandbox.runtime import client
@@ -127,6 +130,20 @@ def lambda_handler(event, context):
             attempts[what] = errno.errorcode.get(error.errno, str(error.errno))
     return attempts
 """
+
+
+def test_the_hosts_virtualenv_is_not_there_at_all(daemon):
+    source = """
+    import os
+    def lambda_handler(event, context):
+        return {path: os.path.exists(path) for path in event["paths"]}
+    """
+    host_packages = os.path.dirname(os.path.dirname(django.__file__))
+    paths = [os.path.join(host_packages, "django"), host_packages, sys.prefix, os.path.realpath(sys.executable)]
+
+    _, _, [result] = run(daemon, source, {"paths": paths})
+
+    assert body(result) == {path: False for path in paths}
 
 
 def test_a_handler_cannot_change_the_sdk_that_every_environment_shares(daemon):
