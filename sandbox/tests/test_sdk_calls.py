@@ -272,7 +272,7 @@ def test_an_environment_invoked_from_its_own_call_is_busy(executor):
             executor.invoke(caller_id, make_request({"order": 1}))
         except RuntimeError as error:
             refusals.append(str(error))
-        return ServiceReply(error=ServiceError("TooManyRequestsException", "Rate Exceeded.", status=429))
+        return ServiceReply(error=ServiceError("ResourceConflictException", "The function is busy.", status=409))
 
     result = executor.invoke(caller_id, make_request(), services=world)
 
