@@ -394,3 +394,38 @@ def test_a_world_that_fails_raises_in_the_caller_and_the_environment_serves_agai
             assert "busy" in str(error) and time.monotonic() < deadline
 
     assert body(result)["message_id"] == "m-1"
+
+
+UPLOAD = """
+import boto3
+s3 = boto3.client("s3")
+def lambda_handler(event, context):
+    big = s3.put_object(Bucket="photos", Key="big.bin", Body=b"x" * 1_500_000)
+    small = s3.put_object(Bucket="photos", Key="a.txt", Body=b"hello")
+    return [big["ETag"], small["ETag"]]
+"""
+
+
+def test_s3_uploads_cross_the_transport_with_100_continue_and_chunked_bodies(executor):
+    uploads = []
+
+    def world(call):
+        uploads.append(call)
+        return ServiceReply(result={"ETag": f'"{hashlib.md5(call.params["Body"]).hexdigest()}"'})  # noqa: S324
+
+    network = NetworkTable(hosts={"photos.s3.amazonaws.com": {"443": Verdict("connected", "internet")}})
+    environment_id = create(executor, UPLOAD, network=network)
+
+    result = executor.invoke(environment_id, make_request(), services=world)
+
+    big, small = uploads
+    assert (big.service, big.operation, big.params["Bucket"], big.params["Key"]) == (
+        "s3",
+        "PutObject",
+        "photos",
+        "big.bin",
+    )
+    assert big.params["Body"] == b"x" * 1_500_000
+    assert small.params["Body"] == b"hello"
+    assert body(result) == [f'"{hashlib.md5(b"x" * 1_500_000).hexdigest()}"', f'"{hashlib.md5(b"hello").hexdigest()}"']  # noqa: S324
+    assert result.duration_ms < 1000  # no second lost waiting for "100 Continue"
