@@ -429,3 +429,59 @@ def test_s3_uploads_cross_the_transport_with_100_continue_and_chunked_bodies(exe
     assert small.params["Body"] == b"hello"
     assert body(result) == [f'"{hashlib.md5(b"x" * 1_500_000).hexdigest()}"', f'"{hashlib.md5(b"hello").hexdigest()}"']  # noqa: S324
     assert result.duration_ms < 1000  # no second lost waiting for "100 Continue"
+
+
+MANY = """
+import http.client, threading
+def lambda_handler(event, context):
+    answers = []
+    def call(index):
+        conn = http.client.HTTPSConnection("sqs.us-east-1.amazonaws.com", timeout=20)
+        conn.request("POST", "/", body=str(index))
+        answers.append(conn.getresponse().read().decode())
+    threads = [threading.Thread(target=call, args=(index,)) for index in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(answers)
+"""
+
+
+def test_the_daemon_passes_on_at_most_four_calls_of_one_invoke_at_a_time(daemon):
+    environment_id = create(daemon, MANY, timeout_s=30.0, memory_mb=1024)  # room for ten threads' arenas
+    asker = socket.socket(socket.AF_UNIX)
+    asker.connect(daemon.path)
+    request = {"op": "invoke", "id": environment_id, "owner": daemon.owner, "request": request_to_data(make_request())}
+    asker.sendall(encode(request))
+
+    def calls_until_quiet() -> list[dict]:
+        received = []
+        while True:
+            try:
+                message = client._read_message(asker, time.monotonic() + 0.5)
+                assert "call" in message, message
+                received.append(message["call"])
+            except TimeoutError:
+                return received
+
+    def answer(call: dict) -> None:
+        text = call["request"].split("\r\n\r\n", 1)[1]
+        response = f"HTTP/1.1 200 OK\r\nContent-Length: {len(text)}\r\n\r\n{text}"
+        asker.sendall(encode({"op": "answer", "call": call["id"], "response": response, "elapsed_ms": 0}))
+
+    first = calls_until_quiet()
+    for call in first:
+        answer(call)
+    rest = []
+    while len(first) + len(rest) < 10:
+        more = calls_until_quiet()
+        assert 0 < len(more) <= 4
+        for call in more:
+            answer(call)
+        rest += more
+    reply = client._read_message(asker, time.monotonic() + 10)
+    asker.close()
+
+    assert len(first) == 4
+    assert json.loads(reply["result"]["response"]) == sorted(str(index) for index in range(10))
