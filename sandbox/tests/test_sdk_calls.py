@@ -485,3 +485,30 @@ def test_the_daemon_passes_on_at_most_four_calls_of_one_invoke_at_a_time(daemon)
 
     assert len(first) == 4
     assert json.loads(reply["result"]["response"]) == sorted(str(index) for index in range(10))
+
+
+READ_TIMEOUT = """
+import time, boto3
+from botocore.config import Config
+from botocore.exceptions import ReadTimeoutError
+sts = boto3.client("sts", config=Config(read_timeout=2, retries={"total_max_attempts": 3, "mode": "standard"}))
+def lambda_handler(event, context):
+    before = time.time()
+    try:
+        sts.get_caller_identity()
+    except ReadTimeoutError:
+        return {"error": "ReadTimeoutError", "took_s": time.time() - before}
+    return {"answered_after_s": time.time() - before}
+"""
+
+
+def test_an_answer_slower_than_the_sdks_read_timeout_times_out_and_is_retried(executor):
+    world = World(elapsed_ms=3000)  # longer than the client's 2 s read timeout, as a slow synchronous invoke
+    environment_id = create(executor, READ_TIMEOUT, timeout_s=30.0)
+
+    result = executor.invoke(environment_id, make_request(), services=world)
+
+    answer = body(result)
+    assert answer["error"] == "ReadTimeoutError"
+    assert len(world.calls) == 3  # every attempt reached the world, as every retried invoke runs on AWS
+    assert 6 <= answer["took_s"] < 12
