@@ -51,6 +51,7 @@ DEFAULT_FUNCTION = {
 }
 
 DEFAULT_API = {"function": None, "integration_timeout_ms": 29000, "stage": "prod"}
+DEFAULT_FUNCTION_URL = {"auth_type": "NONE", "cors": None, "invoke_mode": "BUFFERED"}
 
 # Fields whose change makes new execution environments (code or configuration).
 SPEC_FIELDS = (
@@ -175,6 +176,11 @@ def normalise(raw: dict) -> Config:
         "network": copy.deepcopy(raw.get("network") or {}),
         "apis": {name: _merged(DEFAULT_API, a) for name, a in (raw.get("apis") or {}).items()},
         "state_machines": copy.deepcopy(raw.get("state_machines") or {}),
+        "function_urls": {
+            str(target): _merged(DEFAULT_FUNCTION_URL, u) for target, u in (raw.get("function_urls") or {}).items()
+        },
+        "permissions": copy.deepcopy(list(raw.get("permissions") or [])),
+        "users": copy.deepcopy(raw.get("users") or {}),
         "steps": [copy.deepcopy(step) for step in (raw.get("steps") or [])],
         "run_until_s": raw.get("run_until_s"),
     }

@@ -31,6 +31,8 @@ FRESH_KINDS = ("preset", "challenge", "reset")  # start from a fresh emulator st
 SHELL_STEPS = ("purge",)  # steps applied here, before the engine runs: not part of the scenario format
 MAX_IDLE_GAP_S = 24 * 3600  # real time between runs advances the emulated clock, up to this much
 TIME_FIELDS = ("start_s", "end_s", "at_s")
+LISTS = ("responses", "attempts", "deliveries", "connections", "dropped", "url_responses")  # sliced per run
+STEP_LISTS = ("responses", "url_responses")  # records that name the run's step
 
 
 class ContinuingExecutor(Executor, Protocol):
@@ -145,6 +147,10 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
         (a["function"], a["source"]) != (b["function"], b["source"]) for a, b in zip(old_maps, new_maps, strict=True)
     ):
         return None
+    # Who may call which URL: no running state depends on it, so the world's settings are taken as they are.
+    current["function_urls"] = wanted["function_urls"]
+    current["permissions"] = wanted["permissions"]
+    current["users"] = wanted["users"]
     steps: list[dict] = []
     for name, fn in wanted["functions"].items():
         if name not in current["functions"]:
@@ -201,7 +207,7 @@ def _add_steps(state: Any, steps: list[dict], base: float) -> None:
 def _marks(state: dict) -> dict:
     raw = state["trace"]
     return {
-        "lists": {key: len(raw[key]) for key in ("responses", "attempts", "deliveries", "connections", "dropped")},
+        "lists": {key: len(raw.get(key, [])) for key in LISTS},
         "named": {
             key: {name: len(items) for name, items in raw[key].items()} for key in ("topics", "buses", "buckets")
         },
@@ -219,19 +225,20 @@ def _shift(item: dict, base: float) -> dict:
 def _slice(state: Any, marks: dict, base: float, step_offset: int) -> dict:
     """This run's part of the trace, on a clock that starts at 0 when the run does."""
     raw = state["trace"]
-    part = {key: raw[key][start:] for key, start in marks["lists"].items()}
+    part = {key: raw.get(key, [])[start:] for key, start in marks["lists"].items()}
     for key, starts in marks["named"].items():
         part[key] = {name: items[starts.get(name, 0) :] for name, items in raw[key].items()}
     part["metrics"] = _metric_deltas(state, marks["metrics"], part["attempts"])
     whole: Any = {**state, "trace": part}
     built = trace_module.build(whole)
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in LISTS:
         built[key] = [_shift(item, base) for item in built[key]]
     for key in ("topics", "buses", "buckets"):
         built[key] = {name: [_shift(item, base) for item in items] for name, items in built[key].items()}
-    for response in built["responses"]:
-        if isinstance(response.get("step"), int):
-            response["step"] -= step_offset
+    for key in STEP_LISTS:
+        for response in built[key]:
+            if isinstance(response.get("step"), int):
+                response["step"] -= step_offset
     built["end_s"] = round(max(0.0, built["end_s"] - base), 6)
     return built
 
@@ -265,7 +272,7 @@ def _peak_concurrency(attempts: list[dict]) -> int:
 def _trim(state: dict) -> None:
     """Forget what earlier runs recorded (their traces are in their rows); metrics stay cumulative."""
     raw = state["trace"]
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in LISTS:
         raw[key] = []
     for key in ("topics", "buses", "buckets"):
         raw[key] = {name: [] for name in raw[key]}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 
-from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
+from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams, urls
 from .executor import Executor
 from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
@@ -60,6 +60,7 @@ OWNERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
     "stream": streams.end,
     "api": apigateway.end,
     "sfn": stepfunctions.end,
+    "url": urls.end,
 }
 
 

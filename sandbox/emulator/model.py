@@ -43,6 +43,9 @@ class Config(TypedDict):
     network: Record
     apis: dict[str, Record]
     state_machines: dict[str, Record]
+    function_urls: dict[str, Record]  # keyed NAME or NAME:ALIAS
+    permissions: list[Record]  # resource-based policy statements of functions
+    users: dict[str, Record]  # IAM users (identity policies) that sign requests
     steps: list[Record]
     run_until_s: float | None
 
@@ -79,6 +82,7 @@ class Trace(TypedDict):
     executions: list[Record]
     publishes: list[Record]
     function_states: list[Record]
+    url_responses: list[Record]
 
 
 class State(TypedDict):

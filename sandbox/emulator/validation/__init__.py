@@ -39,6 +39,7 @@ from .rules import (
     visibility_message,
 )
 from .steps import StepChecks
+from .urls import UrlChecks
 
 __all__ = [
     "MANAGED_POLICIES",
@@ -90,7 +91,7 @@ def check_update(scenario: dict, function: str, changes: dict) -> list[Problem]:
     return check.problems
 
 
-class Checker(StepChecks, CallerChecks):
+class Checker(StepChecks, CallerChecks, UrlChecks):
     def run(self) -> None:
         self.fields(self.raw, "", TOP_FIELDS)
         if "name" in self.raw:
@@ -112,6 +113,9 @@ class Checker(StepChecks, CallerChecks):
         self.cross_function_rules()
         self.apis()
         self.state_machines()
+        self.function_urls()
+        self.permissions()
+        self.users()
         self.resources()
         mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings", "event_source_mappings")
         for index, esm in enumerate(mappings or []):

@@ -213,6 +213,18 @@ STEP_DEFAULTS: dict[str, dict[str, Any]] = {
     "get_function": {"function": None},
     "http": {"api": None, "method": "GET", "path": "/", "headers": {}, "query": {}, "body": None},
     "start_execution": {"state_machine": None, "input": {}, "name": None},
+    "url_request": {
+        "url": None,
+        "method": "GET",
+        "path": "/",
+        "query": "",
+        "headers": {},
+        "body": None,
+        "body_base64": False,
+        "signed_as": None,
+        "access_key_id": None,
+        "source_ip": None,
+    },
 }
 MESSAGE_DEFAULTS: dict[str, Any] = {
     "body": "",
@@ -240,6 +252,9 @@ TOP_FIELDS = (
     "network",
     "apis",
     "state_machines",
+    "function_urls",
+    "permissions",
+    "users",
     "steps",
     "run_until_s",
 )
