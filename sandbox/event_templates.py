@@ -57,6 +57,21 @@ def _api_v2() -> dict:
     )
 
 
+def _function_url() -> dict:
+    return events.function_url_event(
+        url_id="a7k2mq4zt6c3xw9bh5rn8pd2fyjv6e4s",
+        region=REGION,
+        account=ACCOUNT,
+        request_id="9d1c3f7e-5a2b-4c8d-9e0f-1a2b3c4d5e6f",
+        now=0.0,
+        method="POST",
+        path="/orders",
+        query="source=web",
+        headers={"content-type": "application/json", "user-agent": "curl/8.5.0", "cookie": "session=abc"},
+        body=ORDER,
+    )
+
+
 def _sqs() -> dict:
     record = events.sqs_record(
         queue_arn=events.queue_arn(REGION, ACCOUNT, "jobs"),
@@ -150,6 +165,7 @@ TEMPLATES = (
     ("custom", "Custom JSON", lambda: {"order_id": 42}),
     ("api-gateway-v1", "API Gateway REST API (payload 1.0)", _api_v1),
     ("api-gateway-v2", "API Gateway HTTP API (payload 2.0)", _api_v2),
+    ("function-url", "Function URL request (payload 2.0)", _function_url),
     ("sqs", "SQS message batch", _sqs),
     ("sns", "SNS notification", _sns),
     ("s3", "S3 object created", _s3),

@@ -18,7 +18,7 @@ DEFAULTS = {
     "QUEUED_RUNS": 200,  # runs waiting or running on the whole site: bounds queued work, however many accounts
     "WORKSPACES_PER_USER": 20,
     "FUNCTIONS": 10,  # functions per workspace
-    "RESOURCES": 40,  # queues + topics + streams + buses + buckets + mappings + hosts per workspace
+    "RESOURCES": 40,  # queues, topics, streams, buses, buckets, mappings, hosts, URLs, permissions, users
     "CODE_BYTES": 256 * 1024,  # handler module plus extra files, per function
     "LAYER_BYTES": 256 * 1024,  # the files of all versions of one layer
     "STEPS": 50,  # steps per run
@@ -35,6 +35,7 @@ TRACE_LISTS = (
     "connections",
     "dropped",
     "api_responses",
+    "url_responses",
     "executions",
     "publishes",
     "function_states",
@@ -51,7 +52,7 @@ NAMED_ITEMS = {
 MIN_VALUE_BYTES = 256
 MIN_ITEMS = 1
 
-RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets")
+RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets", "function_urls", "users")
 
 
 def limit(name: str) -> int:
@@ -77,11 +78,12 @@ def world_problem(world: dict, limits: dict) -> str | None:
             "Delete a function you no longer need, or start a new workspace."
         )
     count = sum(len(world.get(section) or {}) for section in RESOURCE_SECTIONS)
-    count += len(world.get("event_source_mappings") or [])
+    count += len(world.get("event_source_mappings") or []) + len(world.get("permissions") or [])
     count += len((world.get("network") or {}).get("hosts") or {})
     if count > limits["RESOURCES"]:
         return (
-            f"This workspace has {count} queues, topics, streams, buses, buckets, mappings and hosts together; "
+            f"This workspace has {count} queues, topics, streams, buses, buckets, mappings, hosts, function URLs, "
+            "permissions and users together; "
             f"the sandbox allows {limits['RESOURCES']}. Remove some, or start a new workspace."
         )
     for name, function in functions.items() if isinstance(functions, dict) else ():

@@ -8,6 +8,8 @@ buckets, mappings, network, account) and the emulator *state* between runs. A ru
 
 from __future__ import annotations
 
+import secrets
+import string
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,6 +58,8 @@ class WorkspaceQuerySet(models.QuerySet):
 
 
 class Workspace(models.Model):
+    KEY_USER = "developer"  # the IAM user of the world (``users``) the workspace's access key belongs to
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sandbox_workspaces")
     name = models.CharField(max_length=100)
@@ -65,6 +69,9 @@ class Workspace(models.Model):
     undone_world = models.JSONField(null=True, blank=True)
     preset = models.SlugField(max_length=100, blank=True)
     challenge = models.SlugField(max_length=100, blank=True)
+    # The workspace's AWS access key (Signature Version 4), made the first time it is needed
+    access_key_id = models.CharField(max_length=20, blank=True)
+    secret_access_key = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -83,6 +90,20 @@ class Workspace(models.Model):
     @property
     def functions(self) -> dict:
         return dict(self.world.get("functions") or {})
+
+    def access_keys(self) -> tuple[str, str]:
+        """(access key id, secret access key), made and saved on first use."""
+        if not self.access_key_id:
+            upper = string.ascii_uppercase + string.digits
+            self.access_key_id = "AKIA" + "".join(secrets.choice(upper) for _ in range(16))
+            self.secret_access_key = "".join(
+                secrets.choice(string.ascii_letters + string.digits + "+/") for _ in range(40)
+            )
+            Workspace.objects.filter(pk=self.pk, access_key_id="").update(
+                access_key_id=self.access_key_id, secret_access_key=self.secret_access_key
+            )
+            self.refresh_from_db(fields=["access_key_id", "secret_access_key"])
+        return self.access_key_id, self.secret_access_key
 
     def latest_run(self):
         return self.runs.order_by("-created_at").first()

@@ -14,6 +14,7 @@ from django.urls import reverse
 from sandbox import event_templates
 from sandbox import forms as sandbox_forms
 from sandbox.catalogue import all_challenges, all_presets, find_challenge, find_preset
+from sandbox.emulator import urls
 from sandbox.models import ChallengeAttempt, Run, Workspace
 from sandbox.pictures import diagram, metrics_chart, timeline
 
@@ -53,6 +54,31 @@ def workspace_context(workspace: Workspace) -> dict:
         "tab": "overview",
         "summary": world_summary(workspace.world),
         "latest": runs[0] if runs else None,
+    }
+
+
+def function_urls_context(workspace: Workspace, absolute) -> dict:
+    """The workspace's function URLs (full address, auth type, a curl example) and its access key.
+
+    ``absolute`` turns a path into a full URL (``request.build_absolute_uri``)."""
+    key_id, secret = workspace.access_keys()
+    region = str((workspace.world.get("account") or {}).get("region") or "us-east-1")
+    rows = []
+    for url_id, target in sorted(urls.ids_of(workspace.world).items(), key=lambda item: item[1]):
+        settings = (workspace.world.get("function_urls") or {}).get(target) or {}
+        address = absolute(reverse("sandbox:function-url", args=[workspace.pk, url_id]))
+        auth_type = str(settings.get("auth_type") or "NONE")
+        if auth_type == "AWS_IAM":
+            curl = f'curl -i --aws-sigv4 "aws:amz:{region}:lambda" --user "{key_id}:{secret}" "{address}"'
+        else:
+            curl = f'curl -i "{address}"'
+        rows.append({"target": target, "url_id": url_id, "address": address, "auth_type": auth_type, "curl": curl})
+    return {
+        "function_urls": rows,
+        "access_key_id": key_id,
+        "secret_access_key": secret,
+        "key_user": Workspace.KEY_USER,
+        "region": region,
     }
 
 
@@ -214,6 +240,7 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
     return {
         "trace": trace,
         "responses": responses,
+        "url_responses": trace.get("url_responses") or [],
         "attempts": trace.get("attempts") or [],
         "timeline": picture,
         "timeline_svg": timeline.render_svg(picture, upto),

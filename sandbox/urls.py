@@ -27,6 +27,10 @@ urlpatterns = [
     path("workspaces/<uuid:workspace_id>/resources/<slug:action>/", views.resource_action, name="resource-action"),
     path("workspaces/<uuid:workspace_id>/network/", views.workspace_network, name="workspace-network"),
     path("workspaces/<uuid:workspace_id>/network/<slug:action>/", views.network_action, name="network-action"),
+    # /sandbox/workspaces/<uuid>/url/<url-id>/...: a function URL, reachable as its auth type allows
+    path("workspaces/<uuid:workspace_id>/url/<slug:url_id>", views.function_url),  # the bare address, as on AWS
+    path("workspaces/<uuid:workspace_id>/url/<slug:url_id>/", views.function_url, name="function-url"),
+    path("workspaces/<uuid:workspace_id>/url/<slug:url_id>/<path:path>", views.function_url, name="function-url-path"),
     # /sandbox/runs/<uuid>/: a run's results and its polling status
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/status/", views.run_status, name="run-status"),

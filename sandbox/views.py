@@ -13,11 +13,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 
-from sandbox import event_templates, presenting, workspaces
+from sandbox import event_templates, function_urls, presenting, workspaces
 from sandbox import forms as sandbox_forms
 from sandbox.catalogue import DEMO_PREFIX, all_challenges, find_challenge, find_preset
 from sandbox.models import Run, Workspace
@@ -141,7 +142,9 @@ def workspace_grade(request, workspace_id: UUID):
 @require_GET
 def workspace_detail(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
-    return render(request, "sandbox/workspace_detail.html", presenting.workspace_context(workspace))
+    context = presenting.workspace_context(workspace)
+    context.update(presenting.function_urls_context(workspace, request.build_absolute_uri))
+    return render(request, "sandbox/workspace_detail.html", context)
 
 
 @require_POST
@@ -286,6 +289,13 @@ def workspace_invoke(request, workspace_id: UUID):
         response = render(request, "sandbox/workspace_events.html#invoke-form", context)
         return reswap(retarget(response, "#invoke-form"), "outerHTML")
     return _start(request, workspace, "invoke", [form.step()])
+
+
+@csrf_exempt
+def function_url(request, workspace_id: UUID, url_id: str, path: str = ""):
+    """A workspace's function URL: open to anyone, as on AWS; the URL's auth type decides (not the owner)."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    return function_urls.answer(request, workspace, url_id, path)
 
 
 @require_GET

@@ -29,6 +29,7 @@ RUN_KINDS = (
     "configure",
     "purge",
     "steps",
+    "url_request",
     "preset",
     "challenge",
     "reset",

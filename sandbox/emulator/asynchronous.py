@@ -14,6 +14,7 @@ import contextlib
 import json
 
 from . import attempts, concurrency, ids, logs, push, queues
+from .config import event_invoke_config
 from .model import State
 from .qualifiers import resolve
 from .state import metrics_for, schedule
@@ -32,7 +33,7 @@ def _next_chain(event: dict) -> dict:
 
 
 def _config(state: State, event: dict) -> dict:
-    return state["config"]["functions"][event["function"]]["async"]
+    return event_invoke_config(state["config"]["functions"][event["function"]], event["qualifier"])
 
 
 def attempt(state: State, data: dict, now: float) -> list[dict]:

@@ -375,7 +375,7 @@ def _judge(meta: dict, result: InvokeResult, memory: int, init_ms: float | None)
         return _Judged("timeout", None, error_body, "Status: timeout", timeout * 1000.0, used, lines)
     if outcome == "oom":
         message = f"RequestId: {rid} Error: Runtime exited with error: signal: killed"
-        error_body = {"errorType": "Runtime.ExitError", "errorMessage": message}
+        error_body = {"errorType": "Runtime.OutOfMemory", "errorMessage": message}
         lines.append(message)
         status = "Status: error\tError Type: Runtime.OutOfMemory"
         return _Judged("oom", None, error_body, status, duration, memory, lines)

@@ -52,6 +52,7 @@ DEFAULT_FUNCTION = {
 }
 
 DEFAULT_API = {"function": None, "integration_timeout_ms": 29000, "stage": "prod"}
+DEFAULT_FUNCTION_URL = {"auth_type": "NONE", "cors": None, "invoke_mode": "BUFFERED"}
 
 # Fields whose change makes new execution environments (code or configuration).
 SPEC_FIELDS = (
@@ -96,10 +97,17 @@ def function_config(given: dict | None) -> dict:
     fn["files"] = dict(fn.get("files") or {})
     fn["layers"] = [str(ref) for ref in fn.get("layers") or []]
     # A declared version is frozen at creation: later updates of $LATEST don't reach it.
-    fn["versions"] = {str(k): {**snapshot(fn), **dict(v or {})} for k, v in (fn.get("versions") or {}).items()}
+    fn["versions"] = {str(k): _version(fn, v) for k, v in (fn.get("versions") or {}).items()}
     fn["aliases"] = {str(k): _alias(v) for k, v in (fn.get("aliases") or {}).items()}
     fn["provisioned_concurrency"] = int(fn.get("provisioned_concurrency") or 0)
     return fn
+
+
+def _version(fn: dict, overrides) -> dict:
+    version = {**snapshot(fn), **dict(overrides or {})}
+    if version.get("async") is not None:
+        version["async"] = _merged(DEFAULT_ASYNC, version["async"])
+    return version
 
 
 def snapshot(fn: dict) -> dict:
@@ -110,10 +118,26 @@ def snapshot(fn: dict) -> dict:
 def _alias(given) -> dict:
     if isinstance(given, (str, int)):
         return {"version": str(given), "weights": {}}
-    return {
+    alias = {
         "version": str(given.get("version")),
         "weights": {str(k): float(v) for k, v in (given.get("weights") or {}).items()},
     }
+    if given.get("async") is not None:
+        alias["async"] = _merged(DEFAULT_ASYNC, given["async"])
+    return alias
+
+
+def event_invoke_config(function: dict, qualifier: str | None) -> dict:
+    """The asynchronous-invocation settings for calls naming ``qualifier``.
+
+    Each qualifier has its own configuration, as PutFunctionEventInvokeConfig sets it: the function's
+    ``async`` serves unqualified and ``$LATEST`` calls, an alias's or a version's own ``async`` serves calls
+    through it, and a qualifier without one gets Lambda's defaults (nothing is inherited from the function).
+    """
+    if qualifier in (None, "", "$LATEST"):
+        return function["async"]
+    owner = function["aliases"].get(qualifier) or function["versions"].get(qualifier) or {}
+    return owner.get("async") or copy.deepcopy(DEFAULT_ASYNC)
 
 
 def queue_config(name: str, given: dict | None) -> dict:
@@ -157,6 +181,11 @@ def normalise(raw: dict) -> Config:
         "apis": {name: _merged(DEFAULT_API, a) for name, a in (raw.get("apis") or {}).items()},
         "state_machines": copy.deepcopy(raw.get("state_machines") or {}),
         "layers": {str(name): layer_config(layer) for name, layer in (raw.get("layers") or {}).items()},
+        "function_urls": {
+            str(target): _merged(DEFAULT_FUNCTION_URL, u) for target, u in (raw.get("function_urls") or {}).items()
+        },
+        "permissions": copy.deepcopy(list(raw.get("permissions") or [])),
+        "users": copy.deepcopy(raw.get("users") or {}),
         "steps": [copy.deepcopy(step) for step in (raw.get("steps") or [])],
         "run_until_s": raw.get("run_until_s"),
     }

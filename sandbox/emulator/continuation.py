@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from . import engine
 from . import trace as trace_module
-from .config import DEFAULT_FUNCTION, normalise
+from .config import DEFAULT_FUNCTION, VERSIONED_FIELDS, normalise
 from .executor import Executor
 from .simulation import check
 from .state import PRIORITY_STEP, metrics_for, new_state, schedule
@@ -32,16 +32,18 @@ SHELL_STEPS = ("purge",)  # steps applied here, before the engine runs: not part
 MAX_IDLE_GAP_S = 24 * 3600  # real time between runs advances the emulated clock, up to this much
 TIME_FIELDS = ("start_s", "end_s", "at_s")
 # Trace lists a run's trace takes its own part of.
-SLICED_LISTS = (
+LISTS = (
     "responses",
     "attempts",
     "deliveries",
     "connections",
     "dropped",
+    "url_responses",
     "publishes",
     "snapshots",
     "layer_versions",
 )
+STEP_LISTS = ("responses", "url_responses")  # records that name the run's step
 
 
 class ContinuingExecutor(Executor, Protocol):
@@ -158,6 +160,10 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
         (a["function"], a["source"]) != (b["function"], b["source"]) for a, b in zip(old_maps, new_maps, strict=True)
     ):
         return None
+    # Who may call which URL: no running state depends on it, so the world's settings are taken as they are.
+    current["function_urls"] = wanted["function_urls"]
+    current["permissions"] = wanted["permissions"]
+    current["users"] = wanted["users"]
     steps: list[dict] = []
     for name, fn in wanted["functions"].items():
         if name not in current["functions"]:
@@ -168,8 +174,7 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
                 )
             continue
         existing = current["functions"][name]
-        # Published versions are immutable: the ones the state has stay as they are; the world may only add more.
-        fn = {**fn, "versions": {**fn.get("versions", {}), **existing.get("versions", {})}}
+        fn = {**fn, "versions": _kept_versions(existing.get("versions") or {}, fn.get("versions") or {})}
         # A field a state saved by an older version of the format lacks reads as its default.
         changes = {key: value for key, value in fn.items() if existing.get(key, DEFAULT_FUNCTION.get(key)) != value}
         if changes:
@@ -179,6 +184,17 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
         if changes:
             steps.append({"update_mapping": {"index": index, **changes}})
     return steps
+
+
+def _kept_versions(existing: dict, wanted: dict) -> dict:
+    """Published versions are immutable: the code and versioned settings the state has stay as they are, even when
+    the world no longer names the version; the world may add versions and set a version's own event invoke
+    configuration (``async``), which is not frozen."""
+    kept = {number: dict(version) for number, version in wanted.items()}
+    for number, version in existing.items():
+        frozen = {key: value for key, value in version.items() if key in VERSIONED_FIELDS}
+        kept[number] = {**kept.get(number, version), **frozen}
+    return kept
 
 
 def _reconcile(state: dict, executor: ContinuingExecutor) -> tuple[list[str], list[dict]]:
@@ -218,7 +234,7 @@ def _add_steps(state: Any, steps: list[dict], base: float) -> None:
 def _marks(state: dict) -> dict:
     raw = state["trace"]
     return {
-        "lists": {key: len(raw.get(key, [])) for key in SLICED_LISTS},
+        "lists": {key: len(raw.get(key, [])) for key in LISTS},
         "named": {
             key: {name: len(items) for name, items in raw[key].items()} for key in ("topics", "buses", "buckets")
         },
@@ -242,13 +258,14 @@ def _slice(state: Any, marks: dict, base: float, step_offset: int) -> dict:
     part["metrics"] = _metric_deltas(state, marks["metrics"], part["attempts"])
     whole: Any = {**state, "trace": part}
     built = trace_module.build(whole)
-    for key in SLICED_LISTS:
+    for key in LISTS:
         built[key] = [_shift(item, base) for item in built[key]]
     for key in ("topics", "buses", "buckets"):
         built[key] = {name: [_shift(item, base) for item in items] for name, items in built[key].items()}
-    for response in built["responses"]:
-        if isinstance(response.get("step"), int):
-            response["step"] -= step_offset
+    for key in STEP_LISTS:
+        for response in built[key]:
+            if isinstance(response.get("step"), int):
+                response["step"] -= step_offset
     built["end_s"] = round(max(0.0, built["end_s"] - base), 6)
     return built
 
@@ -282,7 +299,7 @@ def _peak_concurrency(attempts: list[dict]) -> int:
 def _trim(state: dict) -> None:
     """Forget what earlier runs recorded (their traces are in their rows); metrics stay cumulative."""
     raw = state["trace"]
-    for key in SLICED_LISTS:
+    for key in LISTS:
         raw[key] = []
     for key in ("topics", "buses", "buckets"):
         raw[key] = {name: [] for name in raw[key]}

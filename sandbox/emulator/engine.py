@@ -19,7 +19,19 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 
-from . import apigateway, asynchronous, attempts, concurrency, invoke, snapstart, sqs, stepfunctions, steps, streams
+from . import (
+    apigateway,
+    asynchronous,
+    attempts,
+    concurrency,
+    invoke,
+    snapstart,
+    sqs,
+    stepfunctions,
+    steps,
+    streams,
+    urls,
+)
 from .executor import Executor
 from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
@@ -63,6 +75,7 @@ OWNERS: dict[str, Callable[[State, dict, float], list[dict]]] = {
     "stream": streams.end,
     "api": apigateway.end,
     "sfn": stepfunctions.end,
+    "url": urls.end,
 }
 
 

@@ -5,8 +5,8 @@ the tests call them with example values. Every builder is pure: ids, sequence nu
 in as arguments (times as scenario seconds, turned into the emulated wall clock by ``logs``), so the
 same arguments give the same event.
 
-Sources: SQS, SNS, EventBridge, S3, Kinesis, DynamoDB Streams, API Gateway REST proxy (payload 1.0)
-and HTTP API (payload 2.0).
+Sources: SQS, SNS, EventBridge, S3, Kinesis, DynamoDB Streams, API Gateway REST proxy (payload 1.0),
+HTTP API (payload 2.0) and function URLs (payload 2.0 with ``routeKey`` ``$default``).
 """
 
 from __future__ import annotations
@@ -297,18 +297,20 @@ def dynamodb_record(
     old_image: dict | None,
     sequence_number: str,
     created: float,
+    view_type: str = "NEW_AND_OLD_IMAGES",
 ) -> dict:
-    """One DynamoDB Streams record (view type NEW_AND_OLD_IMAGES); keys and images are typed."""
+    """One DynamoDB Streams record; keys and images are typed. The table's stream view type decides
+    which images it carries: KEYS_ONLY none, NEW_IMAGE / OLD_IMAGE one, NEW_AND_OLD_IMAGES both."""
     change = {
         "Keys": keys,
         "SequenceNumber": sequence_number,
         "SizeBytes": len(json.dumps(keys)),
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
+        "StreamViewType": view_type,
         "ApproximateCreationDateTime": int(logs.epoch(created)),
     }
-    if new_image:
+    if new_image and view_type in ("NEW_IMAGE", "NEW_AND_OLD_IMAGES"):
         change["NewImage"] = new_image
-    if old_image:
+    if old_image and view_type in ("OLD_IMAGE", "NEW_AND_OLD_IMAGES"):
         change["OldImage"] = old_image
     return {
         "eventID": sequence_number[-32:],
@@ -423,4 +425,92 @@ def http_api_event(
     if body is not None:
         event["body"] = body if isinstance(body, str) else json.dumps(body)
     event["isBase64Encoded"] = False
+    return event
+
+
+# --- Function URLs ---------------------------------------------------------------------------
+
+
+def function_url_domain(url_id: str, region: str) -> str:
+    return f"{url_id}.lambda-url.{region}.on.aws"
+
+
+def function_url_event(
+    *,
+    url_id: str,
+    region: str,
+    account: str,
+    request_id: str,
+    now: float,
+    method: str,
+    path: str,
+    query: str = "",
+    headers: dict | None = None,
+    body: str | None = None,
+    is_base64: bool = False,
+    iam: dict | None = None,
+    source_ip: str = CLIENT_IP,
+) -> dict:
+    """The event a function URL hands to its function (payload format 2.0).
+
+    ``query`` is the raw query string; ``queryStringParameters`` joins repeated names with commas
+    and is left out when there is no query. Header names are lower case; the ``cookie`` header
+    becomes the ``cookies`` list. ``iam`` (accessKey, accountId, callerId, userArn, userId) is the
+    signer of an ``AWS_IAM`` request; a ``NONE`` URL's caller is ``anonymous`` with no authorizer.
+    ``routeKey`` and ``stage`` are the placeholder ``$default``; ``body`` is absent when empty.
+    """
+    domain = function_url_domain(url_id, region)
+    given = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    cookie_header = given.pop("cookie", "")
+    cookies = [part.strip() for part in cookie_header.split(";") if part.strip()]
+    moment = datetime.datetime.fromtimestamp(logs.epoch(now), tz=datetime.UTC)
+    event_headers = {
+        "host": domain,
+        "x-amzn-tls-version": "TLSv1.3",
+        "x-amzn-tls-cipher-suite": "TLS_AES_128_GCM_SHA256",
+        "x-amzn-trace-id": "Root=1-" + format(int(logs.epoch(now)), "08x") + "-" + request_id.replace("-", "")[:24],
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "443",
+        "x-forwarded-for": source_ip,
+        **{k: v for k, v in given.items() if k != "host"},
+    }
+    event: dict = {
+        "version": "2.0",
+        "routeKey": "$default",
+        "rawPath": path,
+        "rawQueryString": query,
+    }
+    if cookies:
+        event["cookies"] = cookies
+    event["headers"] = event_headers
+    if query:
+        joined: dict[str, list[str]] = {}
+        for key, value in urllib.parse.parse_qsl(query, keep_blank_values=True):
+            joined.setdefault(key, []).append(value)
+        event["queryStringParameters"] = {key: ",".join(values) for key, values in joined.items()}
+    context: dict = {"accountId": account if iam else "anonymous", "apiId": url_id}
+    if iam:
+        context["authorizer"] = {"iam": {**iam, "cognitoIdentity": None, "principalOrgId": None}}
+    context.update(
+        {
+            "domainName": domain,
+            "domainPrefix": url_id,
+            "http": {
+                "method": method,
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": given.get("user-agent", ""),
+            },
+            "requestId": request_id,
+            "routeKey": "$default",
+            "stage": "$default",
+            "time": moment.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": logs.epoch_ms(now),
+        }
+    )
+    event["requestContext"] = context
+    if body:
+        event["body"] = body
+    event["isBase64Encoded"] = bool(body) and is_base64
     return event

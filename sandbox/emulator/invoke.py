@@ -6,6 +6,7 @@ after the other (each starts when the previous response came back).
 
 from __future__ import annotations
 
+import base64
 import json
 
 from . import attempts, ids, inbox, lifecycle, logs, snapstart
@@ -22,16 +23,38 @@ def payload_text(call: dict) -> tuple[str | None, dict | None]:
     if call.get("payload_bytes") is not None:
         size = max(2, int(call["payload_bytes"]))
         return '"' + "x" * (size - 2) + '"', None
+    if call.get("raw_payload_base64") is not None:
+        raw = base64.b64decode(str(call["raw_payload_base64"]))
+        try:
+            decoded = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return None, _unparsable(_utf8_problem(raw, error))
+        call = {"raw_payload": decoded}
     if call.get("raw_payload") is not None:
         text = str(call["raw_payload"])
         try:
             json.loads(text)
         except ValueError as error:
-            return None, service_error(
-                400, "InvalidRequestContentException", f"Could not parse request body into json: {error}"
-            )
+            return None, _unparsable(str(error))
         return text, None
     return json.dumps(call.get("payload", {}), separators=(",", ":")), None
+
+
+def _unparsable(detail: str) -> dict:
+    return service_error(
+        400,
+        "InvalidRequestContentException",
+        f"Could not parse request body into json: Could not parse payload into json: {detail}",
+    )
+
+
+def _utf8_problem(raw: bytes, error: UnicodeDecodeError) -> str:
+    """The first invalid byte, named as Lambda's JSON parser names it."""
+    if error.reason == "invalid continuation byte" and error.end < len(raw):
+        return f"Invalid UTF-8 middle byte 0x{raw[error.end]:02x}"
+    if error.reason == "unexpected end of data":
+        return "Unexpected end-of-input in UTF-8 character"
+    return f"Invalid UTF-8 start byte 0x{raw[error.start]:02x}"
 
 
 def admit(state: State, name: str, invocation_type: str, text: str, now: float) -> dict | None:

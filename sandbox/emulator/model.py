@@ -44,6 +44,9 @@ class Config(TypedDict):
     apis: dict[str, Record]
     state_machines: dict[str, Record]
     layers: dict[str, Record]  # each layer's versions (version 1 first) and the numbers deleted
+    function_urls: dict[str, Record]  # keyed NAME or NAME:ALIAS
+    permissions: list[Record]  # resource-based policy statements of functions
+    users: dict[str, Record]  # IAM users (identity policies) that sign requests
     steps: list[Record]
     run_until_s: float | None
 
@@ -82,6 +85,7 @@ class Trace(TypedDict):
     function_states: list[Record]
     layer_versions: NotRequired[list[Record]]  # layer versions published or deleted by steps
     snapshots: NotRequired[list[Record]]  # SnapStart snapshots taken when versions were published
+    url_responses: list[Record]
 
 
 class State(TypedDict):

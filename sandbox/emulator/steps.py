@@ -1,6 +1,6 @@
 """Scenario steps that are not invokes: send, publish, put_records, put_events,
 put_object, update_function, update_mapping, publish_version, get_function, http
-(API Gateway) and start_execution (Step Functions)."""
+(API Gateway), start_execution (Step Functions) and url_request (function URLs)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from . import (
     snapstart,
     stepfunctions,
     streams,
+    urls,
     versions,
 )
 from .attempts import network_for
@@ -220,4 +221,5 @@ ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
     "get_function": _get_function,
     "http": lambda state, index, _body, now: apigateway.request(state, index, now),
     "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),
+    "url_request": lambda state, index, _body, now: urls.request(state, index, now),
 }

@@ -89,6 +89,7 @@ def _event_record(state: State, name: str, shard: dict, record: dict) -> dict:
             old_image=record.get("old_image"),
             sequence_number=record["seq"],
             created=record["arrival"],
+            view_type=state["config"]["streams"][name].get("view_type") or "NEW_AND_OLD_IMAGES",
         )
     return events.kinesis_record(
         stream_arn=stream_arn(state, name),
@@ -158,9 +159,21 @@ def poll(state: State, data: dict, now: float) -> list[dict]:
     batch = [shard["records"][i] for i in lane["current"]]
     retention = float(state["config"]["streams"][name].get("retention_s") or 86400)
     max_age = int(mapping.get("maximum_record_age_s", -1))
-    oldest = min(r["arrival"] for r in batch)
-    if (max_age != -1 and now - oldest > max_age) or now - oldest >= retention:
-        return _discard(state, index, key, shard, batch, "RecordAgeExceeded", now, None)
+    expired = [
+        i
+        for i in lane["current"]
+        if (max_age != -1 and now - shard["records"][i]["arrival"] > max_age)
+        or now - shard["records"][i]["arrival"] >= retention
+    ]
+    if expired:
+        # Only the records past their age go to the failure destination; the rest of the batch runs.
+        gone = set(expired)
+        keep = [i for i in lane["current"] if i not in gone]
+        _discard(state, index, key, shard, [shard["records"][i] for i in expired], "RecordAgeExceeded", now, None)
+        if not keep:
+            return []
+        lane["current"] = keep
+        batch = [shard["records"][i] for i in keep]
     return _invoke_batch(state, index, key, shard, batch, now)
 
 
@@ -347,7 +360,8 @@ def _discard(
             "requestId": request_id,
             "functionArn": attempts.function_arn(state, fn_name, qualifier or None),
             "condition": condition,
-            "approximateInvokeCount": lane["attempts"],
+            # AWS records 1 for record-age expiry however many times the batch ran (even never).
+            "approximateInvokeCount": 1 if condition == "RecordAgeExceeded" else lane["attempts"],
         },
         "version": "1.0",
         "timestamp": logs.iso(now),

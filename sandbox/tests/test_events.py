@@ -4,6 +4,8 @@ import base64
 import hashlib
 import json
 
+from aws_lambda_powertools.utilities.parser.models import LambdaFunctionUrlModel
+
 from sandbox import event_templates
 from sandbox.emulator import events, logs, push, queues
 from sandbox.emulator.patterns import passes_filters
@@ -254,6 +256,8 @@ def test_every_template_has_the_shape_the_emulator_delivers():
     assert templates["eventbridge"]["detail-type"] == "Order placed"
     assert templates["api-gateway-v1"]["requestContext"]["stage"] == "prod"
     assert templates["api-gateway-v2"]["version"] == "2.0"
+    assert templates["function-url"]["routeKey"] == "$default"
+    assert LambdaFunctionUrlModel.model_validate(templates["function-url"]).cookies == ["session=abc"]
 
 
 def test_sqs_message_attributes_in_both_forms_reach_the_handler_as_aws_delivers_them():

@@ -60,3 +60,19 @@ def test_a_trace_too_big_for_the_first_cut_is_cut_further():
     cut = limits.bound_trace(trace, {**LIMITS, "TRACE_BYTES": 8 * 1024})
 
     assert size(cut) <= 8 * 1024
+
+
+def test_function_urls_permissions_and_users_count_as_resources_of_a_world():
+    statement = {"function": "echo", "principal": "*", "action": "lambda:InvokeFunctionUrl"}
+    world = {
+        "functions": {"echo": {"code": "x"}},
+        "function_urls": {"echo": {"auth_type": "NONE"}},
+        "users": {"developer": {}},
+        "permissions": [statement] * 38,
+    }
+
+    assert limits.world_problem(world, {**limits.DEFAULTS, "RESOURCES": 40}) is None
+    world["permissions"].append(statement)
+    assert "41 queues, topics, streams, buses, buckets, mappings, hosts, function URLs, permissions and users" in (
+        limits.world_problem(world, {**limits.DEFAULTS, "RESOURCES": 40}) or ""
+    )

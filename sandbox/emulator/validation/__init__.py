@@ -39,6 +39,7 @@ from .rules import (
     visibility_message,
 )
 from .steps import StepChecks
+from .urls import UrlChecks
 
 __all__ = [
     "MANAGED_POLICIES",
@@ -90,7 +91,7 @@ def check_update(scenario: dict, function: str, changes: dict) -> list[Problem]:
     return check.problems
 
 
-class Checker(StepChecks, CallerChecks):
+class Checker(StepChecks, CallerChecks, UrlChecks):
     def run(self) -> None:
         self.fields(self.raw, "", TOP_FIELDS)
         if "name" in self.raw:
@@ -107,11 +108,15 @@ class Checker(StepChecks, CallerChecks):
             spec = self.dict_of(spec, f"functions.{name}", f"function {name}")
             if spec is not None:
                 self.function(name, spec, f"functions.{name}")
+                self.provisioned_zero(spec, f"functions.{name}")
                 self.versions_and_aliases(name, spec, f"functions.{name}")
         self.layers_section()
         self.cross_function_rules()
         self.apis()
         self.state_machines()
+        self.function_urls()
+        self.permissions()
+        self.users()
         self.resources()
         mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings", "event_source_mappings")
         for index, esm in enumerate(mappings or []):

@@ -3,7 +3,7 @@ and the steps that use them."""
 
 from __future__ import annotations
 
-from .base import BaseChecker
+from .functions import FunctionChecks
 from .rules import FUNCTION_NAME, QUALIFIER
 
 API_FIELDS = ("function", "integration_timeout_ms", "stage", "description")
@@ -14,18 +14,37 @@ RETRY_FIELDS = ("ErrorEquals", "IntervalSeconds", "MaxAttempts", "BackoffRate", 
 CATCH_FIELDS = ("ErrorEquals", "Next", "ResultPath")
 
 
+def _weights_message(version: str, weight, part: str) -> str:
+    """AWS's wording for a routing weight whose version (``keys``) or weight (``value``) is refused."""
+    shown = float(weight) if isinstance(weight, (int, float)) and not isinstance(weight, bool) else weight
+    rules = (
+        "Map keys must satisfy constraint: [Member must have length less than or equal to 1024, Member must have "
+        "length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, Member must "
+        "not be null]"
+        if part == "keys"
+        else "Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must "
+        "have value greater than or equal to 0.0, Member must not be null]"
+    )
+    return (
+        f"ValidationException: 1 validation error detected: Value '{{{version}={shown}}}' at "
+        f"'routingConfig.additionalVersionWeights' failed to satisfy constraint: {rules}"
+    )
+
+
 def _is_path(value) -> bool:
     return isinstance(value, str) and (value == "$" or value.startswith("$."))
 
 
-class CallerChecks(BaseChecker):
+class CallerChecks(FunctionChecks):
     # -- versions and aliases --
 
     def versions_and_aliases(self, name: str, spec: dict, field: str) -> None:
         versions = self.dict_of(spec.get("versions"), f"{field}.versions", "versions") or {}
-        for number in versions:
+        for number, overrides in versions.items():
             if not str(number).isdigit() or int(number) < 1:
                 self.add(f"{field}.versions.{number}", "published versions are numbered 1, 2, 3 ...")
+            if isinstance(overrides, dict) and overrides.get("async") is not None:
+                self.async_config(name, overrides["async"], f"{field}.versions.{number}.async")
         known = {str(v) for v in versions}
         # Versions that publish_version steps will make count too (aliases may point at them).
         numbers = [int(v) for v in known if v.isdigit()]
@@ -48,26 +67,22 @@ class CallerChecks(BaseChecker):
                 self.add(f"{afield}.version", self._missing_version(name, version))
             weights = self.dict_of(given.get("weights"), f"{afield}.weights", "weights") or {}
             self.alias_weights(name, version, weights, known, f"{afield}.weights")
+            if given.get("async") is not None:
+                self.async_config(name, given["async"], f"{afield}.async")
 
     def alias_weights(self, name: str, version: str, weights: dict, known: set, field: str) -> None:
         if len(weights) > 1:
             self.add(
                 field,
-                "InvalidParameterValueException: an alias can route to only one additional version "
-                f"(given {len(weights)})",
+                "InvalidParameterValueException: Number of items in AdditionalVersionWeights cannot be greater than 1",
             )
         for extra, weight in weights.items():
             extra = str(extra)
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
-                self.add(
-                    f"{field}.{extra}",
-                    "ValidationException: 1 validation error detected: Value '{"
-                    f"{extra}={weight}"
-                    "}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value "
-                    "must satisfy constraint: [Member must have value less than or equal to 1.0, Member must "
-                    "have value greater than or equal to 0.0]",
-                )
-            if extra == "$LATEST" or version == "$LATEST":
+            if not extra.isdigit():
+                self.add(f"{field}.{extra}", _weights_message(extra, weight, "keys"))
+            elif isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0.0 <= weight <= 1.0:
+                self.add(f"{field}.{extra}", _weights_message(extra, weight, "value"))
+            elif version == "$LATEST":
                 self.add(
                     f"{field}.{extra}",
                     "InvalidParameterValueException: $LATEST is not supported for an alias pointing to more "
@@ -76,7 +91,8 @@ class CallerChecks(BaseChecker):
             elif extra == version:
                 self.add(
                     f"{field}.{extra}",
-                    "InvalidParameterValueException: the additional version must differ from the alias's main version",
+                    f"InvalidParameterValueException: Invalid function version {extra}. Function version {extra} "
+                    "is already included in routing configuration.",
                 )
             elif extra not in known:
                 self.add(f"{field}.{extra}", self._missing_version(name, extra))
@@ -85,8 +101,7 @@ class CallerChecks(BaseChecker):
         account = self.section("account")
         region = account.get("region", "us-east-1")
         account_id = account.get("account_id", "123456789012")
-        arn = f"arn:aws:lambda:{region}:{account_id}:function:{name}:{version}"
-        return f"ResourceNotFoundException: Function not found: {arn} (publish it or declare it under versions)"
+        return f"ResourceNotFoundException: Function not found: arn:aws:lambda:{region}:{account_id}:function:{name}:{version}"
 
     # -- API Gateway --
 

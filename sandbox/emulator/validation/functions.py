@@ -28,6 +28,7 @@ from .rules import (
     parse_ref,
     range_message,
     role_allows,
+    runtime_message,
     unreserved_floor_message,
 )
 
@@ -88,11 +89,14 @@ class FunctionChecks(PackagingChecks):
             )
         if "environment" in spec:
             self.environment(spec["environment"], f"{field}.environment")
+        if "runtime" in spec and (refused := runtime_message(spec["runtime"])):
+            self.add(f"{field}.runtime", refused)
         if spec.get("reserved_concurrency") is not None:
             self.whole(
                 spec["reserved_concurrency"], f"{field}.reserved_concurrency", "reservedConcurrentExecutions", 0, None
             )
-        if spec.get("provisioned_concurrency") not in (None, 0):
+        provisioned = spec.get("provisioned_concurrency")
+        if provisioned is not None and (provisioned != 0 or isinstance(provisioned, bool)):
             self.whole(
                 spec["provisioned_concurrency"],
                 f"{field}.provisioned_concurrency",
@@ -140,6 +144,13 @@ class FunctionChecks(PackagingChecks):
         description = self.text(spec["description"], f"{field}.description") if "description" in spec else None
         if description is not None and len(description) > 256:
             self.add(f"{field}.description", "a description is at most 256 characters")
+
+    def provisioned_zero(self, spec: dict, field: str) -> None:
+        """0 alone means no configuration; declaring one of 0 on a qualifier is what AWS refuses (an update to
+        0 removes the configuration instead, so only the scenario as written is checked)."""
+        provisioned = spec.get("provisioned_concurrency")
+        if provisioned == 0 and not isinstance(provisioned, bool) and spec.get("provisioned_qualifier") is not None:
+            self.add(f"{field}.provisioned_concurrency", range_message(0, "provisionedConcurrentExecutions", 1, None))
 
     def cross_function_rules(self, only: str | None = None) -> None:
         """The account-wide concurrency rules."""

@@ -30,6 +30,7 @@ from .rules import (
     STREAM_BATCH,
     STREAM_DEFAULTS,
     STREAM_RETRIES,
+    STREAM_VIEW_TYPES,
     TIMEOUT_S,
     TOPIC_DEFAULTS,
     TUMBLING_S,
@@ -62,6 +63,7 @@ class ResourceChecks(BaseChecker):
             self.fields(spec, field, STREAM_DEFAULTS)
             self.choice(spec.get("type", "kinesis"), f"{field}.type", ("kinesis", "dynamodb"), "type")
             self.whole(spec.get("shards", 1), f"{field}.shards", None, 1, 100)
+            self.view_type(spec, f"{field}.view_type")
         for name, spec in self.section("buses").items():
             self.bus(name, spec, f"buses.{name}")
         for name, spec in self.section("buckets").items():
@@ -140,6 +142,21 @@ class ResourceChecks(BaseChecker):
                 "the dead-letter queue of a FIFO queue must be FIFO, and of a standard queue standard",
             )
         self.whole(redrive.get("max_receive_count"), f"{field}.redrive.max_receive_count", None, *MAX_RECEIVE)
+
+    def view_type(self, spec: dict, field: str) -> None:
+        """A DynamoDB table's StreamViewType: which images its stream records carry."""
+        value = spec.get("view_type")
+        if value is None:
+            return
+        if spec.get("type", "kinesis") != "dynamodb":
+            self.add(field, "only a DynamoDB stream (type: dynamodb) has a view type")
+        elif value not in STREAM_VIEW_TYPES:
+            self.add(
+                field,
+                f"ValidationException: 1 validation error detected: Value '{value}' at "
+                "'streamSpecification.streamViewType' failed to satisfy constraint: Member must satisfy enum "
+                f"value set: [{', '.join(STREAM_VIEW_TYPES)}]",
+            )
 
     def bus(self, name: str, spec, field: str) -> None:
         spec = self.dict_of(spec, field, f"bus {name}")

@@ -59,6 +59,12 @@ RESERVED_ENV = frozenset(
         "LAMBDA_RUNTIME_DIR",
     ]
 )
+# Python runtime identifiers as of December 2026. Deprecated ones still accepted are those whose
+# function-creation block lies ahead (python3.8, 3.9 and 3.10: February 2027); the blocked ones get
+# AWS's refusal. Other languages are refused too: the sandbox runs Python handlers only.
+PYTHON_RUNTIMES = ("python3.14", "python3.13", "python3.12", "python3.11", "python3.10", "python3.9", "python3.8")
+DEPRECATED_RUNTIMES = ("python3.10", "python3.9", "python3.8")
+BLOCKED_RUNTIMES = ("python3.7", "python3.6", "python2.7")
 ENV_KEY = re.compile(r"[a-zA-Z]([a-zA-Z0-9_])+")
 FUNCTION_NAME = re.compile(r"[a-zA-Z0-9_-]+")
 QUALIFIER = re.compile(r"\$LATEST|[a-zA-Z0-9_-]+")
@@ -150,6 +156,7 @@ FUNCTION_DEFAULTS = {
     "layers": [],
     "snap_start": None,
     "file_system": None,
+    "runtime": "python3.12",
 }
 LAYER_DEFAULTS: dict[str, Any] = {"versions": [], "deleted": []}
 LAYER_VERSION_DEFAULTS: dict[str, Any] = {"files": {}, "extra_bytes": 0, "description": ""}
@@ -163,7 +170,8 @@ QUEUE_DEFAULTS = {
     "content_based_deduplication": False,
 }
 TOPIC_DEFAULTS = {"subscriptions": [], "fifo": False}
-STREAM_DEFAULTS = {"type": "kinesis", "shards": 1}
+STREAM_DEFAULTS = {"type": "kinesis", "shards": 1, "view_type": None}
+STREAM_VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
 BUS_DEFAULTS: dict[str, Any] = {"rules": []}
 RULE_DEFAULTS: dict[str, Any] = {"name": None, "pattern": None, "targets": [], "enabled": True}
 BUCKET_DEFAULTS: dict[str, Any] = {"notifications": []}
@@ -199,6 +207,9 @@ STEP_DEFAULTS: dict[str, dict[str, Any]] = {
         "parallel": False,
         "qualifier": None,
         "client_context": None,
+        "raw_payload": None,
+        "raw_payload_base64": None,
+        "payload_bytes": None,
     },
     "send": {"queue": None, "messages": []},
     "publish": {"topic": None, "message": "", "subject": None, "attributes": {}},
@@ -212,6 +223,18 @@ STEP_DEFAULTS: dict[str, dict[str, Any]] = {
     "get_function": {"function": None},
     "http": {"api": None, "method": "GET", "path": "/", "headers": {}, "query": {}, "body": None},
     "start_execution": {"state_machine": None, "input": {}, "name": None},
+    "url_request": {
+        "url": None,
+        "method": "GET",
+        "path": "/",
+        "query": "",
+        "headers": {},
+        "body": None,
+        "body_base64": False,
+        "signed_as": None,
+        "access_key_id": None,
+        "source_ip": None,
+    },
 }
 MESSAGE_DEFAULTS: dict[str, Any] = {
     "body": "",
@@ -240,6 +263,9 @@ TOP_FIELDS = (
     "apis",
     "state_machines",
     "layers",
+    "function_urls",
+    "permissions",
+    "users",
     "steps",
     "run_until_s",
 )
@@ -324,6 +350,19 @@ def visibility_message(visibility_s, timeout_s) -> str:
         f"InvalidParameterValueException: Queue visibility timeout: {visibility_s} seconds is less than "
         f"Function timeout: {timeout_s} seconds"
     )
+
+
+def runtime_message(runtime) -> str | None:
+    """AWS's answer to a function's ``runtime``, or None when Lambda creates it."""
+    if runtime in PYTHON_RUNTIMES:
+        return None
+    if runtime in BLOCKED_RUNTIMES:
+        return (
+            f"InvalidParameterValueException: The runtime parameter of {runtime} is no longer supported for "
+            "creating or updating AWS Lambda functions. We recommend you use a supported runtime while creating "
+            "or updating functions."
+        )
+    return f"the sandbox runs Python handlers; runtime must be one of {', '.join(PYTHON_RUNTIMES)}, not {runtime!r}"
 
 
 def eni_message(action: str = "ec2:CreateNetworkInterface") -> str:

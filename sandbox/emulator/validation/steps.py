@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 
@@ -76,6 +77,12 @@ class StepChecks(FunctionChecks, ResourceChecks):
             self.dict_of(body["client_context"], f"{field}.client_context", "client_context")
         if "payload" in body:
             self.json_value(body["payload"], f"{field}.payload")
+        if body.get("raw_payload_base64") is not None:
+            given = self.text(body["raw_payload_base64"], f"{field}.raw_payload_base64")
+            try:
+                base64.b64decode(given or "", validate=True)
+            except ValueError:
+                self.add(f"{field}.raw_payload_base64", "must be base64 text (the body's bytes, encoded)")
 
     def step_send(self, body: dict, field: str) -> None:
         self.fields(body, field, STEP_DEFAULTS["send"])

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from .parts import fn, invoke, run
+from .parts import fn, invoke, problems, run
 
 
 def test_async_error_retries_twice_then_on_failure_record(executor):
@@ -176,3 +176,56 @@ def test_eventbridge_destination_event_has_source_lambda_and_bus_then_function_a
     ]
     assert event["detail"]["requestContext"]["condition"] == "Success"
     assert event["detail"]["responsePayload"] == {"ok": True}
+
+
+def test_each_qualifier_has_its_own_event_invoke_config_and_none_is_inherited(executor):
+    live = {"version": "1", "async": {"maximum_retry_attempts": 1, "on_failure": "queue:live-fail"}}
+    trace = run(
+        executor,
+        {
+            "functions": {
+                "fn": fn(
+                    'raise RuntimeError("boom")',
+                    versions={"1": {}},
+                    aliases={"live": live},
+                    **{"async": {"maximum_retry_attempts": 0, "on_failure": "queue:latest-fail"}},
+                )
+            },
+            "queues": {"latest-fail": {}, "live-fail": {}},
+            "steps": [
+                invoke(0, "fn", type="Event", payload={"via": "unqualified"}),
+                invoke(1, "fn:live", type="Event", payload={"via": "alias"}),
+                invoke(2, "fn", qualifier="1", type="Event", payload={"via": "version"}),
+            ],
+        },
+    )
+
+    runs: dict[str, int] = {}
+    for response, via in zip(trace["responses"], ("unqualified", "alias", "version"), strict=True):
+        runs[via] = sum(a["request_id"] == response["request_id"] for a in trace["attempts"])
+    assert runs == {"unqualified": 1, "alias": 2, "version": 3}
+    (latest,) = [json.loads(m["body"]) for m in trace["queues"]["latest-fail"]]
+    (through_alias,) = [json.loads(m["body"]) for m in trace["queues"]["live-fail"]]
+    assert latest["requestPayload"] == {"via": "unqualified"}
+    assert latest["requestContext"]["functionArn"].endswith(":function:fn:$LATEST")
+    assert through_alias["requestPayload"] == {"via": "alias"}
+    assert through_alias["requestContext"]["functionArn"].endswith(":function:fn:live")
+    assert through_alias["requestContext"]["approximateInvokeCount"] == 2
+    assert [d["reason"] for d in trace["dropped"]] == ["RetriesExhausted"]
+
+
+def test_an_alias_event_invoke_config_is_checked_like_the_functions():
+    scenario = {
+        "functions": {
+            "fn": fn(
+                "return 1",
+                versions={"1": {"async": {"maximum_retry_attempts": 3}}},
+                aliases={"live": {"version": "1", "async": {"on_success": "function:fn"}}},
+            )
+        }
+    }
+
+    found = problems(scenario)
+    assert "functions.fn.versions.1.async.maximum_retry_attempts" in found
+    assert "functions.fn.aliases.live.async.on_success" in found
+    assert "You can't specify the function as a destination for itself." in found

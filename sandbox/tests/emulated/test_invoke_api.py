@@ -188,3 +188,43 @@ def test_exception_during_init_reports_an_empty_request_id(executor):
         "Exception",
         "",
     )
+
+
+def test_out_of_memory_answers_runtime_out_of_memory_as_current_python_runtimes_do(executor):
+    hoard = "hoard = []\nwhile True:\n    hoard.append(bytearray(16 << 20))"
+    trace = run(executor, {"functions": {"fn": fn(hoard, memory_mb=128)}, "steps": [invoke(0, "fn")]})
+
+    response = trace["responses"][0]
+    assert response["function_error"] == "Unhandled"
+    assert response["payload"] == {
+        "errorType": "Runtime.OutOfMemory",
+        "errorMessage": f"RequestId: {response['request_id']} Error: Runtime exited with error: signal: killed",
+    }
+    report = next(line for line in trace["attempts"][0]["logs"] if line.startswith("REPORT"))
+    assert report.endswith("Status: error\tError Type: Runtime.OutOfMemory\t")
+
+
+def test_raw_bodies_that_are_not_json_or_not_utf8_get_400_invalid_request_content(executor):
+    good = base64.b64encode('{"city": "Zürich"}'.encode()).decode()
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn("return event")},
+            "steps": [
+                invoke(0, "fn", raw_payload="not json"),
+                invoke(1, "fn", raw_payload_base64=base64.b64encode(b'{"a": "\x87"}').decode()),
+                invoke(2, "fn", raw_payload_base64=base64.b64encode(b'{"a": "\xc3A"}').decode(), type="Event"),
+                invoke(3, "fn", raw_payload_base64=good),
+            ],
+        },
+    )
+
+    not_json, bad_start, bad_middle, fine = trace["responses"]
+    prefix = "Could not parse request body into json: Could not parse payload into json: "
+    assert (not_json["status_code"], not_json["error_type"]) == (400, "InvalidRequestContentException")
+    assert not_json["payload"]["message"].startswith(prefix)
+    assert bad_start["payload"] == {"Type": "User", "message": prefix + "Invalid UTF-8 start byte 0x87"}
+    assert bad_middle["status_code"] == 400
+    assert bad_middle["payload"]["message"] == prefix + "Invalid UTF-8 middle byte 0x41"
+    assert fine["payload"] == {"city": "Zürich"}
+    assert len(trace["attempts"]) == 1

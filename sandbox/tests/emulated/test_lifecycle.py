@@ -187,3 +187,16 @@ def test_the_environment_has_the_variables_aws_sets_for_python_and_names_its_ini
     assert plain["PATH"] == "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
     assert (plain["LC_CTYPE"], plain["SHLVL"], plain["_AWS_XRAY_DAEMON_PORT"]) == ("C.UTF-8", "0", "2000")
     assert warm["AWS_LAMBDA_INITIALIZATION_TYPE"] == "provisioned-concurrency"
+
+
+def test_the_function_runtime_names_aws_execution_env_and_the_init_start_version(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn('return os.environ["AWS_EXECUTION_ENV"]', "import os\n", runtime="python3.13")},
+            "steps": [invoke(0, "fn")],
+        },
+    )
+
+    assert trace["responses"][0]["payload"] == "AWS_Lambda_python3.13"
+    assert trace["attempts"][0]["logs"][0].startswith("INIT_START Runtime Version: python:3.13.")

@@ -306,3 +306,90 @@ def test_s3_failure_destination_object_holds_the_records_as_a_json_object_under_
     assert isinstance(body["payload"], dict)
     data = [base64.b64decode(r["kinesis"]["data"]).decode() for r in body["payload"]["Records"]]
     assert data == ["r1", "r2", "r3", "r4", "r5"]
+
+
+def test_record_age_expiry_records_one_invoke_after_many_retries_as_aws_does(executor):
+    record = _stream_failure_record(executor, 'raise ValueError("poison")', maximum_record_age_s=60)
+
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+
+
+def test_only_expired_records_go_to_on_failure_and_the_rest_of_the_batch_runs(executor):
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn(SEEN + "return seen", DECODE)},
+            "streams": {"clicks": {"type": "kinesis", "shards": 1}},
+            "queues": {"stream-fail": {}},
+            "event_source_mappings": [
+                {
+                    "function": "fn",
+                    "source": "stream:clicks",
+                    "starting_position": "TRIM_HORIZON",
+                    "batch_size": 10,
+                    "maximum_record_age_s": 60,
+                    "on_failure": "queue:stream-fail",
+                    "enabled": False,
+                }
+            ],
+            "steps": [
+                {"at_s": 0, "put_records": {"stream": "clicks", "records": [{"data": "old", "partition_key": "k"}]}},
+                {**FIVE_RECORDS, "at_s": 90},
+                {"at_s": 100, "update_mapping": {"index": 0, "enabled": True}},
+            ],
+        },
+    )
+
+    assert [a["response"] for a in trace["attempts"]] == [["r1", "r2", "r3", "r4", "r5"]]
+    (message,) = trace["queues"]["stream-fail"]
+    record = json.loads(message["body"])
+    assert record["requestContext"]["condition"] == "RecordAgeExceeded"
+    assert record["requestContext"]["approximateInvokeCount"] == 1
+    assert record["KinesisBatchInfo"]["batchSize"] == 1
+
+
+@pytest.mark.parametrize(
+    ("view_type", "images"),
+    [
+        ("KEYS_ONLY", []),
+        ("NEW_IMAGE", ["NewImage"]),
+        ("OLD_IMAGE", ["OldImage"]),
+        ("NEW_AND_OLD_IMAGES", ["NewImage", "OldImage"]),
+        (None, ["NewImage", "OldImage"]),
+    ],
+)
+def test_a_tables_stream_view_type_decides_which_images_records_carry(executor, view_type, images):
+    table = {"type": "dynamodb", **({"view_type": view_type} if view_type else {})}
+    change = {"event_name": "MODIFY", "keys": {"Id": 1}, "new_image": {"Id": 1, "n": 2}, "old_image": {"Id": 1, "n": 1}}
+    trace = run(
+        executor,
+        {
+            "functions": {"fn": fn("return event")},
+            "streams": {"table": table},
+            "event_source_mappings": [
+                {"function": "fn", "source": "stream:table", "starting_position": "TRIM_HORIZON"}
+            ],
+            "steps": [{"at_s": 0, "put_records": {"stream": "table", "records": [change]}}],
+        },
+    )
+
+    record = trace["attempts"][0]["response"]["Records"][0]["dynamodb"]
+    assert record["StreamViewType"] == (view_type or "NEW_AND_OLD_IMAGES")
+    assert record["Keys"] == {"Id": {"N": "1"}}
+    assert sorted(key for key in record if key.endswith("Image")) == images
+
+
+def test_stream_view_type_is_checked_against_dynamodbs_enum():
+    found = problems(
+        {"functions": {"fn": fn("return 1")}, "streams": {"table": {"type": "dynamodb", "view_type": "ALL"}}}
+    )
+
+    assert "streams.table.view_type" in found
+    assert (
+        "ValidationException: 1 validation error detected: Value 'ALL' at 'streamSpecification.streamViewType' "
+        "failed to satisfy constraint: Member must satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, "
+        "NEW_AND_OLD_IMAGES, KEYS_ONLY]"
+    ) in found
+    assert "only a DynamoDB stream" in problems(
+        {"functions": {"fn": fn("return 1")}, "streams": {"clicks": {"view_type": "KEYS_ONLY"}}}
+    )

@@ -44,7 +44,7 @@ def test_weighted_alias_runs_both_versions_and_reports_the_alias_arn(executor):
 @pytest.mark.parametrize(
     ("alias", "expected"),
     [
-        ({"version": "1", "weights": {"$LATEST": 0.1}}, "$LATEST is not supported"),
+        ({"version": "1", "weights": {"$LATEST": 0.1}}, "regular expression pattern: [0-9]+"),
         ({"version": "$LATEST", "weights": {"2": 0.1}}, "$LATEST is not supported"),
         ({"version": "1", "weights": {"2": 1.5}}, "less than or equal to 1.0"),
     ],

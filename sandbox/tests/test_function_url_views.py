@@ -1,0 +1,176 @@
+"""A workspace's function URLs on the web: requests run as runs on a real Celery worker and come back as
+HTTP responses; anyone may call a URL as its auth type allows, while the workspace page stays the owner's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from sandbox.emulator import urls
+from sandbox.models import Run
+from sandbox.tests.support import make_user, make_workspace
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
+
+BOTH = ["lambda:InvokeFunctionUrl", "lambda:InvokeFunction"]
+ORDERS = """\
+import json
+
+def lambda_handler(event, context):
+    if event["rawPath"] == "/boom":
+        raise ValueError("boom")
+    return {
+        "statusCode": 201,
+        "headers": {"X-Path": event["rawPath"]},
+        "cookies": ["seen=yes; Max-Age=60"],
+        "body": json.dumps({"query": event.get("queryStringParameters"), "body": event.get("body"),
+                            "cookies": event.get("cookies"), "account": event["requestContext"]["accountId"]}),
+    }
+"""
+
+
+def world(**extra) -> dict:
+    return {
+        "functions": {
+            "orders": {"code": ORDERS},
+            "closed": {"code": ORDERS},
+            "busy": {"code": ORDERS, "reserved_concurrency": 0},
+        },
+        "function_urls": {name: {"auth_type": "NONE"} for name in ("orders", "closed", "busy")},
+        "permissions": [
+            {"function": name, "principal": "*", "action": BOTH, "function_url_auth_type": "NONE"}
+            for name in ("orders", "busy")
+        ],
+        **extra,
+    }
+
+
+def address(workspace, target: str, path: str = "") -> str:
+    url_id = urls.url_id("123456789012", target)
+    return reverse("sandbox:function-url", args=[workspace.pk, url_id]) + path
+
+
+def test_anyone_can_call_a_public_url_and_the_request_is_a_run_of_the_workspace(celery_worker):
+    workspace = make_workspace(world=world())
+    stranger = Client()  # not logged in: a function URL is reachable as on AWS
+
+    response = stranger.post(
+        address(workspace, "orders", "items/7?size=L&size=XL"),
+        data=json.dumps({"quantity": 2}),
+        content_type="application/json",
+        HTTP_COOKIE="session=abc",
+    )
+
+    assert response.status_code == 201
+    assert response["X-Path"] == "/items/7" and response["Content-Type"] == "application/json"
+    assert response.cookies["seen"].value == "yes" and response.cookies["seen"]["max-age"] == "60"
+    assert json.loads(response.content) == {
+        "query": {"size": "L,XL"},
+        "body": '{"quantity": 2}',
+        "cookies": ["session=abc"],
+        "account": "anonymous",
+    }
+    run = Run.objects.get(workspace=workspace)
+    assert (run.kind, run.status) == ("url_request", Run.DONE)
+    assert response["x-amzn-RequestId"] == run.trace["url_responses"][0]["request_id"]
+    assert run.trace["attempts"][0]["trigger"] == "function_url"
+    owner = Client()
+    owner.force_login(workspace.owner)
+    shown = owner.get(run.get_absolute_url()).content.decode()
+    assert "Function URL responses" in shown and "POST orders/items/7 · status 201" in shown
+    assert "set-cookie: seen=yes; Max-Age=60" in shown
+    assert stranger.get(run.get_absolute_url()).status_code in (302, 404)  # the run page stays the owner's
+
+
+def test_missing_permission_throttles_and_errors_come_back_as_status_codes(celery_worker):
+    workspace = make_workspace(world=world())
+    client = Client()
+
+    closed = client.get(address(workspace, "closed"))
+    busy = client.get(address(workspace, "busy"))
+    broken = client.get(address(workspace, "orders", "boom"))
+    unknown = client.get(reverse("sandbox:function-url", args=[workspace.pk, "nosuchurl"]))
+    bare = client.post(address(workspace, "orders").rstrip("/"), data="{}", content_type="application/json")
+    huge = client.post(address(workspace, "orders"), data="x" * 3_000_000, content_type="text/plain")
+
+    assert closed.status_code == 403 and closed["x-amzn-ErrorType"] == "AccessDeniedException"
+    assert json.loads(closed.content)["Message"].startswith("Forbidden. For troubleshooting Function URL")
+    assert busy.status_code == 429 and busy["x-amzn-ErrorType"] == "TooManyRequestsException"
+    assert (broken.status_code, broken.content) == (502, b"Internal Server Error")
+    assert unknown.status_code == 403 and json.loads(unknown.content) == {"Message": None}
+    assert bare.status_code == 201 and json.loads(bare.content)["body"] == "{}"  # no redirect to add a slash
+    assert huge.status_code == 413 and b"request bodies up to" in huge.content  # the sandbox's limit, not a run
+    runs = Run.objects.filter(workspace=workspace)
+    assert runs.count() == 4 and all(run.status == Run.DONE for run in runs)
+    # Two attempts in all: the refused and throttled requests never ran the function, and nothing was retried.
+    assert sum(len(run.trace["attempts"]) for run in runs) == 2
+
+
+def test_the_workspace_page_shows_each_url_with_a_curl_example_to_its_owner_only(celery_worker):
+    workspace = make_workspace(world=world(function_urls={"orders": {"auth_type": "AWS_IAM"}}))
+    owner, other = Client(), Client()
+    owner.force_login(workspace.owner)
+    other.force_login(make_user())
+
+    page = owner.get(workspace.get_absolute_url())
+
+    assert other.get(workspace.get_absolute_url()).status_code == 404
+    html = page.content.decode()
+    workspace.refresh_from_db()
+    key_id, secret = workspace.access_keys()
+    full = "http://testserver" + address(workspace, "orders")
+    assert f'data-function-url="{full}"' in html and 'data-auth-type="AWS_IAM"' in html
+    assert f'data-access-key-id="{key_id}"' in html and f'data-secret-access-key="{secret}"' in html
+    assert f"curl -i --aws-sigv4 &quot;aws:amz:us-east-1:lambda&quot; --user &quot;{key_id}:{secret}&quot;" in html
+    assert key_id.startswith("AKIA") and len(key_id) == 20 and len(secret) == 40
+    assert workspace.access_keys() == (key_id, secret)  # made once, then kept
+
+
+def signed(workspace, path: str, secret: str | None = None, service: str = "lambda", **headers) -> dict:
+    """Headers of a GET signed with Signature Version 4 by botocore, as an SDK or awscurl would sign it."""
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+
+    key_id, real_secret = workspace.access_keys()
+    request = AWSRequest(method="GET", url="http://testserver" + path, headers=headers)
+    SigV4Auth(Credentials(key_id, secret or real_secret), service, "us-east-1").add_auth(request)
+    return {f"HTTP_{name.upper().replace('-', '_')}": value for name, value in request.headers.items()}
+
+
+def test_an_aws_iam_url_runs_only_for_a_good_signature_from_an_allowed_user(celery_worker):
+    reports = "def lambda_handler(event, context):\n    return event['requestContext']['authorizer']['iam']\n"
+    iam_world = {
+        "functions": {"reports": {"code": reports}, "hidden": {"code": reports}},
+        "function_urls": {"reports": {"auth_type": "AWS_IAM"}, "hidden": {"auth_type": "AWS_IAM"}},
+        "users": {"developer": {"actions": BOTH}},
+    }
+    workspace = make_workspace(world=iam_world)
+    client = Client()
+    path = address(workspace, "reports", "daily?day=1")
+
+    good = client.get(path, **signed(workspace, path))
+    unsigned = client.get(path)
+    forged = client.get(path, **signed(workspace, path, secret="x" * 40))
+    for_s3 = client.get(path, **signed(workspace, path, service="s3"))
+
+    assert good.status_code == 200, good.content
+    key_id, _secret = workspace.access_keys()
+    assert json.loads(good.content)["accessKey"] == key_id
+    assert json.loads(good.content)["userArn"] == "arn:aws:iam::123456789012:user/developer"
+    assert unsigned.status_code == 403
+    assert json.loads(unsigned.content)["Message"].startswith("Forbidden.")
+    assert forged.status_code == 403 and forged["x-amzn-ErrorType"] == "InvalidSignatureException"
+    assert "signature we calculated does not match" in json.loads(forged.content)["Message"]
+    assert for_s3.status_code == 403
+    assert json.loads(for_s3.content)["Message"] == "Credential should be scoped to correct service: 'lambda'. "
+    # The user may not call a URL once its policy no longer allows it.
+    workspace.world["users"]["developer"]["actions"] = ["lambda:InvokeFunctionUrl"]
+    workspace.save()
+    hidden = address(workspace, "hidden")
+    assert client.get(hidden, **signed(workspace, hidden)).status_code == 403
+    # Refused signatures never became runs; the rest did.
+    assert Run.objects.filter(workspace=workspace).count() == 3
