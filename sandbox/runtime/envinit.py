@@ -153,6 +153,7 @@ def build_root(setup: dict) -> None:
             handle.write(text)
         os.chmod(path, 0o644)
     iso.mount(None, f"{root}/var/task", None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
+    write_read_only_tree(f"{root}/opt", code_files(spec.get("layer_files") or {}))
     iso.mount(setup["net_dir"], f"{root}/var/runtime", None, iso.MS_BIND)
     iso.mount(None, f"{root}/var/runtime", None, ro | iso.MS_NOEXEC)
     mount_sdk(root, spec, setup.get("sdk") or [])
@@ -164,6 +165,21 @@ def build_root(setup: dict) -> None:
     iso.umount("/.old", iso.MNT_DETACH)
     os.rmdir("/.old")
     iso.mount(None, "/", None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
+
+
+def write_read_only_tree(target: str, files: list[tuple[str, str]]) -> None:
+    """The layers' files under /opt: a tmpfs of their size, written, then remounted read-only."""
+    if not files:
+        return
+    size_mb = 1 + sum(len(text.encode()) for _, text in files) // (1024 * 1024) * 2
+    iso.mount("tmpfs", target, "tmpfs", iso.MS_NOSUID | iso.MS_NODEV, f"size={size_mb}m,mode=0755")
+    for name, text in files:
+        path = os.path.join(target, name)
+        os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+        with open(path, "w") as handle:
+            handle.write(text)
+        os.chmod(path, 0o644)
+    iso.mount(None, target, None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
 
 
 def mount_sdk(root: str, spec: dict, packages: list) -> None:
@@ -381,6 +397,7 @@ def become_runtime(setup: dict, message: dict, request_r: int, result_w: int, lo
     config = shim_config(
         spec,
         task_root="/var/task",
+        opt_root="/opt",
         net_socket="/var/runtime/net.sock",
         tmp_dir=None,
         clock_start_s=float(message["clock_start_s"]),

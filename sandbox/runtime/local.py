@@ -257,6 +257,10 @@ class LocalExecutor:
             path = directory / "task" / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text)
+        for name, text in outcomes.code_files(data.get("layer_files") or {}):
+            path = directory / "opt" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
         env = _Environment(data, directory)
         with self.lock:
             if environment_id in self.environments:
@@ -398,6 +402,7 @@ class LocalExecutor:
         config = outcomes.shim_config(
             spec,
             task_root=str(env.directory / "task"),
+            opt_root=str(env.directory / "opt"),
             net_socket=self.net_socket,
             tmp_dir=str(env.directory / "tmp"),
             clock_start_s=clock_start_s,

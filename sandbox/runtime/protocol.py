@@ -273,6 +273,8 @@ def validate_spec(spec: dict) -> dict:
         "network": spec.get("network") or {"hosts": {}, "default": ["dns_failure", "the name does not resolve"]},
         "runtime": str(spec.get("runtime") or "python3.12"),
         "initialization_type": str(spec.get("initialization_type") or "on-demand"),
+        "layer_files": {str(k): str(v) for k, v in dict(spec.get("layer_files") or {}).items()},
+        "snap_start": snap_start_of(spec.get("snap_start")),
     }
     if not re.fullmatch(r"python3\.\d{1,2}", checked["runtime"]):
         raise ValueError("runtime must be a Python runtime such as python3.12")
@@ -289,8 +291,28 @@ def validate_spec(spec: dict) -> dict:
     if sum(len(v) for v in checked["code"].values()) > 50 * (1 << 20):
         raise ValueError("the code is larger than 50 MB")
     code_files(checked["code"])
+    if sum(len(v) for v in checked["layer_files"].values()) > 50 * (1 << 20):
+        raise ValueError("the layers are larger than 50 MB")
+    code_files(checked["layer_files"])
     if not isinstance(checked["network"], dict):
         raise ValueError("network must be an object")
+    return checked
+
+
+def snap_start_of(value) -> dict | None:
+    """A spec's SnapStart phase: None, or the phase with the snapshot's seed and emulated clock."""
+    if value is None:
+        return None
+    value = dict(value)
+    checked = {
+        "phase": str(value["phase"]),
+        "seed": str(value["seed"])[:128],
+        "clock_s": float(value["clock_s"]),
+    }
+    if checked["phase"] not in ("snapshot", "restore"):
+        raise ValueError("snap_start phase must be snapshot or restore")
+    if not checked["clock_s"] == checked["clock_s"] or abs(checked["clock_s"]) > 1e11:
+        raise ValueError("snap_start clock_s must be a time in seconds")
     return checked
 
 
