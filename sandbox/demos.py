@@ -9,7 +9,7 @@ Every check is a mapping with one key, its kind. Counts take ``count`` (exact), 
 none of them the check asks for at least one match.
 
 - ``attempts``, ``responses``, ``deliveries``, ``dropped``, ``connections``, ``api_responses``,
-  ``executions``, ``function_states``, ``publishes``: count the entries of that trace list whose fields match
+  ``executions``, ``function_states``, ``publishes``, ``snapshots``, ``layer_versions``: count the entries of that trace list whose fields match
   every other key (a mapping value matches when it is contained in the field, recursively).
 - ``queue: {name, attribute}``: count the messages left in a queue, optionally only those carrying the message
   attribute or system attribute ``attribute``.
@@ -46,6 +46,8 @@ LISTS = (
     "executions",
     "function_states",
     "publishes",
+    "snapshots",
+    "layer_versions",
 )
 SPECIAL = ("queue", "metric", "environments", "batch_item_failures", "retry_gaps", "billed_includes_init")
 KINDS = LISTS + SPECIAL

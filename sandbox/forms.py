@@ -17,6 +17,7 @@ from django import forms
 from sandbox.emulator import loader
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+QUALIFIER = re.compile(r"\$LATEST|[A-Za-z0-9_-]{1,128}")
 SYNC_PAYLOAD_BYTES = 6 * 1024 * 1024
 ASYNC_PAYLOAD_BYTES = 1024 * 1024
 MAX_BURST = 100
@@ -103,6 +104,17 @@ class FunctionForm(ProblemsMixin, forms.Form):
         label="Reserved concurrency", required=False, help_text="Empty: none. 0 throttles every invocation."
     )
     provisioned_concurrency = forms.IntegerField(label="Provisioned concurrency", initial=0)
+    layers = forms.CharField(
+        label="Layers",
+        required=False,
+        help_text="Layer versions in order, comma-separated, for example shared:1 (at most 5; a later one wins). "
+        "Define layers on the YAML page.",
+    )
+    snap_start = forms.BooleanField(
+        label="SnapStart on published versions",
+        required=False,
+        help_text="Init runs once when a version is published; new environments of that version restore from it.",
+    )
     maximum_retry_attempts = forms.IntegerField(label="Async retry attempts", initial=2)
     maximum_event_age_s = forms.IntegerField(label="Async maximum event age (seconds)", initial=21600)
     dead_letter = forms.CharField(
@@ -136,6 +148,8 @@ class FunctionForm(ProblemsMixin, forms.Form):
         "environment": "environment",
         "reserved_concurrency": "reserved_concurrency",
         "provisioned_concurrency": "provisioned_concurrency",
+        "layers": "layers",
+        "snap_start": "snap_start",
         "async.maximum_retry_attempts": "maximum_retry_attempts",
         "async.maximum_event_age_s": "maximum_event_age_s",
         "async.on_success": "on_success",
@@ -166,6 +180,8 @@ class FunctionForm(ProblemsMixin, forms.Form):
             "environment": format_environment(spec.get("environment") or {}),
             "reserved_concurrency": spec.get("reserved_concurrency"),
             "provisioned_concurrency": spec.get("provisioned_concurrency", 0),
+            "layers": ", ".join(str(ref) for ref in spec.get("layers") or []),
+            "snap_start": (spec.get("snap_start") or {}).get("apply_on") == "PublishedVersions",
             "maximum_retry_attempts": async_config.get("maximum_retry_attempts", 2),
             "maximum_event_age_s": async_config.get("maximum_event_age_s", 21600),
             "dead_letter": spec.get("dead_letter") or "",
@@ -196,6 +212,14 @@ class FunctionForm(ProblemsMixin, forms.Form):
         ):
             spec[name] = data[name]
         spec["code"] = spec["code"].replace("\r\n", "\n")
+        if split_list(data["layers"]):
+            spec["layers"] = split_list(data["layers"])
+        else:
+            spec.pop("layers", None)
+        if data["snap_start"]:
+            spec["snap_start"] = {"apply_on": "PublishedVersions"}
+        else:
+            spec.pop("snap_start", None)
         for name in ("dead_letter",):
             if data[name]:
                 spec[name] = data[name].strip()
@@ -259,9 +283,22 @@ class InvokeForm(forms.Form):
         help_text=f"1 for a single call; up to {MAX_BURST} for a burst fired at the same moment",
     )
 
+    qualifier = forms.CharField(
+        label="Version or alias",
+        required=False,
+        max_length=128,
+        help_text="Empty: $LATEST. A published version (1, 2 ...) or an alias; SnapStart applies to versions only.",
+    )
+
     def __init__(self, *args, functions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["function"].choices = [(name, name) for name in functions]
+
+    def clean_qualifier(self):
+        qualifier = self.cleaned_data.get("qualifier", "").strip()
+        if qualifier and not QUALIFIER.fullmatch(qualifier):
+            raise forms.ValidationError(f"{qualifier!r} is not a version number, an alias name or $LATEST.")
+        return qualifier
 
     def clean_payload(self):
         try:
@@ -293,6 +330,8 @@ class InvokeForm(forms.Form):
             invoke["log_type"] = "Tail"
         if data["repeat"] > 1:
             invoke.update(repeat=data["repeat"], parallel=True)
+        if data.get("qualifier"):
+            invoke["qualifier"] = data["qualifier"]
         return {"at_s": 0, "invoke": invoke}
 
 
@@ -575,6 +614,51 @@ def mapping_sources(world: dict) -> list[str]:
 
 
 # action in the URL -> (form, the world section its names come from, the run kind it starts)
+class PublishVersionForm(NamedChoiceForm):
+    """PublishVersion: freeze $LATEST as the next version (with SnapStart on, its Init runs now, once)."""
+
+    target_field = "function"
+    function = forms.ChoiceField(label="Function")
+
+    def step(self) -> dict:
+        return {"at_s": 0, "publish_version": {"function": self.cleaned_data["function"]}}
+
+
+class LayerVersionForm(forms.Form):
+    """PublishLayerVersion: the next version of a layer, from a few files; no function changes."""
+
+    layer = forms.CharField(label="Layer", max_length=140, help_text="An existing layer or a new name")
+    files = forms.CharField(
+        label="Files",
+        strip=False,
+        initial="python/shared.py: |\n  VALUE = 2\n",
+        help_text="YAML: each path inside the layer, then its content. Python modules go under python/.",
+        widget=forms.Textarea(attrs={"rows": 6, "class": "code-input", "spellcheck": "false"}),
+    )
+
+    def __init__(self, *args, names=(), **kwargs):
+        super().__init__(*args, **kwargs)
+
+    def clean_layer(self) -> str:
+        name = self.cleaned_data["layer"].strip()
+        if not NAME_RE.fullmatch(name):
+            raise forms.ValidationError("A layer name uses letters, numbers, hyphens and underscores.")
+        return name
+
+    def clean_files(self) -> dict:
+        try:
+            files = yaml.safe_load(self.cleaned_data["files"].replace("\r\n", "\n"))
+        except yaml.YAMLError as error:
+            raise forms.ValidationError(f"The files are not valid YAML: {error}") from error
+        if not isinstance(files, dict) or not files or not all(isinstance(v, str) for v in files.values()):
+            raise forms.ValidationError("Give at least one file as path: content, for example python/shared.py: |")
+        return {str(path): text for path, text in files.items()}
+
+    def step(self) -> dict:
+        data = self.cleaned_data
+        return {"at_s": 0, "publish_layer_version": {"layer": data["layer"], "files": data["files"]}}
+
+
 RESOURCE_FORMS = {
     "send": (SendForm, "queues", "send"),
     "purge": (PurgeForm, "queues", "purge"),
@@ -582,4 +666,6 @@ RESOURCE_FORMS = {
     "put-records": (PutRecordsForm, "streams", "put_records"),
     "put-events": (PutEventsForm, "buses", "put_events"),
     "put-object": (PutObjectForm, "buckets", "put_object"),
+    "publish-version": (PublishVersionForm, "functions", "configure"),
+    "publish-layer-version": (LayerVersionForm, "layers", "configure"),
 }

@@ -15,6 +15,9 @@ A check counts things in the trace, or reads a value from the world, and compare
       value: functions.fetcher.vpc.subnets       # a dotted path into the world
       excludes: public-a
 
+A count check may count the different values of one field instead (``distinct: payload.order_id``), e.g. that
+every response carried its own order id; like ``where``, reading a returned value needs ``returned_value: true``.
+
 Comparators: ``equals``, ``at_least``, ``at_most``, ``includes``, ``excludes``, ``is_set``. A ``where`` key
 may be a dotted path into an item (``detail.id``), e.g. the events a bus's rules sent to a function::
 
@@ -71,6 +74,12 @@ def grade_one(spec: dict, trace: dict, world: dict) -> Check:
         if items is None:
             return Check(name, False, f"The trace has no {spec['count']}.")
         matching = [item for item in items if _matches(item, spec.get("where") or {})]
+        if spec.get("distinct"):
+            values = {_text(_field(item, str(spec["distinct"]))) for item in matching}
+            passed, wanted = _compare(len(values), spec)
+            return Check(
+                name, passed, f"different {spec['distinct']} among {_what(spec)}: {len(values)} (wanted {wanted})."
+            )
         passed, wanted = _compare(len(matching), spec)
         return Check(name, passed, f"{_what(spec)}: {len(matching)} (wanted {wanted}).")
     value = _lookup(world, str(spec.get("value", "")))
@@ -94,18 +103,18 @@ def problems(spec: dict) -> list[str]:
         found.append("'where' must be a mapping of field: value")
     for field in _reported_fields(spec):
         found.append(
-            f"'where' reads {field!r}, which the handler controls; grade on what the emulator measured instead"
+            f"the check reads {field!r}, which the handler controls; grade on what the emulator measured instead"
         )
     return found
 
 
 def _reported_fields(spec: dict) -> list[str]:
     """The ``where`` fields of a check that the handler itself decides (printed, raised or returned)."""
-    where = spec.get("where")
-    if not isinstance(where, dict):
-        return []
+    where = spec.get("where") if isinstance(spec.get("where"), dict) else {}
     forbidden = HANDLER_REPORTED if spec.get("returned_value") else HANDLER_REPORTED + RETURNED
     fields = [str(key).removesuffix("__contains").split(".", 1)[0] for key in where]
+    if spec.get("distinct"):
+        fields.append(str(spec["distinct"]).split(".", 1)[0])
     return [field for field in fields if field in forbidden]
 
 

@@ -20,6 +20,7 @@ DEFAULTS = {
     "FUNCTIONS": 10,  # functions per workspace
     "RESOURCES": 40,  # queues, topics, streams, buses, buckets, mappings, hosts, URLs, permissions, users
     "CODE_BYTES": 256 * 1024,  # handler module plus extra files, per function
+    "LAYER_BYTES": 256 * 1024,  # the files of all versions of one layer
     "STEPS": 50,  # steps per run
     "INVOCATIONS": 200,  # handler invocations a run's steps may ask for (repeat counts included)
     "STEPS_BYTES": 2 * 1024 * 1024,  # all events of one run, as JSON
@@ -38,6 +39,8 @@ TRACE_LISTS = (
     "executions",
     "publishes",
     "function_states",
+    "snapshots",
+    "layer_versions",
 )
 TRACE_NAMED = ("queues", "topics", "buses", "buckets")  # name -> list of messages or records
 NAMED_ITEMS = {
@@ -92,6 +95,23 @@ def world_problem(world: dict, limits: dict) -> str | None:
             return (
                 f"The code of function {name} is {_kb(code)}; the sandbox accepts up to "
                 f"{_kb(limits['CODE_BYTES'])} per function. Move large data out of the source."
+            )
+    return _layer_problem(world.get("layers"), limits)
+
+
+def _layer_problem(layers, limits: dict) -> str | None:
+    if not isinstance(layers, dict):
+        return None
+    for name, layer in layers.items():
+        versions = layer.get("versions") if isinstance(layer, dict) else None
+        size = 0
+        for version in versions if isinstance(versions, list) else []:
+            files = version.get("files") if isinstance(version, dict) else None
+            size += sum(len(str(text).encode()) for text in (files.values() if isinstance(files, dict) else ()))
+        if size > limits["LAYER_BYTES"]:
+            return (
+                f"The versions of layer {name} hold {_kb(size)} of files; the sandbox accepts up to "
+                f"{_kb(limits['LAYER_BYTES'])} per layer. Use extra_bytes to stand for a large library."
             )
     return None
 

@@ -163,7 +163,8 @@ def resources_context(workspace: Workspace) -> dict:
     latest = workspace.runs.filter(status=Run.DONE).exclude(trace=None).first()
     contents = (latest.trace or {}).get("queues", {}) if latest else {}
     queues = [(name, spec or {}, contents.get(name)) for name, spec in (world.get("queues") or {}).items()]
-    names = {section: list(world.get(section) or {}) for section in ("queues", "topics", "streams", "buses", "buckets")}
+    sections = ("queues", "topics", "streams", "buses", "buckets", "functions", "layers")
+    names = {section: list(world.get(section) or {}) for section in sections}
     forms = {
         action.replace("-", "_"): form_class(names=names[section])
         for action, (form_class, section, _kind) in sandbox_forms.RESOURCE_FORMS.items()
@@ -185,9 +186,30 @@ def resources_context(workspace: Workspace) -> dict:
         "urls": urls,
         "latest": latest,
         "mappings": list(enumerate(world.get("event_source_mappings") or [])),
+        "layers": layer_rows(world),
         "names": names,
         "tab": "resources",
     }
+
+
+def layer_rows(world: dict) -> list[dict]:
+    """Each layer with its version numbers, the deleted ones marked, and the functions that list each."""
+    rows = []
+    for name, layer in (world.get("layers") or {}).items():
+        layer = layer if isinstance(layer, dict) else {}
+        deleted = set(layer.get("deleted") or [])
+        users: dict[int, list[str]] = {}
+        for function, spec in (world.get("functions") or {}).items():
+            for ref in (spec or {}).get("layers") or []:
+                layer_name, _, number = str(ref).rpartition(":")
+                if layer_name == name and number.isdigit():
+                    users.setdefault(int(number), []).append(function)
+        versions = [
+            {"number": n, "deleted": n in deleted, "functions": users.get(n, [])}
+            for n in range(1, len(layer.get("versions") or []) + 1)
+        ]
+        rows.append({"name": name, "versions": versions})
+    return rows
 
 
 def network_context(workspace: Workspace) -> dict:
@@ -230,6 +252,7 @@ def world_summary(world: dict) -> list[tuple[str, int]]:
             ("buses", "event bus"),
             ("buckets", "bucket"),
             ("event_source_mappings", "event source mapping"),
+            ("layers", "layer"),
         )
     ]
     counts.append((len((world.get("network") or {}).get("subnets") or {}), "subnet"))
@@ -286,6 +309,8 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
         "connections": trace.get("connections") or [],
         "deliveries": trace.get("deliveries") or [],
         "dropped": trace.get("dropped") or [],
+        "snapshots": trace.get("snapshots") or [],
+        "layer_versions": trace.get("layer_versions") or [],
         "metrics": sorted((trace.get("metrics") or {}).items()),
         "attempt": getattr(run, "challenge_attempt", None),
     }

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, NamedTuple
 
-from . import concurrency, logs, vpc
+from . import concurrency, logs, snapstart, vpc
 from .executor import InitResult, InvokeRequest, InvokeResult
 from .model import Environment, State
 from .state import PRIORITY_END, metrics_for, schedule
@@ -153,6 +153,10 @@ def complete_run(state: State, effect: dict, init: InitResult | None, result: In
     env["reset"] = False
     if init is not None:
         env["created"] = True
+        if restored(effect):
+            if not init.ok:
+                return _failed_restore(state, effect, env, init, memory)
+            return _restored_run(state, effect, env, init, result, memory)
         if not init.ok and init.status != "timeout":
             return _failed_init(state, effect, env, init, memory)
         lines.append(_init_start(state, meta["function"]))
@@ -191,6 +195,93 @@ def complete_run(state: State, effect: dict, init: InitResult | None, result: In
         span_ms=init_span + judged.duration,
         init_for_trace=init_span if init is not None else None,
     )
+
+
+def restored(effect: dict) -> bool:
+    """Whether this run's environment is created by restoring a SnapStart snapshot."""
+    snap = getattr(effect.get("spec"), "snap_start", None) or {}
+    return snap.get("phase") == "restore"
+
+
+def _failed_restore(state: State, effect: dict, env: Environment, init: InitResult, memory: int) -> None:
+    """The restore failed: after-restore hooks past the time limit (SnapStartTimeoutException) or one raised.
+    The handler never runs; the environment is discarded."""
+    meta = effect["meta"]
+    runtime = str(state["config"]["functions"][meta["function"]].get("runtime") or "python3.12")
+    body = dict(init.error or {"errorMessage": "Restore failed", "errorType": "Runtime.Unknown"})
+    timed_out = init.status == "timeout"
+    duration = snapstart.RESTORE_LIMIT_MS if timed_out else float(init.init_duration_ms)
+    if timed_out:
+        error_body = {"errorMessage": snapstart.TIMEOUT_MESSAGE, "errorType": snapstart.TIMEOUT_ERROR}
+    else:
+        error_body = _ordered_error(body, "")
+    lines = [snapstart.restore_start_line(runtime, state["config"]["account"]["region"])]
+    lines.extend(logs.split_output(init.logs))
+    if not any(line.startswith("[ERROR]") for line in lines):
+        lines.extend(_error_lines(error_body))
+    lines.append(snapstart.restore_report(duration)[0])
+    _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome="error",
+        error_body=error_body,
+        response=None,
+        duration=duration,
+        init_ms=None,
+        billed=logs.billed_ms(duration, None, False),
+        used=init.max_memory_used_mb,
+        cold=True,
+        destroy=True,
+        connections=(),
+        span_ms=duration,
+        init_for_trace=None,
+    )
+    state["trace"]["attempts"][-1]["restore_duration_ms"] = round(duration, 3)
+    state["trace"]["attempts"][-1]["restore_timed_out"] = timed_out
+
+
+def _restored_run(
+    state: State, effect: dict, env: Environment, init: InitResult, result: InvokeResult | None, memory: int
+) -> None:
+    """A SnapStart environment: restored from the version's snapshot, then the invoke. Restore replaces Init."""
+    meta = effect["meta"]
+    rid = meta["request_id"]
+    runtime = str(state["config"]["functions"][meta["function"]].get("runtime") or "python3.12")
+    restore_ms = float(init.init_duration_ms)
+    restore_line, restore_fields = snapstart.restore_report(restore_ms)
+    lines = [snapstart.restore_start_line(runtime, state["config"]["account"]["region"])]
+    lines.extend(logs.split_output(init.logs))
+    lines.append(restore_line)
+    assert result is not None
+    judged = _judge(meta, result, memory, None)
+    billed = logs.billed_ms(judged.duration, None, False)
+    lines.append(logs.start_line(rid, meta["version"]))
+    lines.extend(judged.lines)
+    lines.append(logs.end_line(rid))
+    lines.append(
+        logs.report_line(rid, judged.duration, billed, memory, judged.used, None, judged.status, restore_fields)
+    )
+    _finish(
+        state,
+        effect,
+        env,
+        lines,
+        outcome=judged.outcome,
+        error_body=judged.error_body,
+        response=judged.response,
+        duration=judged.duration,
+        init_ms=None,
+        billed=billed,
+        used=judged.used,
+        cold=True,
+        destroy=False,
+        connections=result.connections,
+        span_ms=restore_ms + judged.duration,
+        init_for_trace=None,
+    )
+    state["trace"]["attempts"][-1]["restore_duration_ms"] = round(restore_ms, 3)
 
 
 def _failed_init(state: State, effect: dict, env: Environment, init: InitResult, memory: int) -> None:

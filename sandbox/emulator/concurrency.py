@@ -10,7 +10,7 @@ continuously) for environments that must be created.
 
 from __future__ import annotations
 
-from . import ids, logs
+from . import ids, layers, logs, snapstart
 from .config import version_config
 from .executor import EnvironmentSpec, NetworkTable
 from .model import Environment, State
@@ -185,10 +185,20 @@ def release(state: State, env_id: str, now: float, outcome: str, destroy: bool) 
 
 
 def build_spec(
-    state: State, name: str, version: str, env: Environment, network: NetworkTable, provisioned: bool
+    state: State,
+    name: str,
+    version: str,
+    env: Environment | dict,
+    network: NetworkTable,
+    provisioned: bool,
+    snapshot: dict | None = None,
 ) -> EnvironmentSpec:
+    """The spec of one environment. ``snapshot``: the SnapStart phase to give it, when taking a snapshot; a new
+    environment of a version that has a snapshot restores from it."""
     account = state["config"]["account"]
     fn = version_config(state["config"]["functions"][name], version)
+    snap = snapshot or (None if provisioned else snapstart.restore_settings(state, name, version))
+    init_limit = max(PC_INIT_LIMIT_S, float(fn["timeout_s"])) if provisioned or snap else 10.0
     module = fn["handler"].rsplit(".", 1)[0] if "." in fn["handler"] else "lambda_function"
     code = {module.replace(".", "/") + ".py": fn["code"]}
     code.update(fn.get("files") or {})
@@ -206,10 +216,12 @@ def build_spec(
         region=account["region"],
         account_id=account["account_id"],
         log_stream_name=env["log_stream"],
-        init_limit_s=max(PC_INIT_LIMIT_S, timeout) if provisioned else 10.0,
+        init_limit_s=init_limit,
         network=network,
         runtime=str(fn.get("runtime") or "python3.12"),
         initialization_type="provisioned-concurrency" if provisioned else "on-demand",
+        layer_files=layers.files_for(state["config"].get("layers") or {}, fn.get("layers") or []),
+        snap_start=snap,
     )
 
 

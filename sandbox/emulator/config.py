@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from typing import Any, cast
 
+from .layers import layer_config
 from .model import Config
 from .validation.rules import (
     ACCOUNT_DEFAULTS,
@@ -64,6 +65,8 @@ SPEC_FIELDS = (
     "environment",
     "vpc",
     "runtime",
+    "layers",
+    "snap_start",
 )
 
 # What PublishVersion freezes: code and the per-version settings. The DLQ, reserved
@@ -92,6 +95,7 @@ def function_config(given: dict | None) -> dict:
     fn["async"] = _merged(DEFAULT_ASYNC, (given or {}).get("async"))
     fn["environment"] = {str(k): str(v) for k, v in (fn.get("environment") or {}).items()}
     fn["files"] = dict(fn.get("files") or {})
+    fn["layers"] = [str(ref) for ref in fn.get("layers") or []]
     # A declared version is frozen at creation: later updates of $LATEST don't reach it.
     fn["versions"] = {str(k): _version(fn, v) for k, v in (fn.get("versions") or {}).items()}
     fn["aliases"] = {str(k): _alias(v) for k, v in (fn.get("aliases") or {}).items()}
@@ -176,6 +180,7 @@ def normalise(raw: dict) -> Config:
         "network": copy.deepcopy(raw.get("network") or {}),
         "apis": {name: _merged(DEFAULT_API, a) for name, a in (raw.get("apis") or {}).items()},
         "state_machines": copy.deepcopy(raw.get("state_machines") or {}),
+        "layers": {str(name): layer_config(layer) for name, layer in (raw.get("layers") or {}).items()},
         "function_urls": {
             str(target): _merged(DEFAULT_FUNCTION_URL, u) for target, u in (raw.get("function_urls") or {}).items()
         },

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from . import engine
 from . import trace as trace_module
-from .config import normalise
+from .config import DEFAULT_FUNCTION, VERSIONED_FIELDS, normalise
 from .executor import Executor
 from .simulation import check
 from .state import PRIORITY_STEP, metrics_for, new_state, schedule
@@ -31,7 +31,18 @@ FRESH_KINDS = ("preset", "challenge", "reset")  # start from a fresh emulator st
 SHELL_STEPS = ("purge",)  # steps applied here, before the engine runs: not part of the scenario format
 MAX_IDLE_GAP_S = 24 * 3600  # real time between runs advances the emulated clock, up to this much
 TIME_FIELDS = ("start_s", "end_s", "at_s")
-LISTS = ("responses", "attempts", "deliveries", "connections", "dropped", "url_responses")  # sliced per run
+# Trace lists a run's trace takes its own part of.
+LISTS = (
+    "responses",
+    "attempts",
+    "deliveries",
+    "connections",
+    "dropped",
+    "url_responses",
+    "publishes",
+    "snapshots",
+    "layer_versions",
+)
 STEP_LISTS = ("responses", "url_responses")  # records that name the run's step
 
 
@@ -140,6 +151,8 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
     for section in ("account", "queues", "topics", "streams", "buses", "buckets", "network"):
         if wanted[section] != current[section]:
             return None
+    if wanted["layers"] != current.get("layers", {}):
+        return None
     if set(current["functions"]) - set(wanted["functions"]):
         return None
     old_maps, new_maps = current["event_source_mappings"], wanted["event_source_mappings"]
@@ -160,7 +173,10 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
                     {"update_function": {"function": name, "provisioned_concurrency": fn["provisioned_concurrency"]}}
                 )
             continue
-        changes = {key: value for key, value in fn.items() if current["functions"][name].get(key) != value}
+        existing = current["functions"][name]
+        fn = {**fn, "versions": _kept_versions(existing.get("versions") or {}, fn.get("versions") or {})}
+        # A field a state saved by an older version of the format lacks reads as its default.
+        changes = {key: value for key, value in fn.items() if existing.get(key, DEFAULT_FUNCTION.get(key)) != value}
         if changes:
             steps.append({"update_function": {"function": name, **changes}})
     for index, (old, new) in enumerate(zip(old_maps, new_maps, strict=True)):
@@ -168,6 +184,17 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
         if changes:
             steps.append({"update_mapping": {"index": index, **changes}})
     return steps
+
+
+def _kept_versions(existing: dict, wanted: dict) -> dict:
+    """Published versions are immutable: the code and versioned settings the state has stay as they are, even when
+    the world no longer names the version; the world may add versions and set a version's own event invoke
+    configuration (``async``), which is not frozen."""
+    kept = {number: dict(version) for number, version in wanted.items()}
+    for number, version in existing.items():
+        frozen = {key: value for key, value in version.items() if key in VERSIONED_FIELDS}
+        kept[number] = {**kept.get(number, version), **frozen}
+    return kept
 
 
 def _reconcile(state: dict, executor: ContinuingExecutor) -> tuple[list[str], list[dict]]:
@@ -279,8 +306,11 @@ def _trim(state: dict) -> None:
     state["config"]["steps"] = []
 
 
+CONFIGURING_STEPS = ("update_function", "update_mapping", "publish_layer_version", "delete_layer_version")
+
+
 def changes_configuration(steps: list) -> bool:
-    return any(isinstance(step, dict) and ("update_function" in step or "update_mapping" in step) for step in steps)
+    return any(isinstance(step, dict) and any(name in step for name in CONFIGURING_STEPS) for step in steps)
 
 
 def apply_configuration(world: dict, steps: list) -> dict:
@@ -313,4 +343,19 @@ def apply_configuration(world: dict, steps: list) -> dict:
                 ]
             for mapping in chosen:
                 mapping.update(changes)
+        _apply_layer_step(world, step)
     return world
+
+
+def _apply_layer_step(world: dict, step: dict) -> None:
+    """A published or deleted layer version belongs to the world from then on, as in the account."""
+    if isinstance(step.get("publish_layer_version"), dict):
+        action = step["publish_layer_version"]
+        layer = world.setdefault("layers", {}).setdefault(str(action.get("layer")), {})
+        version = {key: copy.deepcopy(action[key]) for key in ("files", "extra_bytes", "description") if key in action}
+        layer["versions"] = [*(layer.get("versions") or []), version]
+    if isinstance(step.get("delete_layer_version"), dict):
+        action = step["delete_layer_version"]
+        layer = (world.get("layers") or {}).get(str(action.get("layer")))
+        if isinstance(layer, dict):
+            layer["deleted"] = sorted({*(layer.get("deleted") or []), int(action.get("version") or 0)})

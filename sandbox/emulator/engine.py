@@ -2,7 +2,8 @@
 
 ``handle(state, event)`` is the core: it takes the state and one due event and returns
 effects: ``run`` (run a handler in an environment), ``create`` (initialise a
-provisioned environment) and ``destroy``. It never runs code or reads a clock. The
+provisioned environment), ``snapshot`` (SnapStart: run a published version's Init once and
+keep its log) and ``destroy``. It never runs code or reads a clock. The
 state is updated in place and stays plain JSON, so a caller that wants the old state
 keeps a copy (``state_to_json``).
 
@@ -18,7 +19,19 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 
-from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams, urls
+from . import (
+    apigateway,
+    asynchronous,
+    attempts,
+    concurrency,
+    invoke,
+    snapstart,
+    sqs,
+    stepfunctions,
+    steps,
+    streams,
+    urls,
+)
 from .executor import Executor
 from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
@@ -31,8 +44,10 @@ def start(state: State) -> list[dict]:
     effects: list[dict] = []
     for index, step in enumerate(state["config"]["steps"]):
         schedule(state, float(step.get("at_s", 0) or 0), "step", {"index": index}, PRIORITY_STEP)
-    for name in state["config"]["functions"]:
+    for name, fn in state["config"]["functions"].items():
         concurrency.function_runtime(state, name)
+        for version in sorted(fn["versions"], key=lambda v: int(v) if str(v).isdigit() else 0):
+            effects.extend(steps.take_snapshot(state, name, str(version), 0.0))
         if int(state["config"]["functions"][name].get("provisioned_concurrency") or 0) > 0:
             effects.extend(steps.sync_provisioned(state, name, 0.0))
     for mapping in state["config"]["event_source_mappings"]:
@@ -90,12 +105,19 @@ def _perform_run(executor: Executor, effect: dict):
     init = None
     if effect["spec"] is not None:
         init = executor.create(effect["env"], effect["spec"])
-        if not init.ok and init.status != "timeout":
+        # A failed Init that timed out runs again inside the invoke; a failed restore ends the call.
+        if not init.ok and (init.status != "timeout" or attempts.restored(effect)):
             return init, None
     return init, executor.invoke(effect["env"], effect["request"])
 
 
 def _perform(state: State, executor: Executor, effects: list[dict], pool) -> None:
+    snapshots = [e for e in effects if e["kind"] == "snapshot"]
+    for effect, init in zip(
+        snapshots, _map(pool, lambda e: executor.create(e["env"], e["spec"]), snapshots), strict=True
+    ):
+        executor.destroy(effect["env"])  # the snapshot is taken: this environment is not used for invokes
+        snapstart.record(state, effect, init)
     runs_due = [e for e in effects if e["kind"] == "run"]
     creates = [e for e in effects if e["kind"] == "create"]
     for effect in effects:

@@ -89,6 +89,12 @@ class EnvironmentSpec:
     network: NetworkTable = field(default_factory=NetworkTable)
     runtime: str = "python3.12"  # AWS_EXECUTION_ENV and INIT_START name it
     initialization_type: str = "on-demand"  # or "provisioned-concurrency"
+    # Layer contents merged in the function's order (a later layer's file wins): path under /opt -> text.
+    layer_files: dict[str, str] = field(default_factory=dict)
+    # SnapStart: None, or {"phase": "snapshot" | "restore", "seed": text, "clock_s": emulated time of the snapshot}.
+    # "snapshot" runs Init and the before-snapshot hooks; "restore" starts from that snapshot (same entropy and
+    # clock as when it was taken) and runs the after-restore hooks; Init Duration is then the Restore Duration.
+    snap_start: dict | None = None
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import json
 
-from . import attempts, ids, inbox, lifecycle, logs
+from . import attempts, ids, inbox, lifecycle, logs, snapstart
 from .model import State
 from .qualifiers import resolve, service_error
 from .state import metrics_for, schedule
@@ -185,7 +185,10 @@ def end_sync(state: State, data: dict, now: float) -> list[dict]:
     record = state["trace"]["responses"][ctx["response_index"]]
     record["status_code"] = 200
     record["at_s"] = now
-    if data["outcome"] == "success":
+    if attempt.get("restore_timed_out"):
+        # The restore timed out: an Invoke API error, not a function error.
+        record.update(service_error(snapstart.TIMEOUT_STATUS, snapstart.TIMEOUT_ERROR, snapstart.TIMEOUT_MESSAGE))
+    elif data["outcome"] == "success":
         record["payload"] = attempt["response"]
     else:
         record["function_error"] = "Unhandled"

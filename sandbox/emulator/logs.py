@@ -54,6 +54,7 @@ def report_line(
     max_used_mb: int,
     init_ms: float | None,
     status: str | None = None,
+    restore: str | None = None,
 ) -> str:
     parts = [
         f"REPORT RequestId: {request_id}",
@@ -64,6 +65,8 @@ def report_line(
     ]
     if init_ms is not None:
         parts.append(f"Init Duration: {init_ms:.2f} ms")
+    if restore:
+        parts.append(restore)  # a SnapStart environment's Restore Duration and Billed Restore Duration
     if status:
         parts.append(status)
     return "\t".join(parts) + "\t"

@@ -43,6 +43,7 @@ class Config(TypedDict):
     network: Record
     apis: dict[str, Record]
     state_machines: dict[str, Record]
+    layers: dict[str, Record]  # each layer's versions (version 1 first) and the numbers deleted
     function_urls: dict[str, Record]  # keyed NAME or NAME:ALIAS
     permissions: list[Record]  # resource-based policy statements of functions
     users: dict[str, Record]  # IAM users (identity policies) that sign requests
@@ -82,6 +83,8 @@ class Trace(TypedDict):
     executions: list[Record]
     publishes: list[Record]
     function_states: list[Record]
+    layer_versions: NotRequired[list[Record]]  # layer versions published or deleted by steps
+    snapshots: NotRequired[list[Record]]  # SnapStart snapshots taken when versions were published
     url_responses: list[Record]
 
 
@@ -103,4 +106,7 @@ class State(TypedDict):
     trace: Trace
     dedup: NotRequired[dict[str, dict[str, float]]]  # FIFO deduplication ids seen, per queue
     sfn: NotRequired[dict[str, Record]]  # Step Functions executions waiting to continue
-    salt: NotRequired[str]  # mixed into every id with the seed, so separate runs of a workspace differ
+    salt: NotRequired[str]
+    snapshots: NotRequired[
+        dict[str, Record]
+    ]  # "function:version" -> the SnapStart snapshot (seed, clock, status)  # mixed into every id with the seed, so separate runs of a workspace differ

@@ -7,7 +7,21 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from . import apigateway, concurrency, invoke, lifecycle, pollers, push, queues, stepfunctions, streams, urls, versions
+from . import (
+    apigateway,
+    concurrency,
+    invoke,
+    layers,
+    lifecycle,
+    pollers,
+    push,
+    queues,
+    snapstart,
+    stepfunctions,
+    streams,
+    urls,
+    versions,
+)
 from .attempts import network_for
 from .config import SPEC_FIELDS
 from .model import State
@@ -80,7 +94,27 @@ def _put_object(state: State, index: int, action: dict, now: float) -> list[dict
 
 
 def _publish_version(state: State, index: int, action: dict, now: float) -> list[dict]:
-    versions.publish(state, index, action, now)
+    version = versions.publish(state, index, action, now)
+    return take_snapshot(state, str(action["function"]), version, now)
+
+
+def take_snapshot(state: State, name: str, version: str, now: float) -> list[dict]:
+    """SnapStart: a published version's Init runs now, once, for the snapshot its environments restore from."""
+
+    def spec_for(env: dict):
+        taken = {**(snapstart.restore_settings(state, name, version) or {}), "phase": "snapshot"}
+        return concurrency.build_spec(state, name, version, env, _network(state, name), False, snapshot=taken)
+
+    return snapstart.take(state, name, version, now, spec_for)
+
+
+def _publish_layer_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    layers.publish(state, index, action, now)
+    return []
+
+
+def _delete_layer_version(state: State, index: int, action: dict, now: float) -> list[dict]:
+    layers.delete(state, index, action, now)
     return []
 
 
@@ -92,6 +126,7 @@ def _get_function(state: State, index: int, action: dict, now: float) -> list[di
 def update_function(state: State, changes: dict, now: float) -> list[dict]:
     name = changes.pop("function")
     fn = state["config"]["functions"][name]
+    known_versions = set(fn.get("versions") or {})
     new_spec = False
     for key, value in changes.items():
         if key == "async":
@@ -109,6 +144,8 @@ def update_function(state: State, changes: dict, now: float) -> list[dict]:
     if "provisioned_concurrency" in changes or new_spec:
         effects.extend(sync_provisioned(state, name, now))
     effects.extend(concurrency.reclaim_idle(state, now))
+    for version in sorted(set(fn.get("versions") or {}) - known_versions):
+        effects.extend(take_snapshot(state, name, str(version), now))  # a version added to the world
     return effects
 
 
@@ -179,6 +216,8 @@ ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
     "update_function": lambda state, _index, body, now: update_function(state, dict(body), now),
     "update_mapping": lambda state, _index, body, now: update_mapping(state, dict(body), now),
     "publish_version": _publish_version,
+    "publish_layer_version": _publish_layer_version,
+    "delete_layer_version": _delete_layer_version,
     "get_function": _get_function,
     "http": lambda state, index, _body, now: apigateway.request(state, index, now),
     "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),

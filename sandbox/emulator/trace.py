@@ -53,6 +53,8 @@ def build(state: State) -> dict:
         "executions": [_executions(e) for e in copy.deepcopy(raw.get("executions", []))],
         "publishes": [_round_times(p) for p in copy.deepcopy(raw.get("publishes", []))],
         "function_states": [_round_times(f) for f in copy.deepcopy(raw.get("function_states", []))],
+        "snapshots": [_round_times(s) for s in copy.deepcopy(raw.get("snapshots", []))],
+        "layer_versions": [_round_times(v) for v in copy.deepcopy(raw.get("layer_versions", []))],
         "url_responses": [_round_times(r) for r in copy.deepcopy(raw.get("url_responses", []))],
         "end_s": round(state["now"], 6),
         "stopped": state.get("stopped"),

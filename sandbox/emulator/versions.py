@@ -11,7 +11,8 @@ from .config import snapshot
 from .model import State
 
 
-def publish(state: State, step_index: int, action: dict, now: float) -> None:
+def publish(state: State, step_index: int, action: dict, now: float) -> str:
+    """Publish ``$LATEST`` (or find it already published); returns the version number."""
     name = str(action["function"])
     fn = state["config"]["functions"][name]
     frozen = snapshot(fn)
@@ -26,6 +27,7 @@ def publish(state: State, step_index: int, action: dict, now: float) -> None:
     state["trace"].setdefault("publishes", []).append(
         {"step": step_index, "function": name, "version": version, "created": created, "at_s": now}
     )
+    return version
 
 
 def _same(published: dict, frozen: dict) -> bool:

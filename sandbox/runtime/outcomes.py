@@ -300,13 +300,16 @@ def shim_config(
     spec: dict,
     *,
     task_root: str,
+    opt_root: str,
     net_socket: str | None,
     tmp_dir: str | None,
     clock_start_s: float,
     init_budget_s: float,
     log_stream: str,
+    sdk_path: str | None = None,
 ) -> dict:
-    """What the shim needs to know, from a spec given as plain data."""
+    """What the shim needs to know, from a spec given as plain data. ``sdk_path``: the directory that holds the
+    AWS SDK's packages, put on the handler's import path after the function's code."""
     name = spec["function_name"]
     return {
         "function_name": name,
@@ -322,8 +325,11 @@ def shim_config(
         "runtime": spec.get("runtime") or "python3.12",
         "initialization_type": spec.get("initialization_type") or "on-demand",
         "task_root": task_root,
+        "opt_root": opt_root,
+        "snap_start": spec.get("snap_start"),
         "net_socket": net_socket,
         "tmp_dir": tmp_dir,
         "clock_start_s": clock_start_s,
         "init_budget_s": init_budget_s,
+        "sdk_path": sdk_path,
     }

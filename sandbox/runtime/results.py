@@ -31,6 +31,8 @@ def spec_to_data(spec: EnvironmentSpec) -> dict:
         "network": network_to_data(spec.network),
         "runtime": spec.runtime,
         "initialization_type": spec.initialization_type,
+        "layer_files": dict(spec.layer_files),
+        "snap_start": dict(spec.snap_start) if spec.snap_start else None,
     }
 
 

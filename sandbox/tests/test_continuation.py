@@ -73,3 +73,46 @@ def test_runs_that_start_over_get_new_request_ids_while_an_unsalted_seed_repeats
     assert first != second
     assert seeded == seeded_again
     assert len({*first, *second}) == 2
+
+
+def test_a_state_saved_before_layers_and_snapstart_existed_keeps_its_warm_environment():
+    world = {"functions": {"echo": {"code": ECHO_CODE}}}
+    steps = [{"at_s": 0, "invoke": {"function": "echo", "payload": {"n": 1}}}]
+    scoped = executors.ScopedExecutor(executors.process_executor(), "continuation-older-state-")
+    try:
+        first = continuation.advance(world, None, "invoke", steps, scoped)
+        for key in ("layers", "snap_start", "file_system"):  # what a state saved before these fields lacks
+            del first.state["config"]["functions"]["echo"][key]
+        second = continuation.advance(world, first.state, "invoke", steps, scoped)
+    finally:
+        scoped.close()
+        executors.reset_executor()
+
+    assert [a["cold_start"] for a in first.trace["attempts"]] == [True]
+    assert [a["cold_start"] for a in second.trace["attempts"]] == [False]
+
+
+def test_a_world_edit_never_changes_a_published_versions_code_but_sets_its_event_invoke_configuration():
+    old_code = "def lambda_handler(e, c):\n    return 'v1'\n"
+    world = {"functions": {"echo": {"code": old_code, "versions": {"1": {}}}}}
+    edited = {
+        "functions": {
+            "echo": {
+                "code": "def lambda_handler(e, c):\n    return 'latest'\n",
+                "versions": {"1": {"async": {"maximum_retry_attempts": 0}}},
+            }
+        }
+    }
+    steps = [{"at_s": 0, "invoke": {"function": "echo", "qualifier": "1"}}, {"at_s": 1, "invoke": {"function": "echo"}}]
+    scoped = executors.ScopedExecutor(executors.process_executor(), "continuation-versions-")
+    try:
+        first = continuation.advance(world, None, "invoke", [], scoped)
+        second = continuation.advance(edited, first.state, "invoke", steps, scoped)
+    finally:
+        scoped.close()
+        executors.reset_executor()
+
+    version = second.state["config"]["functions"]["echo"]["versions"]["1"]
+    assert [r["payload"] for r in second.trace["responses"]] == ["v1", "latest"]
+    assert version["code"] == old_code
+    assert version["async"]["maximum_retry_attempts"] == 0

@@ -113,3 +113,20 @@ def test_where_reads_dotted_paths_into_an_item():
     spec = {"count": "bus:default", "where": {"detail.id": [1, 3], "targets__contains": "function:desk"}, "equals": 1}
 
     assert grade_one(spec, trace, {}).passed is True
+
+
+def test_distinct_counts_different_values_of_a_returned_field_and_needs_to_say_so():
+    trace = {
+        "responses": [{"payload": {"order_id": "a"}}, {"payload": {"order_id": "a"}}, {"payload": {"order_id": "b"}}]
+    }
+    spec = {"count": "responses", "distinct": "payload.order_id", "returned_value": True, "equals": 3}
+
+    check = grade_one(spec, trace, {})
+    hidden = {key: value for key, value in spec.items() if key != "returned_value"}
+
+    assert check.passed is False
+    assert check.detail == "different payload.order_id among responses: 2 (wanted exactly 3)."
+    assert grade_one({**spec, "equals": 2}, trace, {}).passed is True
+    assert problems(hidden) == [
+        "the check reads 'payload', which the handler controls; grade on what the emulator measured instead"
+    ]

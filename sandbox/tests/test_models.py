@@ -86,6 +86,22 @@ def test_update_world_refuses_code_over_the_size_limit(settings):
     assert Workspace.objects.get(pk=workspace.pk).world["functions"]["echo"]["code"] == ECHO_CODE
 
 
+def test_update_world_refuses_layer_files_over_the_size_limit(settings):
+    settings.SANDBOX_LAYER_BYTES = 1024
+    workspace = make_workspace()
+    versions = [{"files": {"python/shared.py": "x = 1\n" * 200}}, {"files": {"python/shared.py": "y = 2\n" * 200}}]
+    world = {**workspace.world, "layers": {"shared": {"versions": versions}}}
+
+    with pytest.raises(workspaces.SandboxLimitError) as raised:
+        workspaces.update_world(workspace, world)
+
+    assert raised.value.message == (
+        "The versions of layer shared hold 2 KB of files; the sandbox accepts up to 1 KB per layer. "
+        "Use extra_bytes to stand for a large library."
+    )
+    assert "layers" not in Workspace.objects.get(pk=workspace.pk).world
+
+
 def test_start_run_records_a_pending_row_with_its_steps():
     workspace = make_workspace()
     steps = [{"invoke": {"function": "echo", "type": "Event", "payload": {"n": 2}}}]

@@ -35,6 +35,7 @@ LESSONS = (
     "observability",
     "configuration-data",
     "exam-review",
+    "snapstart",
 )
 GOOD = """\
 name: hello
@@ -167,3 +168,46 @@ def test_example_scenario_is_valid_described_and_runs(name, executor):
     assert found == []
     assert len(str(raw.get("description", "")).strip()) > 40
     assert trace["responses"] or trace["attempts"]
+
+
+LAYERED_SNAPSTART = """\
+layers:
+  shared:
+    versions:
+      - files: {python/shared.py: "VALUE = 'one'\\n"}
+functions:
+  orders:
+    layers: ["shared:1"]
+    snap_start: {apply_on: PublishedVersions}
+    code: |
+      import shared
+      def lambda_handler(event, context):
+          return shared.VALUE
+steps:
+  - {at_s: 0, publish_version: {function: orders}}
+  - {at_s: 1, invoke: {function: orders, qualifier: "1"}}
+  - {at_s: 2, publish_layer_version: {layer: shared, files: {python/shared.py: "VALUE = 'two'\\n"}}}
+"""
+
+
+def test_manage_scenario_run_shows_layers_and_snapstart_in_the_trace(tmp_path):
+    done = manage("run", str(write(tmp_path, LAYERED_SNAPSTART)))
+
+    assert done.returncode == 0, done.stderr
+    trace = json.loads(done.stdout)
+    assert trace["responses"][0]["payload"] == "one"
+    assert [(s["function"], s["version"], s["status"]) for s in trace["snapshots"]] == [("orders", "1", "success")]
+    assert trace["attempts"][0]["logs"][0].startswith("RESTORE_START")
+    assert [(v["layer"], v["version"], v["action"]) for v in trace["layer_versions"]] == [("shared", 2, "published")]
+
+
+def test_manage_scenario_validate_names_the_layers_line_and_aws_wording(tmp_path):
+    six = ", ".join(f'"shared:{n}"' for n in range(1, 7))
+    text = LAYERED_SNAPSTART.replace('layers: ["shared:1"]', f"layers: [{six}]")
+
+    done = manage("validate", str(write(tmp_path, text)))
+
+    assert done.returncode == 2
+    assert "functions.orders.layers (line 7): InvalidParameterValueException: Cannot reference more than 5 layers." in (
+        done.stderr
+    )

@@ -426,3 +426,60 @@ def test_init_past_the_init_limit_times_out_then_runs_inside_the_invoke(executor
     assert init.init_duration_ms == 10000.0
     assert result.outcome == "success" and result.suppressed_init
     assert result.duration_ms >= 12000
+
+
+LAYERED = """
+import sys
+import shared
+
+def lambda_handler(event, context):
+    return {"value": shared.VALUE, "from": shared.__file__.rsplit("/", 3)[-3:], "first": sys.path[0].endswith("task")}
+"""
+
+
+def test_layer_files_are_importable_from_opt_python_after_the_function_code(executor):
+    environment_id, init = create(executor, LAYERED, layer_files={"python/shared.py": "VALUE = 'layer'\n"})
+
+    result = invoke(executor, environment_id)
+
+    assert init.ok, init.error
+    assert json.loads(result.response) == {"value": "layer", "from": ["opt", "python", "shared.py"], "first": True}
+    executor.destroy(environment_id)
+
+
+SNAPPED = """
+import random, uuid
+from snapshot_restore_py import register_after_restore, register_before_snapshot
+
+ID = uuid.uuid4().hex
+print("init", ID)
+
+@register_before_snapshot
+def first():
+    print("before 1")
+
+@register_before_snapshot
+def second():
+    print("before 2")
+
+@register_after_restore
+def again():
+    print("after restore")
+
+def lambda_handler(event, context):
+    return {"id": ID, "draw": random.random()}
+"""
+
+
+def test_a_restore_replays_the_snapshot_and_runs_only_the_after_restore_hooks(executor):
+    snapshot = {"seed": "fidelity", "clock_s": 1_767_225_600.0}
+    taken_id, taken = create(executor, SNAPPED, snap_start={"phase": "snapshot", **snapshot})
+    restored_id, restored = create(executor, SNAPPED, snap_start={"phase": "restore", **snapshot})
+
+    first, second = invoke(executor, taken_id), invoke(executor, restored_id)
+
+    assert taken.logs.splitlines()[1:] == ["before 2", "before 1"]  # reverse order of registration
+    assert restored.logs == "after restore\n"
+    assert json.loads(first.response) == json.loads(second.response)
+    for environment_id in (taken_id, restored_id):
+        executor.destroy(environment_id)

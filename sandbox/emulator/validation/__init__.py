@@ -101,7 +101,7 @@ class Checker(StepChecks, CallerChecks, UrlChecks):
         if self.raw.get("run_until_s") is not None:
             self.number(self.raw["run_until_s"], "run_until_s")
         self.account()
-        for section in ("functions", "queues", "topics", "streams", "buses", "buckets", "network"):
+        for section in ("functions", "queues", "topics", "streams", "buses", "buckets", "network", "layers"):
             self.dict_of(self.raw.get(section), section, section)
         for name, spec in self.section("functions").items():
             self.function_name(name, f"functions.{name}")
@@ -110,6 +110,7 @@ class Checker(StepChecks, CallerChecks, UrlChecks):
                 self.function(name, spec, f"functions.{name}")
                 self.provisioned_zero(spec, f"functions.{name}")
                 self.versions_and_aliases(name, spec, f"functions.{name}")
+        self.layers_section()
         self.cross_function_rules()
         self.apis()
         self.state_machines()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .base import BaseChecker
+from .packaging import PackagingChecks
 from .rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -33,7 +33,7 @@ from .rules import (
 )
 
 
-class FunctionChecks(BaseChecker):
+class FunctionChecks(PackagingChecks):
     def account(self) -> None:
         account = self.dict_of(self.raw.get("account"), "account", "account")
         if not account:
@@ -118,6 +118,17 @@ class FunctionChecks(BaseChecker):
             self.role(spec["role"], f"{field}.role")
         if spec.get("vpc") is not None:
             self.vpc(spec, f"{field}.vpc")
+        if spec.get("layers") is not None:
+            self.function_layers(spec, field, self.code_bytes(spec), update=partial)
+        if spec.get("file_system") is not None:
+            mount = self.dict_of(spec["file_system"], f"{field}.file_system", "file_system")
+            if mount is not None:
+                self.fields(mount, f"{field}.file_system", {"arn": None, "mount_path": None})
+                path = mount.get("mount_path")
+                if not isinstance(path, str) or not path.startswith("/mnt/") or len(path) <= 5:
+                    self.add(f"{field}.file_system.mount_path", "an EFS mount path starts with /mnt/, e.g. /mnt/data")
+        if spec.get("snap_start") is not None:
+            self.snap_start(spec, field)
         if "recursive_loop" in spec and spec["recursive_loop"] not in ("Allow", "Terminate"):
             self.add(
                 f"{field}.recursive_loop",
@@ -200,6 +211,16 @@ class FunctionChecks(BaseChecker):
                 self.add(f"{field}.handler", base + "have length less than or equal to 128")
             elif not re.fullmatch(r"[^\s]+", handler):
                 self.add(f"{field}.handler", base + r"satisfy regular expression pattern: [^\s]+")
+
+    @staticmethod
+    def code_bytes(spec: dict) -> int:
+        """Unzipped bytes of a function's own code (its handler module and files)."""
+        code = spec.get("code")
+        files = spec.get("files")
+        total = len(code.encode()) if isinstance(code, str) else 0
+        for text in files.values() if isinstance(files, dict) else []:
+            total += len(text.encode()) if isinstance(text, str) else 0
+        return total
 
     def environment(self, env, field: str) -> None:
         env = self.dict_of(env, field, "environment")

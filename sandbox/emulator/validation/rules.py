@@ -24,7 +24,10 @@ RECORD_AGE_S = (60, 604800)
 PARALLELIZATION = (1, 10)
 TUMBLING_S = (0, 900)
 MAX_FILTERS = 10  # 5 by default; a quota increase allows 10
-UNZIPPED_BYTES = 262_144_000
+UNZIPPED_BYTES = 262_144_000  # a function's code plus all its layers, unzipped
+MAX_LAYERS = 5  # layer versions one function may list
+SNAP_START_APPLY_ON = ("PublishedVersions", "None")
+SNAP_START_EPHEMERAL_MB = 512  # SnapStart is not available with more /tmp than this
 # Payload limits, the one definition every module uses.
 SYNC_PAYLOAD_BYTES = 6_291_456  # a RequestResponse request, and a batch a mapping sends synchronously
 ASYNC_PAYLOAD_BYTES = 1_048_576  # an Event request, and any event queued for asynchronous invocation
@@ -150,8 +153,13 @@ FUNCTION_DEFAULTS = {
     "role": None,
     "description": "",
     "recursive_loop": "Terminate",
+    "layers": [],
+    "snap_start": None,
+    "file_system": None,
     "runtime": "python3.12",
 }
+LAYER_DEFAULTS: dict[str, Any] = {"versions": [], "deleted": []}
+LAYER_VERSION_DEFAULTS: dict[str, Any] = {"files": {}, "extra_bytes": 0, "description": ""}
 ASYNC_DEFAULTS = {"maximum_retry_attempts": 2, "maximum_event_age_s": 21600, "on_success": None, "on_failure": None}
 QUEUE_DEFAULTS = {
     "visibility_timeout_s": 30,
@@ -210,6 +218,8 @@ STEP_DEFAULTS: dict[str, dict[str, Any]] = {
     "put_object": {"bucket": None, "key": None, "size_bytes": 0, "event_name": "ObjectCreated:Put"},
     "update_function": {"function": None},
     "publish_version": {"function": None},
+    "publish_layer_version": {"layer": None, "files": {}, "extra_bytes": 0, "description": ""},
+    "delete_layer_version": {"layer": None, "version": None},
     "get_function": {"function": None},
     "http": {"api": None, "method": "GET", "path": "/", "headers": {}, "query": {}, "body": None},
     "start_execution": {"state_machine": None, "input": {}, "name": None},
@@ -252,6 +262,7 @@ TOP_FIELDS = (
     "network",
     "apis",
     "state_machines",
+    "layers",
     "function_urls",
     "permissions",
     "users",

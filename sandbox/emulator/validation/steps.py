@@ -228,7 +228,13 @@ class StepChecks(FunctionChecks, ResourceChecks):
             self.add(field, "say what to change, e.g. reserved_concurrency: 0")
         if "vpc" in changes and "role" not in changes and isinstance(spec, dict):
             changes = {**changes, "role": spec.get("role")}
+        if "layers" in changes and isinstance(spec, dict):
+            changes = {**changes, **{key: spec[key] for key in ("code", "files") if key in spec and key not in changes}}
         self.function(name, {"function": name, **changes}, field, partial=True)
+        snap_keys = ("provisioned_concurrency", "file_system", "ephemeral_storage_mb")
+        changed = any(key in changes for key in snap_keys)
+        if changed and "snap_start" not in changes and isinstance(spec, dict) and spec.get("snap_start") is not None:
+            self.snap_start({**spec, **changes}, field)
 
     # -- shared --
 

@@ -16,9 +16,18 @@ from sandbox.runtime.shim.clock import CLOCK, _real_time, install_clock
 from sandbox.runtime.shim.context import LambdaContext
 from sandbox.runtime.shim.errors import Fault, error_body, log_error, marshal
 from sandbox.runtime.shim.network import Network, install_network
+from sandbox.runtime.shim.snapshots import (
+    install_module,
+    output_discarded,
+    run_after_restore,
+    run_before_snapshot,
+    snapshot_entropy,
+)
 
 RESPONSE_LIMIT = 6_291_556
 TASK_ROOT = "/var/task"
+RESTORE_LIMIT_S = 10.0  # the runtime must load and the after-restore hooks finish within this
+RESTORE_TIMEOUT_MESSAGE = "Lambda couldn't restore the snapshot within the timeout limit."
 
 _loads = json.loads
 _encode = encode
@@ -63,9 +72,19 @@ def lambda_environment(config: dict) -> dict[str, str]:
             "LAMBDA_RUNTIME_DIR": "/var/runtime",
         }
     )
+    if config.get("snap_start"):
+        # Not available in SnapStart functions: one snapshot serves many environments, each with its own stream.
+        env["AWS_LAMBDA_INITIALIZATION_TYPE"] = "snap-start"
+        del env["AWS_LAMBDA_LOG_GROUP_NAME"], env["AWS_LAMBDA_LOG_STREAM_NAME"]
     if config.get("tmp_dir"):
         env["TMPDIR"] = config["tmp_dir"]
     return env
+
+
+def layer_paths(opt_root: str) -> list[str]:
+    """Where Python finds a layer's packages: python/lib/python3.X/site-packages, then python."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    return [os.path.join(opt_root, "python", "lib", version, "site-packages"), os.path.join(opt_root, "python")]
 
 
 class _RequestIdFilter(logging.Filter):
@@ -120,7 +139,8 @@ class Runtime:
         self.handler = None
         self.request_id = ""
         self.phase = "init"
-        self.network = Network(config.get("network") or {}, config.get("net_socket"))
+        self.restoring = False  # running the after-restore hooks of a SnapStart environment
+        self.network = Network(config.get("network") or {}, config.get("net_socket"), config.get("net_token"))
 
     def send(self, message: dict) -> None:
         write_frame(self.out_fd, message)
@@ -147,6 +167,8 @@ class Runtime:
                 "errorType": "Sandbox.Timedout",
                 "errorMessage": f"Init phase timed out after {CLOCK.budget:.2f} seconds",
             }
+            if self.restoring:
+                error = {"errorType": "SnapStartTimeoutException", "errorMessage": RESTORE_TIMEOUT_MESSAGE}
             self.finish(
                 {
                     "type": "init_error",
@@ -175,8 +197,12 @@ class Runtime:
         os.environ.update(lambda_environment(config))
         task_root = config.get("task_root", TASK_ROOT)
         stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
-        sys.path[:] = [task_root, *stdlib]
-        for name in [n for n in sys.modules if n == "sandbox" or n.startswith("sandbox.")]:
+        sdk = [config["sdk_path"]] if config.get("sdk_path") else []  # boto3 and botocore, read-only
+        # As on Lambda: the function's package, then its layers (a layer may bring its own boto3), then the SDK.
+        sys.path[:] = [task_root, *layer_paths(config.get("opt_root") or "/opt"), *sdk, *stdlib]
+        install_module()
+        # The daemon's own modules, already loaded in the process the runtime was forked from, are not the handler's.
+        for name in [n for n in sys.modules if n.split(".")[0] in ("sandbox", "pyseccomp")]:
             del sys.modules[name]
         os.chdir(task_root)
         for stream in (sys.stdout, sys.stderr):
@@ -198,10 +224,34 @@ class Runtime:
                 os.close(fd)
         self.in_fd = self.out_fd = -1
 
-    def init(self) -> None:
-        CLOCK.start(self.config.get("clock_start_s") or _real_time(), self.config.get("init_budget_s", 10.0))
-        try:
+    def load(self) -> None:
+        """Init as the function's configuration asks: plain, taking a snapshot, or restoring from one."""
+        snap = self.config.get("snap_start") or {}
+        budget = self.config.get("init_budget_s", 10.0)
+        if not snap:
+            CLOCK.start(self.config.get("clock_start_s") or _real_time(), budget)
             self.handler = load_handler(self.config["handler"])
+            return
+        if snap["phase"] == "snapshot":
+            CLOCK.start(snap["clock_s"], budget)
+            with snapshot_entropy(snap["seed"]):
+                self.handler = load_handler(self.config["handler"])
+                run_before_snapshot()
+            return
+        CLOCK.start(snap["clock_s"], budget)
+        with snapshot_entropy(snap["seed"]), output_discarded():
+            self.handler = load_handler(self.config["handler"])
+            run_before_snapshot()
+        CLOCK.stop()
+        # The restore itself: only the after-restore hooks take time the REPORT line shows.
+        CLOCK.start(self.config.get("clock_start_s") or _real_time(), min(budget, RESTORE_LIMIT_S))
+        self.restoring = True
+        run_after_restore()
+        self.restoring = False
+
+    def init(self) -> None:
+        try:
+            self.load()
         except MemoryError:
             CLOCK.stop()
             body = {"errorType": "Runtime.OutOfMemory", "errorMessage": "Runtime exited with error: out of memory"}
