@@ -168,7 +168,7 @@ def _page(request: Request, rows: list, member: str, key: Callable[[dict], str])
 def update_function_configuration(request: Request) -> Outcome:
     name, _ = request.function()
     request.check_revision(request.configuration(name)["RevisionId"])
-    request.refuse_unemulated("KMSKeyArn", "Layers", "FileSystemConfigs", "ImageConfig", "SnapStart")
+    request.refuse_unemulated("KMSKeyArn", "ImageConfig")
     spec = request.spec(name)
     params = request.params
     simple = {
@@ -202,11 +202,34 @@ def update_function_configuration(request: Request) -> Outcome:
             }
         else:
             spec.pop("vpc", None)
+    if "Layers" in params:
+        spec["layers"] = [_layer_ref(arn) for arn in params["Layers"] or []]
+    if "SnapStart" in params:
+        applied = (params["SnapStart"] or {}).get("ApplyOn")
+        spec["snap_start"] = {"apply_on": applied} if applied and applied != "None" else None
+    if "FileSystemConfigs" in params:
+        mounts = params["FileSystemConfigs"] or []
+        if len(mounts) > 1:
+            raise invalid("A function can mount one file system here; FileSystemConfigs has more than one.")
+        spec["file_system"] = {"arn": mounts[0]["Arn"], "mount_path": mounts[0]["LocalMountPath"]} if mounts else None
+    for key in ("layers", "snap_start", "file_system", "dead_letter"):
+        if spec.get(key) in (None, []):
+            spec.pop(key, None)
     if params.get("TracingConfig") and params["TracingConfig"].get("Mode") not in (None, "PassThrough"):
         raise invalid("The sandbox does not emulate X-Ray tracing; TracingConfig Mode must be PassThrough.")
     result = request.configuration(name)
     result["LastUpdateStatus"] = "InProgress"
     return Outcome(result, request.world)
+
+
+def _layer_ref(arn: str) -> str:
+    """``arn:aws:lambda:<region>:<account>:layer:NAME:VERSION`` as the world names it, ``NAME:VERSION``."""
+    parts = str(arn).split(":")
+    if len(parts) != 8 or parts[5] != "layer" or not parts[7].isdigit():
+        raise invalid(
+            f"Layer version arn {arn!r} is not of the form arn:aws:lambda:<region>:<account>:layer:NAME:VERSION"
+        )
+    return f"{parts[6]}:{parts[7]}"
 
 
 def files_of_zip(data: bytes) -> dict[str, str]:

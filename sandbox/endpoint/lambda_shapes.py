@@ -81,6 +81,17 @@ def function_configuration(world: dict, name: str, version: str = "$LATEST", mod
             "SecurityGroupIds": list(vpc.get("security_groups") or []),
             "VpcId": str(vpc.get("vpc_id") or ""),
         }
+    if full.get("layers"):
+        prefix = f"arn:aws:lambda:{account.region}:{account.account_id}:layer:"
+        result["Layers"] = [{"Arn": prefix + str(ref)} for ref in full["layers"]]
+    snap = full.get("snap_start") or {}
+    result["SnapStart"] = {
+        "ApplyOn": str(snap.get("apply_on") or "None"),
+        "OptimizationStatus": "On" if snap.get("apply_on") and version != "$LATEST" else "Off",
+    }
+    if full.get("file_system"):
+        mount = full["file_system"]
+        result["FileSystemConfigs"] = [{"Arn": str(mount.get("arn")), "LocalMountPath": str(mount.get("mount_path"))}]
     if full.get("dead_letter"):
         result["DeadLetterConfig"] = {"TargetArn": account.of_ref(full["dead_letter"], world)}
     return result

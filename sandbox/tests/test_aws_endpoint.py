@@ -370,3 +370,33 @@ def test_a_body_larger_than_the_site_accepts_is_refused_with_413(live_server, se
     code, status, message = refusal(lambda: lam.invoke(FunctionName="orders", Payload=b'"' + b"x" * 2000 + b'"'))
 
     assert (code, status, message) == ("RequestTooLargeException", 413, "Request must be smaller than 1024 bytes here.")
+
+
+def test_layers_and_snapstart_are_set_by_arn_and_checked_as_lambda_checks_them(live_server):
+    workspace = make_workspace(
+        world={**world(), "layers": {"common": {"versions": [{"files": {"python/common.py": "X = 1\n"}}]}}}
+    )
+    lam = client(live_server, workspace)
+    layer = "arn:aws:lambda:us-east-1:123456789012:layer:common"
+
+    updated = lam.update_function_configuration(
+        FunctionName="orders", Layers=[f"{layer}:1"], SnapStart={"ApplyOn": "PublishedVersions"}
+    )
+    missing = refusal(lambda: lam.update_function_configuration(FunctionName="orders", Layers=[f"{layer}:7"]))
+
+    assert updated["Layers"] == [{"Arn": f"{layer}:1"}]
+    assert updated["SnapStart"] == {"ApplyOn": "PublishedVersions", "OptimizationStatus": "Off"}
+    assert missing == (
+        "InvalidParameterValueException",
+        400,
+        "Layer version arn:aws:lambda:us-east-1:123456789012:layer:common:7 does not exist.",
+    )
+    workspace.refresh_from_db()
+    spec = workspace.world["functions"]["orders"]
+    assert (spec["layers"], spec["snap_start"]) == (["common:1"], {"apply_on": "PublishedVersions"})
+    assert lam.publish_version(FunctionName="orders")["SnapStart"]["OptimizationStatus"] == "On"
+
+    lam.update_function_configuration(FunctionName="orders", Layers=[], SnapStart={"ApplyOn": "None"})
+
+    workspace.refresh_from_db()
+    assert {"layers", "snap_start"} & set(workspace.world["functions"]["orders"]) == set()
