@@ -82,6 +82,59 @@ def function_urls_context(workspace: Workspace, absolute) -> dict:
     }
 
 
+def endpoint_context(workspace: Workspace, absolute) -> dict:
+    """The workspace's AWS endpoint for boto3 and the AWS CLI, with copyable configuration.
+
+    ``absolute`` turns a path into a full URL (``request.build_absolute_uri``)."""
+    key_id, secret = workspace.access_keys()
+    region = str((workspace.world.get("account") or {}).get("region") or "us-east-1")
+    url = absolute(reverse("sandbox:aws-endpoint", args=[workspace.pk]))
+    profile = "sandbox"
+    configure = "\n".join(
+        [
+            f"aws configure set aws_access_key_id {key_id} --profile {profile}",
+            f"aws configure set aws_secret_access_key {secret} --profile {profile}",
+            f"aws configure set region {region} --profile {profile}",
+            f"aws configure set endpoint_url {url} --profile {profile}",
+            f"aws lambda list-functions --profile {profile}",
+        ]
+    )
+    files = "\n".join(
+        [
+            "# ~/.aws/config",
+            f"[profile {profile}]",
+            f"region = {region}",
+            f"endpoint_url = {url}",
+            "",
+            "# ~/.aws/credentials",
+            f"[{profile}]",
+            f"aws_access_key_id = {key_id}",
+            f"aws_secret_access_key = {secret}",
+        ]
+    )
+    python = "\n".join(
+        [
+            "import boto3",
+            "",
+            "lam = boto3.client(",
+            '    "lambda",',
+            f'    endpoint_url="{url}",',
+            f'    region_name="{region}",',
+            f'    aws_access_key_id="{key_id}",',
+            f'    aws_secret_access_key="{secret}",',
+            ")",
+            'print([f["FunctionName"] for f in lam.list_functions()["Functions"]])',
+        ]
+    )
+    return {
+        "endpoint_url": url,
+        "endpoint_profile": profile,
+        "endpoint_configure": configure,
+        "endpoint_files": files,
+        "endpoint_python": python,
+    }
+
+
 def events_context(workspace: Workspace, form, chosen=None) -> dict:
     templates = event_templates.all_templates()
     return {

@@ -31,6 +31,10 @@ urlpatterns = [
     path("workspaces/<uuid:workspace_id>/url/<slug:url_id>", views.function_url),  # the bare address, as on AWS
     path("workspaces/<uuid:workspace_id>/url/<slug:url_id>/", views.function_url, name="function-url"),
     path("workspaces/<uuid:workspace_id>/url/<slug:url_id>/<path:path>", views.function_url, name="function-url-path"),
+    # /sandbox/aws/<uuid>/...: the workspace's AWS endpoint (boto3's and the AWS CLI's endpoint URL)
+    path("aws/<uuid:workspace_id>", views.aws_api),
+    path("aws/<uuid:workspace_id>/", views.aws_api, name="aws-endpoint"),
+    path("aws/<uuid:workspace_id>/<path:path>", views.aws_api, name="aws-endpoint-path"),
     # /sandbox/runs/<uuid>/: a run's results and its polling status
     path("runs/<uuid:run_id>/", views.run_detail, name="run-detail"),
     path("runs/<uuid:run_id>/status/", views.run_status, name="run-status"),

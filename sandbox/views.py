@@ -21,6 +21,7 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from sandbox import event_templates, function_urls, presenting, workspaces
 from sandbox import forms as sandbox_forms
 from sandbox.catalogue import DEMO_PREFIX, all_challenges, find_challenge, find_preset
+from sandbox.endpoint import serve as aws_endpoint
 from sandbox.models import Run, Workspace
 
 STOP_POLLING = 286  # htmx stops an `every 1s` poll when the response has this status
@@ -144,6 +145,7 @@ def workspace_detail(request, workspace_id: UUID):
     workspace = owned_workspace(request, workspace_id)
     context = presenting.workspace_context(workspace)
     context.update(presenting.function_urls_context(workspace, request.build_absolute_uri))
+    context.update(presenting.endpoint_context(workspace, request.build_absolute_uri))
     return render(request, "sandbox/workspace_detail.html", context)
 
 
@@ -296,6 +298,12 @@ def function_url(request, workspace_id: UUID, url_id: str, path: str = ""):
     """A workspace's function URL: open to anyone, as on AWS; the URL's auth type decides (not the owner)."""
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     return function_urls.answer(request, workspace, url_id, path)
+
+
+@csrf_exempt
+def aws_api(request, workspace_id: UUID, path: str = ""):
+    """The workspace's AWS endpoint for boto3 and the AWS CLI: the request's signature decides, not a login."""
+    return aws_endpoint.answer(request, workspace_id, path)
 
 
 @require_GET
