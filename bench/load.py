@@ -132,7 +132,7 @@ class Student(HttpUser):
             "signup",
             "/accounts/signup/",
         )
-        if response.status_code != 200 or "/accounts/signup/" in response.url:
+        if response.status_code != 200 or "/accounts/signup/" in (response.url or ""):
             gave_up.append(self.username)
             raise StopUser()
 
@@ -146,7 +146,7 @@ class Student(HttpUser):
         topic = random.choice(CONFIG["topics"])
         self.page(f"/practice/drill/{topic}/", "/practice/drill/<topic>/")
         response = self.form_post(f"/practice/drill/{topic}/", {}, "page", "/practice/drill/<topic>/ (start)")
-        found = UUID.search(response.url)
+        found = UUID.search(response.url or "")
         if not found:
             return
         uuid = found.group(1)
@@ -158,7 +158,7 @@ class Student(HttpUser):
 
     def quick_test(self) -> None:
         response = self.form_post("/practice/tests/quick/start/", {}, "page", "/practice/tests/quick/start/")
-        found = UUID.search(response.url)
+        found = UUID.search(response.url or "")
         if not found:
             return
         uuid = found.group(1)
@@ -179,7 +179,7 @@ class Student(HttpUser):
                 if (uuid, position) in saved and shown != saved[(uuid, position)]:
                     reload_mismatches.append(f"{uuid}#{position}")
         done = self.form_post(f"/practice/attempts/{uuid}/submit/", {}, "page", "/practice/attempts/<uuid>/submit/")
-        if done.status_code == 200 and "/results/" in done.url:
+        if done.status_code == 200 and "/results/" in (done.url or ""):
             submitted.add(uuid)
 
     def open_demo(self, name: str) -> str | None:
@@ -191,7 +191,7 @@ class Student(HttpUser):
         self.page(path, "/sandbox/presets/<demo>/")
         think(1, 3)
         response = self.form_post(path + "try/", {}, "page", "/sandbox/presets/<demo>/try/")
-        found = WORKSPACE.search(response.url)
+        found = WORKSPACE.search(response.url or "")
         if not found:
             return None
         self.workspaces[name] = found.group(1)
@@ -406,7 +406,10 @@ def main() -> None:
             PYTHON, "-m", "gunicorn", "examprep.wsgi", "--bind", f"127.0.0.1:{port}",
             "--workers", str(options.web_workers), "--threads", str(options.web_threads),
             "--worker-class", "gthread", "--log-level", "warning", "--no-control-socket",
+            "--keep-alive", "75",
         ]  # fmt: skip
+        # Keep-alive as nginx keeps a browser's connection (75 s): with gunicorn's 2 s a connection closes while
+        # a student thinks, and a request sent just then fails unanswered; a browser sends it again, locust not.
         worker = [PYTHON, "-m", "celery", "-A", "examprep", "worker", "-Q", "default,sandbox", "--concurrency", "2"]
         # Their logs go to stderr: stdout carries only the JSON result.
         processes.append(subprocess.Popen(web, cwd=ROOT, env=env, stdout=sys.stderr))
