@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -185,6 +186,15 @@ def measure_throughput(owner, clients: int, per_client: int) -> float:
     return clients * per_client / elapsed
 
 
+def stop_own_daemon(path: str) -> None:
+    from sandbox.runtime import client
+
+    answer = client.ping(path)
+    if answer:
+        client.stop_daemon(answer, path)
+    shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--noop", type=int, default=200)
@@ -205,6 +215,9 @@ def main() -> int:
             "LOG_LEVEL": "WARNING",
             "DEBUG": "0",
             "SECRET_KEY": os.urandom(32).hex(),
+            "ALLOWED_HOSTS": "127.0.0.1",
+            "SANDBOX_SOCKET": f"/run/examprep-bench-celery-{os.getpid()}/sandbox.sock",  # a daemon of its own
+            "EXAMPREP_DEV_SANDBOX": "1",  # started from this (writable) checkout
         }
     )
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
@@ -232,6 +245,7 @@ def main() -> int:
         worker.wait(30)
         redis_process.terminate()
         redis_process.wait(10)
+        stop_own_daemon(os.environ["SANDBOX_SOCKET"])
     noop_p50, invoke_p50 = statistics.median(noop_times), statistics.median(invoke_times)
     figures = {
         "noop_task_p50_ms": round(noop_p50, 2),
