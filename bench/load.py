@@ -81,19 +81,27 @@ reload_mismatches: list[str] = []
 latencies: dict[str, list[float]] = {
     "page": [], "answer": [], "check": [], "signup": [], "invoke": [], "poll": [], "run_result": []
 }  # fmt: skip
+settled: dict[str, list[float]] = {kind: [] for kind in latencies}  # once every student has signed up
+signed_up: list[str] = []
 status_5xx: list[str] = []
 runs_accepted: dict[str, str] = {}  # run uuid -> "sync" or "async"
 runs_refused: list[str] = []  # the sandbox's refusals (limits), as the page showed them
 runs_unfinished: list[str] = []  # accepted runs a student stopped polling before they finished
 wrong_results: list[str] = []  # finished runs whose results lack what the handler must have produced
-CONFIG = {"lessons": [], "topics": [], "rounds": 1}
+CONFIG = {"lessons": [], "topics": [], "rounds": 1, "students": 0}
+
+
+def note(kind: str, milliseconds: float) -> None:
+    latencies[kind].append(milliseconds)
+    if len(signed_up) + len(gave_up) >= CONFIG["students"]:  # the whole class is in: sign-ups hash no more
+        settled[kind].append(milliseconds)
 
 
 @events.request.add_listener
 def record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
     kind = name.split(":", 1)[0]
     if kind in latencies:
-        latencies[kind].append(response_time)
+        note(kind, response_time)
     if response is not None and getattr(response, "status_code", 0) >= 500:
         status_5xx.append(f"{response.status_code} {name}")
 
@@ -135,6 +143,7 @@ class Student(HttpUser):
         if response.status_code != 200 or "/accounts/signup/" in (response.url or ""):
             gave_up.append(self.username)
             raise StopUser()
+        signed_up.append(self.username)
 
     def read_lessons(self) -> None:
         self.page("/lessons/")
@@ -216,7 +225,7 @@ class Student(HttpUser):
         while time.monotonic() - started < RUN_PATIENCE_S:
             status = self.client.get(path + query, headers=headers, name=f"poll:runs/<uuid>/status/{query}")
             if status.status_code == STOP_POLLING:
-                latencies["run_result"].append((time.monotonic() - started) * 1000)
+                note("run_result", (time.monotonic() - started) * 1000)
                 if expected not in status.text:
                     wrong_results.append(f"{kind} {run_id}")
                 return
@@ -319,6 +328,40 @@ START_DAEMON = (
 )
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and of its children that have ended (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def process_tree(pid: int) -> list[int]:
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def stack_cpu(parts: dict[str, int], database: str) -> dict[str, float]:
+    """CPU seconds so far of each part of the stack (a process and its descendants), of the PostgreSQL backends
+    serving the database, and of this process (the simulated students)."""
+    used = {name: sum(cpu_seconds(pid) for pid in process_tree(root)) for name, root in parts.items()}
+    backends = 0.0
+    for entry in Path("/proc").iterdir():
+        command = b""
+        with contextlib.suppress(OSError):
+            command = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+        if command.startswith(b"postgres: ") and f" {database} ".encode() in command:
+            backends += cpu_seconds(int(entry.name))
+    return used | {"postgresql": backends, "students (locust)": sum(os.times()[:2])}
+
+
 def percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None
@@ -360,7 +403,7 @@ def main() -> None:
         raise SystemExit(f"--database {options.database!r}: give a throwaway name of lower-case letters and _.")
     if os.geteuid() != 0:
         raise SystemExit("bench/load.py starts the sandbox daemon, which needs root: run it as root.")
-    CONFIG["rounds"] = options.rounds
+    CONFIG["rounds"], CONFIG["students"] = options.rounds, options.students
     load_before = [round(value, 2) for value in os.getloadavg()]
 
     server_url = os.environ.get("DATABASE_URL") or DEFAULT_DB_URL
@@ -415,7 +458,11 @@ def main() -> None:
         processes.append(subprocess.Popen(web, cwd=ROOT, env=env, stdout=sys.stderr))
         processes.append(subprocess.Popen([*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=sys.stderr))
         wait_until_up(port, processes[0])
+        parts = {"web": processes[0].pid, "worker": processes[1].pid, "sandbox daemon": daemon_pid}
+        cpu_before = stack_cpu(parts, options.database)
         elapsed, total, failures = run_load(port, options.students, options.seconds, options.spawn_seconds)
+        cpu_after = stack_cpu(parts, options.database)
+        cores_used = {name: round((cpu_after[name] - cpu_before[name]) / elapsed, 2) for name in cpu_after}
         expected = {"submitted": sorted(submitted), "saved": [[list(key), value] for key, value in saved.items()]}
         verify = subprocess.run(
             [PYTHON, "-c", VERIFY], cwd=ROOT, env=env, input=json.dumps(expected), capture_output=True, text=True
@@ -482,6 +529,12 @@ def main() -> None:
                 "run_result_p50_ms": percentile(latencies["run_result"], 0.50),
                 "invoke_p95_ms": percentile(latencies["invoke"], 0.95),
                 "status_poll_p95_ms": percentile(latencies["poll"], 0.95),
+                "once_all_signed_up": {
+                    "page_p95_ms": percentile(settled["page"], 0.95),
+                    "answer_save_p95_ms": percentile(settled["answer"], 0.95),
+                    "run_result_p95_ms": percentile(settled["run_result"], 0.95),
+                    "requests": sum(len(values) for kind, values in settled.items() if kind != "run_result"),
+                },
                 "check_p95_ms": percentile(latencies["check"], 0.95),
                 "signup_p95_ms": percentile(latencies["signup"], 0.95),
                 "load_seconds": round(elapsed, 1),
@@ -492,6 +545,8 @@ def main() -> None:
                 "database": f"postgresql ({options.database})",
                 "signup_rate_per_ip": "100000/h (raised: all students share 127.0.0.1)",
                 "cpus": os.cpu_count(),
+                "stack_cores_used": round(sum(cores_used.values()), 2),
+                "stack_cores_used_by_part": cores_used,
                 "load_average_before": load_before,
                 "load_average_after": load_after,
             }
