@@ -348,6 +348,20 @@ def process_tree(pid: int) -> list[int]:
     return found
 
 
+def seconds_waiting_for_cpu(pid: int) -> float:
+    """How long the process's live threads have waited, runnable, for a CPU (the kernel's schedstat)."""
+    waited = 0
+    with contextlib.suppress(OSError):
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                waited += int((task / "schedstat").read_text().split()[1])
+    return waited / 1e9
+
+
+def web_waiting(web_pid: int) -> float:
+    return sum(seconds_waiting_for_cpu(pid) for pid in process_tree(web_pid))
+
+
 def stack_cpu(parts: dict[str, int], database: str) -> dict[str, float]:
     """CPU seconds so far of each part of the stack (a process and its descendants), of the PostgreSQL backends
     serving the database, and of this process (the simulated students)."""
@@ -459,9 +473,10 @@ def main() -> None:
         processes.append(subprocess.Popen([*worker, "--loglevel", "WARNING"], cwd=ROOT, env=env, stdout=sys.stderr))
         wait_until_up(port, processes[0])
         parts = {"web": processes[0].pid, "worker": processes[1].pid, "sandbox daemon": daemon_pid}
-        cpu_before = stack_cpu(parts, options.database)
+        cpu_before, waited_before = stack_cpu(parts, options.database), web_waiting(processes[0].pid)
         elapsed, total, failures = run_load(port, options.students, options.seconds, options.spawn_seconds)
-        cpu_after = stack_cpu(parts, options.database)
+        cpu_after, waited_after = stack_cpu(parts, options.database), web_waiting(processes[0].pid)
+        web_cpu_s, web_waited_s = cpu_after["web"] - cpu_before["web"], waited_after - waited_before
         cores_used = {name: round((cpu_after[name] - cpu_before[name]) / elapsed, 2) for name in cpu_after}
         expected = {"submitted": sorted(submitted), "saved": [[list(key), value] for key, value in saved.items()]}
         verify = subprocess.run(
@@ -547,6 +562,9 @@ def main() -> None:
                 "cpus": os.cpu_count(),
                 "stack_cores_used": round(sum(cores_used.values()), 2),
                 "stack_cores_used_by_part": cores_used,
+                "web_cpu_s": round(web_cpu_s, 1),
+                "web_waiting_for_cpu_s": round(web_waited_s, 1),
+                "web_cpu_ms_per_request": round(1000 * web_cpu_s / max(total.num_requests, 1), 1),
                 "load_average_before": load_before,
                 "load_average_after": load_after,
             }
