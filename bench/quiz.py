@@ -19,7 +19,8 @@ any p50: ``floor_p50_ms`` = clients x cpu_ms_per_save / cores. Measured on the p
 (load average 5.5 from other work): 2.9 ms of web CPU per save (Django's middleware, the session read from Redis,
 loading the user, the one UPDATE, rendering the partial, gunicorn's parsing and writing), 0.55 ms of PostgreSQL
 and 0.13 ms of this client, 3.6 ms in all; so 32 saturating clients cannot see a p50 under 32 x 3.6 / 2 = 58 ms
-however the save is written (measured p50 72 ms, p95 164 ms; 69 ms p95 on a quiet machine). A p95 under 30 ms
+however the save is written (measured p50 72 ms, p95 164 ms; 69 ms p95 on a quiet machine). A second run, load
+average 6.7: 3.86 ms per save (web 3.13), floor 62 ms, p50 180 ms, p95 333 ms. A p95 under 30 ms
 with 32 saturating clients needs under about 1.5 ms of CPU per save in all. A py-spy profile of the web workers
 in the saturated run: a third of their samples load the user (the session from Redis, then the user's row), a
 quarter is the save's one UPDATE, a sixth is gunicorn and Django's request handling around the view; most of

@@ -22,17 +22,20 @@ with DEBUG off, as in production. Handlers run in the sandbox daemon. Figures:
   the run before ``start_run`` has returned: ``accept`` then includes time the client waited for a CPU.
 Goal: ``invoke_p50_ms`` <= 2 x ``noop_task_p50_ms``.
 
-Where the floor is (measured on the project's 2-core machine, load average 4-5 from other work): no-op 2.9-3.4
-ms, invoke 6.8-7.5 ms, ratio 2.0-2.4 (2.7-3.2 before production settings). A no-op's path is client, Redis,
-worker, Redis, client: three processes, two Redis round trips. An invoke carries the same Celery message and
-adds, each already one statement or one round trip: the limit counts and the INSERT before sending (0.45 ms
-together, timed in the client), the worker's claim and workspace read, the daemon round trip to the handler's
-environment (two more processes: daemon and environment; ``bench/sandbox.py``, about 1 ms), the state and trace
-written in one transaction, the wake-up hint, and the reader's SELECT of the finished row. Timed in the client,
-``tasks.send`` took 3.5 ms for an invoke against 1.3 ms for a no-op's ``delay()``, the same call: the
-difference is the worker, daemon and environment taking both cores as soon as the message lands. With five
-processes taking turns on two cores, the ratio stays near 2 on a quiet machine and rises with other load;
-dropping the transaction around the single INSERT was tried and changed nothing measurable.
+Where the floor is (measured on the project's 2-core machine, load average 4.7-6 from other work, five runs):
+no-op 2.0-3.3 ms, invoke 6.3-6.6 ms, ratio 1.9-3.2 (2.7-3.2 before production settings); the invoke is steady
+and the no-op's spread decides the ratio. A no-op's path is client, Redis, worker, Redis, client: three
+processes, two Redis round trips. An invoke carries the same Celery message and adds, each step already one
+statement or one round trip: the limit counts and the INSERT before sending (0.45 ms together, timed in the
+client); the worker's read of the run, the workspace lock and the claim (``to_claim`` 1.1-1.9 ms with the
+message's delivery); the workspace read, the daemon round trip to the handler's environment (two more processes;
+``bench/sandbox.py``, about 1 ms) and the state and trace written in one transaction (``claim_to_finish``
+1.4-1.8 ms); the wake-up hint and the reader's SELECT of the finished row (``to_reader`` about 1 ms). That is
+about 4.4 ms of work a no-op does not do; with a 2 ms no-op, a ratio of 2 would need more than half of it gone,
+while the daemon's round trip alone is a quarter. When the worker, daemon and environment take both cores the
+moment the message lands, the client's own ``tasks.send`` (timed alone: 3.5 ms against 1.3 ms for a no-op's
+``delay()``, the same call) waits for a CPU, so the ratio rises with other load. Dropping the transaction around
+the single INSERT was tried and changed nothing measurable.
 """
 
 from __future__ import annotations
