@@ -25,11 +25,15 @@ run the server accepted is looked up (waiting up to 60 s for the last ones). Eve
 the database dropped.
 
 Prints one JSON object: students, finished, requests, errors_5xx, failures, lost_answers, reload_mismatches,
-runs_accepted, runs_refused, lost_runs (accepted, never finished), runs_failed, wrong_results,
-page_p95_ms (GET pages), answer_save_p95_ms (htmx autosave), run_result_p95_ms (invoke click until the
-results arrive), invoke_p95_ms (the invoke post alone), status_poll_p95_ms, check_p95_ms, signup_p95_ms, the
-machine's load averages before and after, and the settings used. Sign-ups all come from 127.0.0.1, so the
-sign-up limit per address is raised for the run (and reported).
+runs_accepted, runs_refused, lost_runs (accepted, never finished), runs_failed, wrong_results, page_p95_ms
+(pages, and form posts answered with one), answer_save_p95_ms (htmx autosave), run_result_p95_ms (invoke click
+until the results arrive), invoke_p95_ms (the invoke post alone), status_poll_p95_ms, check_p95_ms,
+signup_p95_ms, the same p95s counted only once every student has signed up (once_all_signed_up: sign-ups hash
+passwords), stack_cores_used (CPU seconds of web, worker, daemon, the PostgreSQL backends and the simulated
+students over the run's length; by part in stack_cores_used_by_part), web_cpu_s, web_cpu_ms_per_request and
+web_waiting_for_cpu_s (how long the web workers' threads were runnable but waiting for a CPU: other work on the
+machine shows there), the machine's load averages before and after, and the settings used. Sign-ups all come
+from 127.0.0.1, so the sign-up limit per address is raised for the run (and reported).
 """
 
 from __future__ import annotations
