@@ -20,7 +20,9 @@ any p50: ``floor_p50_ms`` = clients x cpu_ms_per_save / cores. Measured on the p
 loading the user, the one UPDATE, rendering the partial, gunicorn's parsing and writing), 0.55 ms of PostgreSQL
 and 0.13 ms of this client, 3.6 ms in all; so 32 saturating clients cannot see a p50 under 32 x 3.6 / 2 = 58 ms
 however the save is written (measured p50 72 ms, p95 164 ms; 69 ms p95 on a quiet machine). A second run, load
-average 6.7: 3.86 ms per save (web 3.13), floor 62 ms, p50 180 ms, p95 333 ms. A p95 under 30 ms
+average 6.7: 3.86 ms per save (web 3.13), floor 62 ms, p50 180 ms, p95 333 ms. Load average 1.9: 3.86 ms, p50
+126 ms, p95 227 ms at 218 saves/s; with --threads 4 (a worker's threads overlap the round trips) 3.96 ms, floor
+63 ms, 400 saves/s, p50 103 ms, p95 161 ms. A p95 under 30 ms
 with 32 saturating clients needs under about 1.5 ms of CPU per save in all. A py-spy profile of the web workers
 in the saturated run: a third of their samples load the user (the session from Redis, then the user's row), a
 quarter is the save's one UPDATE, a sixth is gunicorn and Django's request handling around the view; most of

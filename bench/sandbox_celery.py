@@ -22,8 +22,8 @@ with DEBUG off, as in production. Handlers run in the sandbox daemon. Figures:
   the run before ``start_run`` has returned: ``accept`` then includes time the client waited for a CPU.
 Goal: ``invoke_p50_ms`` <= 2 x ``noop_task_p50_ms``.
 
-Where the floor is (measured on the project's 2-core machine, load average 4.7-6 from other work, five runs):
-no-op 2.0-3.3 ms, invoke 6.3-6.6 ms, ratio 1.9-3.2 (2.7-3.2 before production settings); the invoke is steady
+Where the floor is (measured on the project's 2-core machine, load average 2.3-6 from other work, eight runs):
+no-op 2.0-3.3 ms, invoke 6.3-7.2 ms, ratio 1.9-3.2 (2.7-3.2 before production settings); the invoke is steady
 and the no-op's spread decides the ratio. A no-op's path is client, Redis, worker, Redis, client: three
 processes, two Redis round trips. An invoke carries the same Celery message and adds, each step already one
 statement or one round trip: the limit counts and the INSERT before sending (0.45 ms together, timed in the
