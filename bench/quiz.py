@@ -1,6 +1,6 @@
 """Answer-save throughput and latency of a timed practice test on PostgreSQL, under gunicorn.
 
-Usage: .venv/bin/python bench/quiz.py [--seconds 10] [--clients 32] [--workers 2] [--threads 4]
+Usage: .venv/bin/python bench/quiz.py [--seconds 10] [--clients 32] [--workers 2] [--threads 1]
        (DATABASE_URL names the PostgreSQL server; default postgres://postgres@127.0.0.1:5432/test)
 
 A throwaway database (examprep_bench_quiz) is created on that server, migrated and filled with a synthetic bank;
