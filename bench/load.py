@@ -57,7 +57,7 @@ import gevent
 from locust import HttpUser, between, events, task  # locust patches the standard library for gevent on import
 from locust.env import Environment
 from locust.exception import StopUser
-from servers import free_port, wait_until_up  # (bench/servers.py, beside this script)
+from servers import drop_redis_keys, free_port, wait_until_up  # (bench/servers.py, beside this script)
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -512,6 +512,7 @@ def main() -> None:
                     os.kill(daemon_pid, 0)
                     time.sleep(0.1)
         admin_sql(server_url, f"DROP DATABASE IF EXISTS {options.database} WITH (FORCE)")
+        drop_redis_keys(env["REDIS_URL"], env["REDIS_KEY_PREFIX"])
         subprocess.run(["rm", "-rf", static_root, socket_dir], check=False)
     print(
         json.dumps(

@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from servers import free_port, wait_until_up  # bench/servers.py, beside this script
+from servers import drop_redis_keys, free_port, wait_until_up  # bench/servers.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -241,6 +241,7 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "SECURE_COOKIES": "0",
         "DJANGO_SETTINGS_MODULE": "examprep.settings",
+        "REDIS_KEY_PREFIX": f"examprep-bench-quiz-{os.getpid()}:",  # its sessions, dropped at the end
     }
     os.environ.update(env)
     server = None
@@ -279,6 +280,7 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=10)
         admin_sql(server_url, f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        drop_redis_keys(os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0", env["REDIS_KEY_PREFIX"])
     cores = os.cpu_count() or 1
     per_save = {name: 1000 * (cpu_after[name] - cpu_before[name]) / max(result["requests"], 1) for name in cpu_after}
     cpu_ms_per_save = sum(per_save.values())
