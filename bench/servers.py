@@ -23,3 +23,19 @@ def wait_until_up(port: int, process: subprocess.Popen) -> None:
         except OSError:
             time.sleep(0.1)
     raise SystemExit("gunicorn did not start listening")
+
+
+def drop_redis_keys(url: str, prefix: str) -> int:
+    """Delete every key a benchmark's stack wrote under its own prefix (sessions, rate limits, results)."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        names = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        for start in range(0, len(names), 500):
+            client.delete(*names[start : start + 500])
+        return len(names)
+    except redis.RedisError:
+        return 0
+    finally:
+        client.close()
