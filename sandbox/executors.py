@@ -16,7 +16,7 @@ import uuid
 
 from django.conf import settings
 
-from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
+from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, Services
 from sandbox.emulator.simulation import simulate
 from sandbox.runtime.client import DaemonExecutor, default_executor
 from sandbox.runtime.limits import RUN_REAL_BUDGET_S
@@ -87,8 +87,8 @@ class ScopedExecutor:
         self.destroy(environment_id)
         return self.inner.create(self._id(environment_id), spec, real_budget_s=self._left_s(), tenant=self.tenant)
 
-    def invoke(self, environment_id: str, request: InvokeRequest) -> InvokeResult:
-        return self.inner.invoke(self._id(environment_id), request, real_budget_s=self._left_s())
+    def invoke(self, environment_id: str, request: InvokeRequest, services: Services | None = None) -> InvokeResult:
+        return self.inner.invoke(self._id(environment_id), request, services=services, real_budget_s=self._left_s())
 
     def destroy(self, environment_id: str) -> None:
         try:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import concurrent.futures
 from collections.abc import Callable
 
-from . import apigateway, asynchronous, attempts, concurrency, invoke, sqs, stepfunctions, steps, streams
+from . import apigateway, asynchronous, attempts, concurrency, invoke, services, sqs, stepfunctions, steps, streams
 from .executor import Executor
 from .model import State
 from .state import PRIORITY_STEP, peek_time, pop_event, schedule
@@ -85,13 +85,21 @@ def handle(state: State, event: list) -> list[dict]:
     return effects
 
 
-def _perform_run(executor: Executor, effect: dict):
+def _perform_run(executor: Executor, effect: dict, world: services.World):
+    """Init (when the environment is new) and Invoke; the handler's SDK calls are answered by ``services``."""
     init = None
     if effect["spec"] is not None:
         init = executor.create(effect["env"], effect["spec"])
         if not init.ok and init.status != "timeout":
             return init, None
-    return init, executor.invoke(effect["env"], effect["request"])
+    return init, executor.invoke(effect["env"], effect["request"], services=services.bind(world, effect))
+
+
+def world_for(state: State, executor: Executor) -> services.World:
+    """The emulated world the runs of one ``advance`` call reach with the SDK; nested invokes run through ``executor``."""
+    world = services.World(state)
+    world.run = lambda effect: _perform_run(executor, effect, world)
+    return world
 
 
 def _perform(state: State, executor: Executor, effects: list[dict], pool) -> None:
@@ -109,7 +117,9 @@ def _perform(state: State, executor: Executor, effects: list[dict], pool) -> Non
         else:
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
-    for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due), strict=True):
+    world = world_for(state, executor)
+    outcomes = _map(pool, lambda e: _perform_run(executor, e, world), runs_due)
+    for effect, (init, result) in zip(runs_due, outcomes, strict=True):
         attempts.complete_run(state, effect, init, result)
 
 

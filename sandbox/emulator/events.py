@@ -134,6 +134,9 @@ def _sqs_attribute_parts(value) -> tuple[str, str | None, bytes | None]:
     return data_type, None if raw is None else str(raw), None
 
 
+sqs_attribute_parts = _sqs_attribute_parts
+
+
 def batch(records: list[dict]) -> dict:
     """The event of a batch source (SQS, Kinesis, DynamoDB Streams) or a push source's records."""
     return {"Records": list(records)}
@@ -297,13 +300,14 @@ def dynamodb_record(
     old_image: dict | None,
     sequence_number: str,
     created: float,
+    view_type: str = "NEW_AND_OLD_IMAGES",
 ) -> dict:
-    """One DynamoDB Streams record (view type NEW_AND_OLD_IMAGES); keys and images are typed."""
+    """One DynamoDB Streams record; keys and images are typed, the images those the view type keeps."""
     change = {
         "Keys": keys,
         "SequenceNumber": sequence_number,
         "SizeBytes": len(json.dumps(keys)),
-        "StreamViewType": "NEW_AND_OLD_IMAGES",
+        "StreamViewType": view_type,
         "ApproximateCreationDateTime": int(logs.epoch(created)),
     }
     if new_image:

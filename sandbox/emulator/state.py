@@ -56,6 +56,7 @@ def new_state(raw: dict, seed: int | None = None) -> State:
             "executions": [],
             "publishes": [],
             "function_states": [],
+            "sdk_calls": [],
         },
     }
     return state

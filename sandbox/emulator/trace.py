@@ -53,6 +53,7 @@ def build(state: State) -> dict:
         "executions": [_executions(e) for e in copy.deepcopy(raw.get("executions", []))],
         "publishes": [_round_times(p) for p in copy.deepcopy(raw.get("publishes", []))],
         "function_states": [_round_times(f) for f in copy.deepcopy(raw.get("function_states", []))],
+        "sdk_calls": [_round_times(c) for c in copy.deepcopy(raw.get("sdk_calls", []))],
         "end_s": round(state["now"], 6),
         "stopped": state.get("stopped"),
     }

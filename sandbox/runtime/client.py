@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
+from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, Services
 from sandbox.runtime.limits import CALL_TIMEOUT_S, CONNECT_TIMEOUT_S
 from sandbox.runtime.protocol import HEADER, MAX_FRAME, ProtocolError, decode, encode
 from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
@@ -427,7 +427,13 @@ class DaemonExecutor:
         self._note_used(environment_id)
         return init_result_from(result)
 
-    def invoke(self, environment_id: str, request: InvokeRequest, real_budget_s: float | None = None) -> InvokeResult:
+    def invoke(
+        self,
+        environment_id: str,
+        request: InvokeRequest,
+        services: Services | None = None,
+        real_budget_s: float | None = None,
+    ) -> InvokeResult:
         """``real_budget_s``: real seconds the caller's run has left (see limits.RUN_REAL_BUDGET_S)."""
         message = {"op": "invoke", "id": environment_id, "request": request_to_data(request)}
         if real_budget_s is not None:

@@ -28,7 +28,7 @@ import threading
 import time
 from pathlib import Path
 
-from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult
+from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, Services
 from sandbox.runtime import outcomes, standin
 from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decode, encode
 from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
@@ -175,7 +175,13 @@ class LocalExecutor:
             )
             return init_result_from(outcomes.init_result(False, real_ms, memory, logs, error, "error"))
 
-    def invoke(self, environment_id: str, request: InvokeRequest, real_budget_s: float | None = None) -> InvokeResult:
+    def invoke(
+        self,
+        environment_id: str,
+        request: InvokeRequest,
+        services: Services | None = None,
+        real_budget_s: float | None = None,
+    ) -> InvokeResult:
         env = self.environments[environment_id]
         with env.lock:
             return invoke_result_from(self._invoke(env, request_to_data(request)))

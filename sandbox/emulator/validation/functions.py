@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from .base import BaseChecker
 from .rules import (
     ACCOUNT_DEFAULTS,
     ASYNC_DEFAULTS,
@@ -30,9 +29,10 @@ from .rules import (
     role_allows,
     unreserved_floor_message,
 )
+from .services import ServiceChecks
 
 
-class FunctionChecks(BaseChecker):
+class FunctionChecks(ServiceChecks):
     def account(self) -> None:
         account = self.dict_of(self.raw.get("account"), "account", "account")
         if not account:
@@ -270,7 +270,16 @@ class FunctionChecks(BaseChecker):
         role = self.dict_of(role, field, "role")
         if not role:
             return
-        self.fields(role, field, ("policies", "actions"))
+        self.fields(role, field, ("name", "policies", "actions", "statements"))
+        if "name" in role and (
+            not isinstance(role["name"], str) or not re.fullmatch(r"[\w+=,.@-]{1,64}", role["name"])
+        ):
+            self.add(
+                f"{field}.name",
+                f"ValidationException: 1 validation error detected: Value '{role['name']}' at 'roleName' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+            )
+        self.statements(role.get("statements"), f"{field}.statements", principal=False)
         for key in ("policies", "actions"):
             items = self.list_of(role.get(key), f"{field}.{key}", key)
             for index, item in enumerate(items or []):
