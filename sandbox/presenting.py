@@ -150,6 +150,7 @@ def world_summary(world: dict) -> list[tuple[str, int]]:
             ("streams", "stream"),
             ("buses", "event bus"),
             ("buckets", "bucket"),
+            ("tables", "table"),
             ("event_source_mappings", "event source mapping"),
         )
     ]
