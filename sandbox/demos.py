@@ -46,6 +46,7 @@ LISTS = (
     "executions",
     "function_states",
     "publishes",
+    "sdk_calls",
 )
 SPECIAL = ("queue", "metric", "environments", "batch_item_failures", "retry_gaps", "billed_includes_init")
 KINDS = LISTS + SPECIAL

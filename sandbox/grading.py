@@ -5,7 +5,7 @@ Values are read from the world with the format's defaults filled in (``timeout_s
 A check counts things in the trace, or reads a value from the world, and compares::
 
     - name: A failed order reached the DLQ
-      count: queue:orders-dlq          # attempts | responses | deliveries | connections | dropped |
+      count: queue:orders-dlq          # attempts | responses | deliveries | connections | dropped | sdk_calls |
       at_least: 1                      # queue:NAME | topic:NAME | bus:NAME | bucket:NAME
     - name: The API was never throttled
       count: responses
@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass
 
 from sandbox.emulator.validation import apply_defaults
 
-LISTS = ("attempts", "responses", "deliveries", "connections", "dropped")
+LISTS = ("attempts", "responses", "deliveries", "connections", "dropped", "sdk_calls")
 NAMED = {"queue": "queues", "topic": "topics", "bus": "buses", "bucket": "buckets"}
 COMPARATORS = ("equals", "at_least", "at_most", "includes", "excludes", "is_set")
 MISSING = object()

@@ -37,6 +37,7 @@ TRACE_LISTS = (
     "executions",
     "publishes",
     "function_states",
+    "sdk_calls",
 )
 TRACE_NAMED = ("queues", "topics", "buses", "buckets")  # name -> list of messages or records
 NAMED_ITEMS = {
@@ -48,7 +49,7 @@ NAMED_ITEMS = {
 MIN_VALUE_BYTES = 256
 MIN_ITEMS = 1
 
-RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets")
+RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets", "tables")
 
 
 def limit(name: str) -> int:
@@ -78,7 +79,7 @@ def world_problem(world: dict, limits: dict) -> str | None:
     count += len((world.get("network") or {}).get("hosts") or {})
     if count > limits["RESOURCES"]:
         return (
-            f"This workspace has {count} queues, topics, streams, buses, buckets, mappings and hosts together; "
+            f"This workspace has {count} queues, topics, streams, buses, buckets, tables, mappings and hosts together; "
             f"the sandbox allows {limits['RESOURCES']}. Remove some, or start a new workspace."
         )
     for name, function in functions.items() if isinstance(functions, dict) else ():
