@@ -31,6 +31,8 @@ FRESH_KINDS = ("preset", "challenge", "reset")  # start from a fresh emulator st
 SHELL_STEPS = ("purge",)  # steps applied here, before the engine runs: not part of the scenario format
 MAX_IDLE_GAP_S = 24 * 3600  # real time between runs advances the emulated clock, up to this much
 TIME_FIELDS = ("start_s", "end_s", "at_s")
+# The trace's lists that each run of a workspace gets its own part of.
+LISTS = ("responses", "attempts", "deliveries", "connections", "dropped", "sdk_calls")
 
 
 class ContinuingExecutor(Executor, Protocol):
@@ -135,8 +137,8 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
     """Steps that bring the state's configuration to the world's; None when only a fresh state can."""
     wanted = normalise({**world, "steps": []})
     current = state["config"]
-    for section in ("account", "queues", "topics", "streams", "buses", "buckets", "network"):
-        if wanted[section] != current[section]:
+    for section in ("account", "queues", "topics", "streams", "buses", "buckets", "tables", "network"):
+        if wanted[section] != current.get(section, {}):
             return None
     if set(current["functions"]) - set(wanted["functions"]):
         return None
@@ -201,7 +203,7 @@ def _add_steps(state: Any, steps: list[dict], base: float) -> None:
 def _marks(state: dict) -> dict:
     raw = state["trace"]
     return {
-        "lists": {key: len(raw[key]) for key in ("responses", "attempts", "deliveries", "connections", "dropped")},
+        "lists": {key: len(raw.get(key, [])) for key in LISTS},
         "named": {
             key: {name: len(items) for name, items in raw[key].items()} for key in ("topics", "buses", "buckets")
         },
@@ -219,13 +221,13 @@ def _shift(item: dict, base: float) -> dict:
 def _slice(state: Any, marks: dict, base: float, step_offset: int) -> dict:
     """This run's part of the trace, on a clock that starts at 0 when the run does."""
     raw = state["trace"]
-    part = {key: raw[key][start:] for key, start in marks["lists"].items()}
+    part = {key: raw.get(key, [])[start:] for key, start in marks["lists"].items()}
     for key, starts in marks["named"].items():
         part[key] = {name: items[starts.get(name, 0) :] for name, items in raw[key].items()}
     part["metrics"] = _metric_deltas(state, marks["metrics"], part["attempts"])
     whole: Any = {**state, "trace": part}
     built = trace_module.build(whole)
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in LISTS:
         built[key] = [_shift(item, base) for item in built[key]]
     for key in ("topics", "buses", "buckets"):
         built[key] = {name: [_shift(item, base) for item in items] for name, items in built[key].items()}
@@ -265,7 +267,7 @@ def _peak_concurrency(attempts: list[dict]) -> int:
 def _trim(state: dict) -> None:
     """Forget what earlier runs recorded (their traces are in their rows); metrics stay cumulative."""
     raw = state["trace"]
-    for key in ("responses", "attempts", "deliveries", "connections", "dropped"):
+    for key in LISTS:
         raw[key] = []
     for key in ("topics", "buses", "buckets"):
         raw[key] = {name: [] for name in raw[key]}
