@@ -88,7 +88,7 @@ class ScopedExecutor:
         return self.inner.create(self._id(environment_id), spec, real_budget_s=self._left_s(), tenant=self.tenant)
 
     def invoke(self, environment_id: str, request: InvokeRequest, services: Services | None = None) -> InvokeResult:
-        return self.inner.invoke(self._id(environment_id), request, services=services, real_budget_s=self._left_s())
+        return self.inner.invoke(self._id(environment_id), request, services, real_budget_s=self._left_s())
 
     def destroy(self, environment_id: str) -> None:
         try:

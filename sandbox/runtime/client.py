@@ -24,7 +24,7 @@ from pathlib import Path
 
 from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, Services
 from sandbox.runtime.limits import CALL_TIMEOUT_S, CONNECT_TIMEOUT_S
-from sandbox.runtime.protocol import HEADER, MAX_FRAME, ProtocolError, decode, encode
+from sandbox.runtime.protocol import HEADER, MAX_FRAME, ProtocolError, decode, encode, sdk_site_packages
 from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
@@ -46,7 +46,7 @@ BOOT = (
     "finally:\n"
     "    sys.path.remove({extra!r})\n"
     "from sandbox.runtime.daemon import main\n"
-    "raise SystemExit(main([{path!r}, {run_dir!r}, {group!r}, {dev!r}]))\n"
+    "raise SystemExit(main([{path!r}, {run_dir!r}, {group!r}, {dev!r}, {sdk!r}]))\n"
 )
 LOADER = "import os, sys; fd = int(sys.argv[1]); program = os.read(fd, 1 << 20); os.close(fd); exec(program)"
 
@@ -73,7 +73,7 @@ def daemon_python() -> str:
 
 def daemon_command(path: str, root: str = PROJECT_ROOT) -> tuple[list[str], int]:
     """The daemon's command line and the (inheritable) pipe its program is read from. The daemon gets an empty
-    environment, so the socket's group and the development flag travel in its program."""
+    environment, so the socket's group, the development flag and where the AWS SDK lives travel in its program."""
     run_dir = os.path.dirname(path)
     group = os.environ.get(GROUP_SETTING, "")
     dev = "1" if os.environ.get(DEV_FLAG) == "1" else ""
@@ -83,7 +83,9 @@ def daemon_command(path: str, root: str = PROJECT_ROOT) -> tuple[list[str], int]
         extra = os.path.dirname(pyseccomp.__file__)
     except (ImportError, RuntimeError):
         extra = ""
-    program = BOOT.format(root=root, extra=extra, path=path, run_dir=run_dir, group=group, dev=dev).encode()
+    program = BOOT.format(
+        root=root, extra=extra, path=path, run_dir=run_dir, group=group, dev=dev, sdk=sdk_site_packages()
+    ).encode()
     read, write = os.pipe()
     os.write(write, program)
     os.close(write)
@@ -114,15 +116,34 @@ def _recv_exactly(sock: socket.socket, size: int, deadline: float) -> bytes:
     return bytes(data)
 
 
-def _request(sock: socket.socket, message: dict, timeout_s: float) -> dict:
-    """Send one request and read its reply; every wait is bounded by ``timeout_s`` in all."""
-    deadline = time.monotonic() + timeout_s
-    sock.settimeout(timeout_s)
-    sock.sendall(encode(message))
+def _read_message(sock: socket.socket, deadline: float) -> dict:
     (size,) = HEADER.unpack(_recv_exactly(sock, HEADER.size, deadline))
     if size > MAX_FRAME:
         raise ProtocolError(f"reply of {size} bytes is over the {MAX_FRAME}-byte limit")
     return decode(_recv_exactly(sock, size, deadline))
+
+
+def answer_call(call: dict, services: Services | None) -> dict:
+    """The answer to one SDK call a handler made (imported here only: the daemon has no botocore)."""
+    from sandbox.runtime.sdkcalls import answer
+
+    return answer(call, services)
+
+
+def _request(sock: socket.socket, message: dict, timeout_s: float, services: Services | None = None) -> dict:
+    """Send one request and read its reply; every wait is bounded by ``timeout_s`` in all. SDK calls the handler
+    makes meanwhile arrive on the same connection and are answered from ``services`` (which may itself invoke
+    other environments through other connections) before the reply comes."""
+    deadline = time.monotonic() + timeout_s
+    sock.settimeout(timeout_s)
+    sock.sendall(encode(message))
+    while True:
+        reply = _read_message(sock, deadline)
+        if "ok" in reply or not isinstance(reply.get("call"), dict):
+            return reply
+        answer = encode(answer_call(reply["call"], services))
+        sock.settimeout(max(deadline - time.monotonic(), 0.001))
+        sock.sendall(answer)
 
 
 def ping(path: str | None = None) -> dict | None:
@@ -346,7 +367,7 @@ class DaemonExecutor:
         with self._lock:
             self._used.clear()
 
-    def call(self, message: dict, timeout_s: float | None = None) -> dict:
+    def call(self, message: dict, timeout_s: float | None = None, services: Services | None = None) -> dict:
         message = dict(message, owner=self.owner)
         timeout_s = timeout_s or self.call_timeout_s
         for attempt in (1, 2):
@@ -359,7 +380,7 @@ class DaemonExecutor:
                 ensure_daemon(self.path)
                 continue
             try:
-                reply = _request(sock, message, timeout_s)
+                reply = _request(sock, message, timeout_s, services)
             except TimeoutError:
                 sock.close()  # its answer may still come: nobody may read it as the answer to another call
                 raise SandboxTimeout(
@@ -373,6 +394,9 @@ class DaemonExecutor:
                     raise
                 ensure_daemon(self.path)
                 continue
+            except BaseException:  # ``services`` failed: the daemon's answer must not reach a later call
+                sock.close()
+                raise
             self._checkin(sock)
             break
         if not reply.get("ok"):
@@ -434,11 +458,13 @@ class DaemonExecutor:
         services: Services | None = None,
         real_budget_s: float | None = None,
     ) -> InvokeResult:
-        """``real_budget_s``: real seconds the caller's run has left (see limits.RUN_REAL_BUDGET_S)."""
+        """``services`` answers the AWS SDK calls the handler makes (None: every call gets an error saying no
+        emulated world answers); ``real_budget_s``: real seconds the caller's run has left (see
+        limits.RUN_REAL_BUDGET_S)."""
         message = {"op": "invoke", "id": environment_id, "request": request_to_data(request)}
         if real_budget_s is not None:
             message["real_budget_s"] = float(real_budget_s)
-        result = self.call(message)
+        result = self.call(message, services=services)
         self._note_used(environment_id)
         return invoke_result_from(result)
 

@@ -32,6 +32,7 @@ from sandbox.runtime import envinit, isolation, limits, outcomes
 from sandbox.runtime.environment import ANCILLARY, MIB, UID_BASE, Environment, StandInListener, now
 from sandbox.runtime.protocol import (
     MAX_PROCS,
+    SDK_PACKAGES,
     FrameReader,
     ProtocolError,
     encode,
@@ -81,15 +82,20 @@ class Client:
         if not data:
             return self.close()
         try:
-            self.queue.extend(self.reader.feed(data))
+            frames = self.reader.feed(data)
         except ProtocolError:
             return self.close()
+        for frame in frames:
+            if frame.get("op") == "answer":  # an SDK call's answer, while this connection's invoke runs
+                self.daemon.on_answer(self, frame)
+            else:
+                self.queue.append(frame)
         self.next_request()
 
     def next_request(self) -> None:
         while self.queue and not self.busy and not self.closed:
             self.busy = True
-            self.daemon.handle_request(self.queue.pop(0), self.reply, self.owner)
+            self.daemon.handle_request(self.queue.pop(0), self.reply, self.owner, caller=self)
 
     def reply(self, message: dict) -> None:
         self.busy = False
@@ -102,6 +108,17 @@ class Client:
         self.outgoing += data
         self.flush()
         self.next_request()
+
+    def notify(self, message: dict) -> bool:
+        """Send a message that is not a reply (an SDK call of the invoke this connection waits for)."""
+        if self.closed:
+            return False
+        try:
+            self.outgoing += encode(message)
+        except (ProtocolError, ValueError, TypeError):
+            return False
+        self.flush()
+        return True
 
     def flush(self) -> None:
         while self.outgoing:
@@ -122,13 +139,21 @@ class Client:
             self.closed = True
             self.daemon.unwatch(self.sock)
             self.sock.close()
+            self.daemon.drop_calls_of(self)
 
 
 class Daemon:
     def __init__(
-        self, socket_path: str, run_dir: str, max_procs: int = DEFAULT_MAX_PROCS, group_id: int | None = None
+        self,
+        socket_path: str,
+        run_dir: str,
+        max_procs: int = DEFAULT_MAX_PROCS,
+        group_id: int | None = None,
+        sdk: list[list[str]] | None = None,
     ) -> None:
         self.socket_path = socket_path
+        self.sdk = sdk or []  # [name, host path] of each AWS SDK package every environment sees read-only
+        self.calls: dict[str, tuple] = {}  # SDK calls waiting for their answer: id -> (environment, connection, op)
         self.group_id = group_id  # members of this group may connect; None: root only
         self.run_dir = run_dir
         self.max_procs = max_procs
@@ -232,6 +257,7 @@ class Daemon:
                 "net_dir": env.net_dir,
                 "max_procs": env.max_procs,
                 "log_stream": env.log_stream,
+                "sdk": self.sdk,
                 "start": {"clock_start_s": time.time(), "init_budget_s": env.spec["init_limit_s"]},
             }
             channel.setblocking(True)
@@ -263,7 +289,7 @@ class Daemon:
         self.watch(sock, _Acceptor(self, sock))
         return sock
 
-    def handle_request(self, request: dict, reply, connection_owner: str = "") -> None:
+    def handle_request(self, request: dict, reply, connection_owner: str = "", caller: Client | None = None) -> None:
         try:
             op = request.get("op")
             owner = str(request.get("owner") or connection_owner)[:128]
@@ -293,6 +319,7 @@ class Daemon:
                     reply,
                     tenant=str(request.get("tenant") or owner)[:128],
                     budget_s=budget,
+                    caller=caller,
                 )
             env = self.environments.get((owner, str(request.get("id"))))
             if env is None or env.dead:
@@ -300,7 +327,7 @@ class Daemon:
             if op == "invoke":
                 if env.operation is not None:
                     return reply({"ok": False, "error": f"environment {env.id} is busy"})
-                return env.begin_invoke(validate_request(request["request"]), reply, budget)
+                return env.begin_invoke(validate_request(request["request"]), reply, budget, caller)
             if op == "describe":
                 return reply(
                     {
@@ -331,6 +358,7 @@ class Daemon:
         reply,
         tenant: str = "",
         budget_s: float = limits.REAL_TIME_LIMIT_S,
+        caller: Client | None = None,
     ) -> None:
         if self.report["mode"] == "none":
             return reply({"ok": False, "error": self.report.get("reason", "this machine cannot isolate handlers")})
@@ -361,9 +389,29 @@ class Daemon:
         self.watch(listener, env.listener)
         if self.cgroups.available:
             self.cgroups.create(env.name, int(spec["memory_mb"]) * MIB, max_procs)
-        env.begin_create(reply, budget_s)
+        env.begin_create(reply, budget_s, caller)
         self.waiting_forks.append(env)
         self.zygote.send(b"F")
+
+    # --- SDK calls: the daemon carries them between an environment and the client that asked for the invoke -----
+
+    def on_answer(self, client: Client, frame: dict) -> None:
+        """An answer to an SDK call. Only the connection that asked for the invoke can answer its calls; an answer
+        to a call that is gone (the invoke ended) is dropped."""
+        entry = self.calls.get(str(frame.get("call")))
+        if entry is None or entry[2].caller is not client:
+            return
+        call_id = str(frame.get("call"))
+        env, connection, op = self.calls.pop(call_id)
+        env.on_sdk_answer(call_id, connection, op, frame)
+
+    def drop_calls_of(self, client: Client) -> None:
+        """The client went away: nobody will answer its calls, so their connections are closed (the handler sees
+        the connection end instead of waiting until its deadline)."""
+        for call_id, (env, connection, op) in list(self.calls.items()):
+            if op.caller is client:
+                del self.calls[call_id]
+                env.on_sdk_answer(call_id, connection, op, None)
 
     def reserved_mb(self, spec: dict) -> int:
         """What an environment reserves: its memory size, plus its /tmp when no memory cgroup charges /tmp's
@@ -443,6 +491,7 @@ class Daemon:
                 op, env.operation = env.operation, None
                 if op.timer:
                     op.timer.cancel()
+                env.forget_calls(op)
                 op.reply({"ok": False, "error": f"environment {env.id} was destroyed"})
         self._finish_teardown(env, reply, now() + 5.0)
 
@@ -678,11 +727,25 @@ def socket_group(name: str) -> int:
     return int(name) if name.isdigit() else grp.getgrnam(name).gr_gid
 
 
+def sdk_packages(site_packages: str) -> list[list[str]]:
+    """The AWS SDK's packages found in ``site_packages`` (the client's virtualenv), as [name, real path]."""
+    if not site_packages:
+        return []
+    found = []
+    for name in SDK_PACKAGES:
+        path = os.path.realpath(os.path.join(site_packages, name))
+        if os.path.isdir(path) or (name.endswith(".py") and os.path.isfile(path)):
+            found.append([name, path])
+    return found
+
+
 def main(argv: list[str]) -> int:
-    """``argv``: socket path, run directory, and optionally the socket's group and "1" for development mode."""
+    """``argv``: socket path, run directory, and optionally the socket's group, "1" for development mode and the
+    site-packages directory that holds the AWS SDK."""
     socket_path, run_dir = argv[0], argv[1]
     group = argv[2] if len(argv) > 2 else ""
     dev = len(argv) > 3 and argv[3] == "1"
+    sdk = sdk_packages(argv[4] if len(argv) > 4 else "")
     if set(os.environ) - {"LC_CTYPE"}:  # Python itself sets LC_CTYPE when it coerces the C locale (PEP 538)
         print("sandbox daemon: refusing to start with a non-empty environment", file=sys.stderr)
         return 2
@@ -694,7 +757,7 @@ def main(argv: list[str]) -> int:
         from sandbox.runtime import trust
 
         here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        writable = trust.writable_code_path(here, trust.imported_extras())
+        writable = trust.writable_code_path(here, trust.imported_extras(), tuple(path for _, path in sdk))
         if writable:
             print(
                 f"sandbox daemon: refusing to run as root from code others can change: {writable} is writable by "
@@ -714,7 +777,7 @@ def main(argv: list[str]) -> int:
     if problem:
         print(f"sandbox daemon: {problem}", file=sys.stderr)
         return 2
-    daemon = Daemon(socket_path, run_dir, group_id=group_id)
+    daemon = Daemon(socket_path, run_dir, group_id=group_id, sdk=sdk)
     if daemon.report["mode"] == "none":
         print("sandbox daemon: " + daemon.report.get("reason", "cannot isolate"), file=sys.stderr)
     print(

@@ -27,6 +27,7 @@ import traceback
 from sandbox.runtime import isolation as iso
 from sandbox.runtime import shim
 from sandbox.runtime.outcomes import code_files, shim_config
+from sandbox.runtime.protocol import sdk_dir
 
 CHUNK = 60_000
 # Directories under the host's /usr that hold source trees or deployments rather than what the runtime needs
@@ -154,6 +155,7 @@ def build_root(setup: dict) -> None:
     iso.mount(None, f"{root}/var/task", None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
     iso.mount(setup["net_dir"], f"{root}/var/runtime", None, iso.MS_BIND)
     iso.mount(None, f"{root}/var/runtime", None, ro | iso.MS_NOEXEC)
+    mount_sdk(root, spec, setup.get("sdk") or [])
     iso.mount("proc", f"{root}/proc", "proc", iso.MS_NOSUID | iso.MS_NODEV | iso.MS_NOEXEC)
     mask_proc(root, int(spec["memory_mb"]))
     os.chdir(root)
@@ -162,6 +164,24 @@ def build_root(setup: dict) -> None:
     iso.umount("/.old", iso.MNT_DETACH)
     os.rmdir("/.old")
     iso.mount(None, "/", None, iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV)
+
+
+def mount_sdk(root: str, spec: dict, packages: list) -> None:
+    """Bind each of the SDK's packages (``[name, host path]``, checked by the daemon) read-only into the
+    runtime's site-packages, and nothing else of the host's virtualenv."""
+    if not packages:
+        return
+    directory = f"{root}{sdk_dir(spec['runtime'])}"
+    os.makedirs(directory, mode=0o755, exist_ok=True)
+    ro = iso.MS_BIND | iso.MS_REMOUNT | iso.MS_RDONLY | iso.MS_NOSUID | iso.MS_NODEV | iso.MS_NOEXEC
+    for name, source in packages:
+        target = os.path.join(directory, name)
+        if os.path.isdir(source):
+            os.mkdir(target, 0o755)
+        else:
+            open(target, "w").close()
+        iso.mount(source, target, None, iso.MS_BIND)
+        iso.mount(None, target, None, ro)
 
 
 # Host information an environment has no business reading (as container runtimes mask it).
@@ -366,5 +386,6 @@ def become_runtime(setup: dict, message: dict, request_r: int, result_w: int, lo
         clock_start_s=float(message["clock_start_s"]),
         init_budget_s=float(message["init_budget_s"]),
         log_stream=setup["log_stream"],
+        sdk_path=sdk_dir(spec["runtime"]) if setup.get("sdk") else None,
     )
     shim.serve(3, 4, config)

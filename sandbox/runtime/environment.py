@@ -11,16 +11,26 @@ import ipaddress
 import json
 import math
 import os
+import secrets
 import selectors
 import signal
 import socket
 import struct
 import time
+from collections import deque
 from typing import TYPE_CHECKING
 
 from sandbox.runtime import outcomes, standin
 from sandbox.runtime.limits import REAL_TIME_LIMIT_S
-from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decide, encode
+from sandbox.runtime.protocol import (
+    MAX_FRAME,
+    FrameReader,
+    LogBuffer,
+    ProtocolError,
+    decide,
+    encode,
+    is_aws_endpoint,
+)
 
 if TYPE_CHECKING:
     from sandbox.runtime.daemon import Daemon, Timer
@@ -31,6 +41,8 @@ ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
 # The daemon's answer to a connection attempt: "+" then the stream, or one byte naming why not.
 VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failure": b"d"}
 CONNECTIONS_PER_INVOKE = 1000
+SDK_REQUESTS_QUEUED = 8  # requests one SDK connection may send ahead of its answers
+CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n"
 
 
 def is_address(host: str) -> bool:
@@ -69,6 +81,10 @@ class StandInConnection:
         self.target = None
         self.outgoing = bytearray()
         self.close_after = False
+        self.closed = False
+        self.sdk = False  # HTTPS to an emulated AWS endpoint: framed requests, answered by the invoke's client
+        self.requests: deque = deque()  # SDK requests not yet passed on: one call per connection at a time
+        self.waiting = False
 
     def on_readable(self) -> None:
         try:
@@ -98,12 +114,42 @@ class StandInConnection:
             self.target = (host, port)
             self.send(b"+")
             data = bytes(self.reader.buffer)
+            if is_aws_endpoint(host, port):
+                self.sdk, self.reader = True, FrameReader(limit=MAX_FRAME)
             if not data:
                 return
+        if self.sdk:
+            return self.on_sdk_data(data)
         reply, close = standin.answer(self.target[0], self.target[1], data)
         self.send(reply, close)
 
+    def on_sdk_data(self, data: bytes) -> None:
+        """Frames from the handler's side: ``{"expect": true}`` or ``{"at_ms", "request"}`` (one HTTP request)."""
+        try:
+            frames = self.reader.feed(data)
+        except ProtocolError:
+            return self.close()
+        for frame in frames:
+            if frame.get("expect") is True:
+                self.send(encode({"elapsed_ms": 0, "data": CONTINUE}))
+            elif isinstance(frame.get("request"), str):
+                if len(self.requests) >= SDK_REQUESTS_QUEUED:
+                    return self.close()
+                self.requests.append((frame["request"], frame.get("at_ms")))
+            else:
+                return self.close()
+        self.next_sdk_request()
+
+    def next_sdk_request(self) -> None:
+        if self.requests and not self.waiting and not self.closed:
+            request, at_ms = self.requests.popleft()
+            self.waiting = self.env.on_sdk_request(self, request, at_ms)
+        if not self.closed:
+            self.rewatch()
+
     def send(self, data: bytes, close: bool = False) -> None:
+        if self.closed:
+            return
         self.outgoing += data
         self.close_after = self.close_after or close
         if len(self.outgoing) > 8 * MIB:  # a handler that never reads: drop it
@@ -121,9 +167,21 @@ class StandInConnection:
             del self.outgoing[:sent]
         if not self.outgoing and self.close_after:
             return self.close()
-        self.daemon.watch(self.sock, self, want_write=bool(self.outgoing))
+        self.rewatch()
+
+    def rewatch(self) -> None:
+        """Read unless an SDK call of this connection waits for its answer (the handler's further bytes wait in
+        the kernel's buffer, so a handler cannot make the daemon hold more than one request per connection)."""
+        events = (0 if self.waiting else selectors.EVENT_READ) | (selectors.EVENT_WRITE if self.outgoing else 0)
+        if events:
+            self.daemon.watch_fd(self.sock.fileno(), self, events)
+        else:
+            self.daemon.unwatch(self.sock)
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         self.daemon.unwatch(self.sock)
         self.sock.close()
         self.env.stand_ins.discard(self)
@@ -172,9 +230,10 @@ class Channel:
 class Operation:
     """The create or invoke an environment is busy with."""
 
-    def __init__(self, kind: str, reply, request: dict | None = None) -> None:
+    def __init__(self, kind: str, reply, request: dict | None = None, caller=None) -> None:
         self.kind = kind
         self.reply = reply
+        self.caller = caller  # the client connection that asked: it answers the handler's SDK calls
         self.request = request or {}
         self.started = now()
         self.timer: Timer | None = None
@@ -186,6 +245,10 @@ class Operation:
         self.oom_before = 0
         self.real_deadline = self.started + REAL_TIME_LIMIT_S  # whatever the emulated budget says
         self.capped = False  # the kill timer is armed at the real-time limit, before the emulated deadline
+        self.deadline = self.real_deadline  # when the kill timer fires, SDK calls aside
+        self.calls: set[str] = set()  # SDK calls waiting for the client's answer
+        self.paused_at = 0.0  # since when the kill timer waits for SDK answers (0: it does not)
+        self.waited_s = 0.0  # real time spent waiting for SDK answers: neither the handler's time nor its CPU
 
 
 class Environment:
@@ -412,13 +475,13 @@ class Environment:
 
     # --- operations ---------------------------------------------------------------------------------------------
 
-    def begin_create(self, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
-        op = self.operation = Operation("create", reply)
+    def begin_create(self, reply, budget_s: float = REAL_TIME_LIMIT_S, caller=None) -> None:
+        op = self.operation = Operation("create", reply, caller=caller)
         op.real_deadline = op.started + budget_s
         op.timer = self.arm(op, now() + self.spec["init_limit_s"] + 2.0)
 
-    def begin_invoke(self, request: dict, reply, budget_s: float = REAL_TIME_LIMIT_S) -> None:
-        op = self.operation = Operation("invoke", reply, request)
+    def begin_invoke(self, request: dict, reply, budget_s: float = REAL_TIME_LIMIT_S, caller=None) -> None:
+        op = self.operation = Operation("invoke", reply, request, caller)
         op.real_deadline = op.started + budget_s
         timeout_s = self.spec["timeout_s"]
         self.logs.take()
@@ -441,6 +504,7 @@ class Environment:
         op.oom_before = self.daemon.cgroups.oom_kills(self.name)
         self.begin_measure()
         op.invoke_started = now()
+        op.waited_s = 0.0  # Init's waits are behind: the invoke's duration counts its own
         self.connections = []
         op.timer = self.arm(op, op.invoke_started + op.budget_s)
         request = op.request
@@ -452,6 +516,7 @@ class Environment:
         op, self.operation = self.operation, None
         if op.timer:
             op.timer.cancel()
+        self.forget_calls(op)
         if not keep_runtime:
             self.reset_runtime()
         self.set_frozen(True)
@@ -474,7 +539,7 @@ class Environment:
         if op.phase == "init" and kind in ("ready", "init_error"):
             return self.on_init_frame(op, frame)
         if op.phase == "invoke" and kind == "result" and frame.get("request_id") == op.request["request_id"]:
-            measured = (now() - op.invoke_started) * 1000
+            measured = (now() - op.invoke_started - self.waited(op)) * 1000
             memory = self.memory_used_mb()
             oom = self.daemon.cgroups.oom_kills(self.name) > op.oom_before
             if oom:
@@ -498,7 +563,7 @@ class Environment:
         """Init ended. Its emulated duration is the real time the daemon measured plus the virtual sleeps the
         runtime reports; a report is trusted only up to the limit and can never shorten what was measured."""
         memory = self.memory_used_mb()
-        real_ms = (now() - op.started) * 1000
+        real_ms = (now() - op.started - self.waited(op)) * 1000
         if op.kind == "create":
             limit_ms = self.spec["init_limit_s"] * 1000
             slept = min(max(outcomes.number(frame.get("slept_ms")), 0.0), max(limit_ms - real_ms, 0.0))
@@ -536,7 +601,7 @@ class Environment:
                 keep_runtime=False,
             )
         request_id = op.request["request_id"]
-        elapsed = op.init_ms + ((now() - op.invoke_started) * 1000 if op.phase == "invoke" else 0.0)
+        elapsed = op.init_ms + ((now() - op.invoke_started - self.waited(op)) * 1000 if op.phase == "invoke" else 0.0)
         result = outcomes.exited(
             request_id,
             status,
@@ -552,8 +617,69 @@ class Environment:
 
     def arm(self, op: Operation, deadline: float) -> Timer:
         """The kill timer: at the emulated deadline, or at the real-time limit if that comes first."""
+        op.deadline = deadline
         op.capped = op.real_deadline < deadline
         return self.daemon.call_at(min(deadline, op.real_deadline), self.on_deadline)
+
+    # --- SDK calls ----------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def waited(op: Operation) -> float:
+        """Real seconds this operation has spent waiting for SDK answers, the current wait included."""
+        return op.waited_s + (now() - op.paused_at if op.paused_at else 0.0)
+
+    def on_sdk_request(self, connection: StandInConnection, request: str, at_ms) -> bool:
+        """Pass one HTTP request of the handler to the client that asked for this operation. While answers are
+        awaited the emulated kill timer stands still (the real-time limit does not); True once the call is out."""
+        op = self.operation
+        if op is None or op.caller is None or op.caller.closed:
+            connection.close()
+            return False
+        call_id = secrets.token_hex(12)
+        at = min(max(outcomes.number(at_ms), 0.0), self.spec["timeout_s"] * 1000)
+        host, port = connection.target
+        message = {"call": {"id": call_id, "host": host, "port": port, "at_ms": at, "request": request}}
+        if not op.caller.notify(message):
+            connection.close()
+            return False
+        self.daemon.calls[call_id] = (self, connection, op)
+        op.calls.add(call_id)
+        if not op.paused_at:
+            op.paused_at = now()
+            if op.timer:
+                op.timer.cancel()
+            op.capped = True
+            op.timer = self.daemon.call_at(op.real_deadline, self.on_deadline)
+        return True
+
+    def on_sdk_answer(self, call_id: str, connection: StandInConnection, op: Operation, frame: dict | None) -> None:
+        """The client's answer (None: the client is gone). The handler gets the response and the emulated time
+        the call took; the kill timer moves on by the real time spent waiting."""
+        if frame is None:
+            connection.close()
+        else:
+            elapsed = min(max(outcomes.number(frame.get("elapsed_ms")), 0.0), self.spec["timeout_s"] * 1000)
+            response = frame.get("response") if isinstance(frame.get("response"), str) else ""
+            try:
+                connection.send(encode({"elapsed_ms": elapsed, "data": response}))
+            except ProtocolError:
+                connection.close()
+        connection.waiting = False
+        op.calls.discard(call_id)
+        if not connection.closed:
+            connection.rewatch()
+        if self.operation is op and not op.calls and op.paused_at:
+            waited = now() - op.paused_at
+            op.waited_s += waited
+            op.paused_at = 0.0
+            op.timer.cancel()
+            op.timer = self.arm(op, op.deadline + waited)
+        connection.next_sdk_request()
+
+    def forget_calls(self, op: Operation) -> None:
+        for call_id in op.calls:
+            self.daemon.calls.pop(call_id, None)
+        op.calls.clear()
 
     def on_deadline(self) -> None:
         op = self.operation
@@ -612,6 +738,8 @@ class Environment:
         op, self.operation = self.operation, None
         if op and op.timer:
             op.timer.cancel()
+        if op:
+            self.forget_calls(op)
         self.daemon.teardown(self)
         if op is not None:
             op.reply({"ok": False, "error": f"environment {self.id} was lost: {reason}"})

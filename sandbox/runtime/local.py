@@ -17,6 +17,8 @@ import contextlib
 import fcntl
 import math
 import os
+import queue
+import secrets
 import selectors
 import shutil
 import signal
@@ -30,7 +32,18 @@ from pathlib import Path
 
 from sandbox.emulator.executor import EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, Services
 from sandbox.runtime import outcomes, standin
-from sandbox.runtime.protocol import FrameReader, LogBuffer, ProtocolError, decode, encode
+from sandbox.runtime.limits import REAL_TIME_LIMIT_S
+from sandbox.runtime.protocol import (
+    MAX_FRAME,
+    SDK_PACKAGES,
+    FrameReader,
+    LogBuffer,
+    ProtocolError,
+    decode,
+    encode,
+    is_aws_endpoint,
+    sdk_site_packages,
+)
 from sandbox.runtime.results import init_result_from, invoke_result_from, request_to_data, spec_to_data
 
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
@@ -41,6 +54,9 @@ BOOT = (
     "from sandbox.runtime import localsetup; from sandbox.runtime.shim import main; "
     "localsetup.apply(sys.argv[3], int(sys.argv[4]), int(sys.argv[5])); main()"
 )
+
+
+CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n"
 
 
 class _StandInHandler(socketserver.BaseRequestHandler):
@@ -55,6 +71,11 @@ class _StandInHandler(socketserver.BaseRequestHandler):
         target = decode(body)
         host, port = str(target.get("host")), int(target.get("port", 0))
         sock.sendall(b"+")
+        if is_aws_endpoint(host, port):
+            env = self.server.environments_by_token.get(str(target.get("env")))
+            if env is not None:
+                self.serve_sdk(sock, env, host, port)
+            return
         while True:
             data = sock.recv(65536)
             if not data:
@@ -63,6 +84,32 @@ class _StandInHandler(socketserver.BaseRequestHandler):
             sock.sendall(reply)
             if close:
                 return
+
+    def serve_sdk(self, sock, env: _Environment, host: str, port: int) -> None:
+        """Framed HTTP requests to an emulated AWS endpoint, each answered by the invoke running in ``env``."""
+        reader = FrameReader(limit=MAX_FRAME)
+        while True:
+            data = sock.recv(1 << 16)
+            if not data:
+                return
+            try:
+                frames = reader.feed(data)
+            except ProtocolError:
+                return
+            for frame in frames:
+                if frame.get("expect") is True:
+                    sock.sendall(encode({"elapsed_ms": 0, "data": CONTINUE}))
+                    continue
+                if not isinstance(frame.get("request"), str):
+                    return
+                call = {"host": host, "port": port, "at_ms": frame.get("at_ms"), "request": frame["request"]}
+                answer = env.pass_call(call)
+                if answer is None:
+                    return
+                try:
+                    sock.sendall(encode({"elapsed_ms": answer["elapsed_ms"], "data": answer["response"]}))
+                except ProtocolError:
+                    return
 
 
 def _recv_exactly(sock, size: int) -> bytes | None:
@@ -77,6 +124,7 @@ def _recv_exactly(sock, size: int) -> bytes | None:
 
 class _StandInServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
     daemon_threads = True
+    environments_by_token: dict[str, _Environment]
 
 
 def _status_vm_hwm_mb(pid: int) -> int:
@@ -110,6 +158,54 @@ class _Environment:
         self.logs = LogBuffer()
         self.lock = threading.Lock()
         self.log_stream = spec["log_stream_name"] or outcomes.log_stream_name(spec["version"])
+        self.token = secrets.token_hex(16)  # names this environment to the shared endpoint
+        self.services: Services | None = None  # the running invoke's, for the SDK calls its handler makes
+        self.running = False  # the caller is waiting for this environment's runtime (Init or an invoke)
+        self.holder: int | None = None  # the thread whose call is running here
+        self.calls: queue.SimpleQueue = queue.SimpleQueue()  # SDK calls for the waiting caller to answer
+        self.wake_r, self.wake_w = os.pipe()  # written when a call is queued
+        os.set_blocking(self.wake_r, False)
+        self.waited_s = 0.0  # real time the current call spent answering SDK calls
+
+    def pass_call(self, call: dict) -> dict | None:
+        """Hand an SDK call to the thread waiting for this environment and wait for its answer (None: nobody
+        answers, the connection is dropped)."""
+        if not self.running:
+            return None
+        slot = {"call": call, "answer": None, "done": threading.Event()}
+        self.calls.put(slot)
+        with contextlib.suppress(OSError):
+            os.write(self.wake_w, b"!")
+        if not slot["done"].wait(REAL_TIME_LIMIT_S + 15):
+            return None
+        return slot["answer"]
+
+    def answer_calls(self) -> float:
+        """Answer every queued SDK call from ``services``, in the waiting caller's thread; the real seconds it
+        took (not the handler's time)."""
+        from sandbox.runtime.sdkcalls import answer
+
+        with contextlib.suppress(OSError):
+            while os.read(self.wake_r, 4096):
+                pass
+        started = time.monotonic()
+        while True:
+            try:
+                slot = self.calls.get_nowait()
+            except queue.Empty:
+                break
+            try:
+                slot["answer"] = answer(slot["call"], self.services)
+            finally:
+                slot["done"].set()
+        spent = time.monotonic() - started
+        self.waited_s += spent
+        return spent
+
+    def close_pipes(self) -> None:
+        for fd in (self.wake_r, self.wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 class LocalExecutor:
@@ -124,8 +220,23 @@ class LocalExecutor:
         self.environments: dict[str, _Environment] = {}
         self.lock = threading.Lock()
         self.net_socket = str(self.base_dir / "net.sock")
+        self.sdk_path = self._link_sdk()
         self.stand_in = _StandInServer(self.net_socket, _StandInHandler)
+        self.stand_in.environments_by_token = {}
         threading.Thread(target=self.stand_in.serve_forever, name="stand-in", daemon=True).start()
+
+    def _link_sdk(self) -> str | None:
+        """A directory with links to the AWS SDK's packages of this interpreter, and nothing else of its
+        virtualenv, for the handlers' import path. Not read-only: this executor isolates nothing."""
+        source = sdk_site_packages()
+        if not source:
+            return None
+        directory = self.base_dir / "sdk"
+        directory.mkdir(exist_ok=True)
+        for name in SDK_PACKAGES:
+            if os.path.exists(os.path.join(source, name)):
+                os.symlink(os.path.join(source, name), directory / name)
+        return str(directory)
 
     # --- the contract --------------------------------------------------------------------------------------------
 
@@ -146,9 +257,11 @@ class LocalExecutor:
         env = _Environment(data, directory)
         with self.lock:
             if environment_id in self.environments:
+                env.close_pipes()
                 raise ValueError(f"environment {environment_id!r} already exists")
             self.environments[environment_id] = env
-        with env.lock:
+            self.stand_in.environments_by_token[env.token] = env
+        with self._holding(env):
             started = time.perf_counter()
             kind, value = self._start(env, time.time(), data["init_limit_s"])
             real_ms = (time.perf_counter() - started) * 1000
@@ -182,16 +295,38 @@ class LocalExecutor:
         services: Services | None = None,
         real_budget_s: float | None = None,
     ) -> InvokeResult:
+        """``services`` answers the handler's AWS SDK calls, in this thread, while the handler waits; it may
+        invoke other environments of this executor (this one is busy until the call returns)."""
         env = self.environments[environment_id]
+        with self._holding(env):
+            env.services = services
+            try:
+                return invoke_result_from(self._invoke(env, request_to_data(request)))
+            finally:
+                env.services = None
+
+    @contextlib.contextmanager
+    def _holding(self, env: _Environment):
+        """The environment's lock. The thread that holds it (an SDK call's ``services`` invoking the environment
+        whose handler is waiting for that very call) gets the daemon's answer: the environment is busy."""
+        if env.holder == threading.get_ident():
+            raise RuntimeError("the environment is busy")
         with env.lock:
-            return invoke_result_from(self._invoke(env, request_to_data(request)))
+            env.holder = threading.get_ident()
+            try:
+                yield
+            finally:
+                env.holder = None
 
     def destroy(self, environment_id: str) -> None:
         with self.lock:
             env = self.environments.pop(environment_id, None)
+            if env is not None:
+                self.stand_in.environments_by_token.pop(env.token, None)
         if env is not None:
             with env.lock:
                 self._stop(env)
+                env.close_pipes()
                 shutil.rmtree(env.directory, ignore_errors=True)
 
     def close(self) -> None:
@@ -228,8 +363,9 @@ class LocalExecutor:
         _clear_refs(pid)
         frame = outcomes.invoke_frame(request, request["clock_start_s"] + init_ms / 1000, budget_s, timeout_s)
         started = time.perf_counter()
+        env.waited_s = 0.0
         kind, value = self._wait(env, time.monotonic() + budget_s, encode(frame))
-        real_ms = (time.perf_counter() - started) * 1000
+        real_ms = (time.perf_counter() - started - env.waited_s) * 1000
         memory = _status_vm_hwm_mb(pid)
         logs = env.logs.take()
         if kind == "frame" and value.get("type") == "result" and value.get("request_id") == request_id:
@@ -264,11 +400,14 @@ class LocalExecutor:
             clock_start_s=clock_start_s,
             init_budget_s=init_budget_s,
             log_stream=env.log_stream,
+            sdk_path=self.sdk_path,
         )
+        config["net_token"] = env.token
         argv = [
             self.python,
             "-I",
             "-S",
+            "-B",  # as on Lambda, where the code and the SDK are read-only: no __pycache__ beside them
             "-c",
             BOOT.format(root=PROJECT_ROOT),
             str(to_child_r),
@@ -302,9 +441,20 @@ class LocalExecutor:
         """Send ``outgoing`` and wait for one frame: ("frame", f), ("exit", status), ("deadline", None) or
         ("violation", reason)."""
         pending = memoryview(outgoing)
+        env.running = True
+        try:
+            return self._wait_running(env, deadline, pending)
+        finally:
+            env.running = False
+            with contextlib.suppress(queue.Empty):
+                while True:  # calls nobody will answer: their connections are dropped
+                    env.calls.get_nowait()["done"].set()
+
+    def _wait_running(self, env: _Environment, deadline: float, pending: memoryview) -> tuple[str, object]:
         with selectors.DefaultSelector() as selector:
             selector.register(env.from_child, selectors.EVENT_READ, "frames")
             selector.register(env.log_fd, selectors.EVENT_READ, "logs")
+            selector.register(env.wake_r, selectors.EVENT_READ, "calls")
             if pending:
                 selector.register(env.to_child, selectors.EVENT_WRITE, "input")
             while True:
@@ -312,7 +462,13 @@ class LocalExecutor:
                 if now >= deadline:
                     return "deadline", None
                 for key, _ in selector.select(min(deadline - now, 0.05)):
-                    if key.data == "input":
+                    if key.data == "calls":
+                        try:
+                            deadline += env.answer_calls()  # the handler's time stood still meanwhile
+                        except BaseException:
+                            self._stop(env)  # its handler waits for an answer that will never come
+                            raise
+                    elif key.data == "input":
                         try:
                             pending = pending[os.write(env.to_child, pending) :]
                         except BlockingIOError:

@@ -305,8 +305,10 @@ def shim_config(
     clock_start_s: float,
     init_budget_s: float,
     log_stream: str,
+    sdk_path: str | None = None,
 ) -> dict:
-    """What the shim needs to know, from a spec given as plain data."""
+    """What the shim needs to know, from a spec given as plain data. ``sdk_path``: the directory that holds the
+    AWS SDK's packages, put on the handler's import path after the function's code."""
     name = spec["function_name"]
     return {
         "function_name": name,
@@ -326,4 +328,5 @@ def shim_config(
         "tmp_dir": tmp_dir,
         "clock_start_s": clock_start_s,
         "init_budget_s": init_budget_s,
+        "sdk_path": sdk_path,
     }

@@ -328,3 +328,105 @@ def validate_max_procs(value, default: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 8 <= value <= MAX_PROCS:
         raise ValueError(f"max_procs must be a whole number from 8 to {MAX_PROCS}")
     return value
+
+
+# --- AWS SDK calls ------------------------------------------------------------------------------------------------
+
+SDK_PORT = 443
+AWS_DOMAIN = ".amazonaws.com"
+HTTP_HEAD_LIMIT = 64 * 1024
+# The largest HTTP request a handler may send to an emulated AWS endpoint: it travels inside one frame.
+SDK_REQUEST_LIMIT = 6 * 1024 * 1024
+# The packages of the AWS SDK for Python that every environment sees (read-only), as Lambda's runtime bundles them.
+SDK_PACKAGES = ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six.py")
+
+
+def sdk_site_packages() -> str:
+    """The directory that holds this interpreter's boto3 (botocore and the rest beside it), found without
+    importing it; "" when the SDK is not installed."""
+    import importlib.util
+
+    found = importlib.util.find_spec("boto3")
+    if found is None or not found.origin:
+        return ""
+    return os.path.dirname(os.path.dirname(found.origin))
+
+
+def is_aws_endpoint(host: str, port: int) -> bool:
+    """A connection the sandbox answers from the emulated AWS world: HTTPS to a name under amazonaws.com."""
+    name = str(host).lower().rstrip(".")
+    return port == SDK_PORT and name.endswith(AWS_DOMAIN) and len(name) > len(AWS_DOMAIN)
+
+
+def sdk_dir(runtime: str) -> str:
+    """Where the SDK's packages are inside an environment, as on Lambda: the runtime's own site-packages."""
+    return f"/var/lang/lib/{runtime}/site-packages"
+
+
+def _head_lines(buffer, end: int) -> list[str]:
+    return bytes(buffer[:end]).decode("latin-1").split("\r\n")
+
+
+def expects_continue(buffer) -> bool:
+    """True when the request head in ``buffer`` is complete and asks for ``100 Continue`` before its body."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        return False
+    for line in _head_lines(buffer, end)[1:]:
+        name, _, value = line.partition(":")
+        if name.strip().lower() == "expect" and value.strip().lower() == "100-continue":
+            return True
+    return False
+
+
+def http_request_size(buffer, limit: int = SDK_REQUEST_LIMIT) -> int | None:
+    """The size in bytes of the first whole HTTP/1.1 request in ``buffer`` (its body framed by Content-Length or
+    chunked transfer encoding), or None while it is incomplete. ValueError names what is wrong with a request
+    that can never be whole: a head or body over the limits, or a malformed length."""
+    end = buffer.find(b"\r\n\r\n")
+    if end < 0:
+        if len(buffer) > HTTP_HEAD_LIMIT:
+            raise ValueError(f"the request head is longer than {HTTP_HEAD_LIMIT} bytes")
+        return None
+    if end > HTTP_HEAD_LIMIT:
+        raise ValueError(f"the request head is longer than {HTTP_HEAD_LIMIT} bytes")
+    length, chunked = 0, False
+    for line in _head_lines(buffer, end)[1:]:
+        name, _, value = line.partition(":")
+        name, value = name.strip().lower(), value.strip()
+        if name == "content-length":
+            if not value.isdigit():
+                raise ValueError(f"Content-Length {value[:40]!r} is not a number")
+            length = int(value)
+        elif name == "transfer-encoding" and "chunked" in value.lower():
+            chunked = True
+    position = end + 4
+    if not chunked:
+        if position + length > limit:
+            raise ValueError(f"the request is larger than {limit} bytes")
+        return position + length if len(buffer) >= position + length else None
+    while True:  # chunks: a hexadecimal size line, the data and CRLF; a zero size, trailers and an empty line
+        line_end = buffer.find(b"\r\n", position)
+        if line_end < 0 or line_end - position > 1024:
+            if len(buffer) - position > 1024:
+                raise ValueError("a chunk size line is too long")
+            return None
+        size_text = bytes(buffer[position:line_end]).split(b";")[0].strip()
+        try:
+            size = int(size_text, 16)
+        except ValueError:
+            raise ValueError(f"chunk size {size_text[:20]!r} is not hexadecimal") from None
+        position = line_end + 2
+        if size == 0:
+            while True:
+                line_end = buffer.find(b"\r\n", position)
+                if line_end < 0:
+                    return None
+                if line_end == position:
+                    return position + 2
+                position = line_end + 2
+        position += size + 2
+        if position > limit:
+            raise ValueError(f"the request is larger than {limit} bytes")
+        if len(buffer) < position:
+            return None

@@ -40,17 +40,24 @@ def _ancestors(path: str) -> list[str]:
         path = parent
 
 
-def writable_code_path(root: str, extra_files: tuple[str, ...] = ()) -> str | None:
+def writable_code_path(root: str, extra_files: tuple[str, ...] = (), extra_trees: tuple[str, ...] = ()) -> str | None:
     """The first path among the daemon's code that someone other than root can change, or None.
 
     ``root``: the checkout (first on the daemon's import path); its ``sandbox/`` tree is checked file by file.
     ``extra_files``: other modules the daemon imported (``pyseccomp``); each file and its directory are checked.
+    ``extra_trees``: what the daemon shows every environment (the AWS SDK's packages), checked file by file:
+    whoever could change them could run code in every student's handler.
     """
     root = os.path.realpath(root)
     checked: list[tuple[str, bool]] = [(root, False)] + [(path, True) for path in _ancestors(root)]
-    for directory, _dirs, files in os.walk(os.path.join(root, "sandbox")):
-        checked.append((directory, False))
-        checked.extend((os.path.join(directory, name), False) for name in files)
+    for tree in (os.path.join(root, "sandbox"), *(os.path.realpath(tree) for tree in extra_trees)):
+        if tree != os.path.join(root, "sandbox"):
+            checked.extend((path, True) for path in _ancestors(tree))
+        if os.path.isfile(tree):
+            checked.append((tree, False))
+        for directory, _dirs, files in os.walk(tree):
+            checked.append((directory, False))
+            checked.extend((os.path.join(directory, name), False) for name in files)
     for extra in extra_files:
         extra = os.path.realpath(extra)
         checked.append((extra, False))

@@ -120,7 +120,7 @@ class Runtime:
         self.handler = None
         self.request_id = ""
         self.phase = "init"
-        self.network = Network(config.get("network") or {}, config.get("net_socket"))
+        self.network = Network(config.get("network") or {}, config.get("net_socket"), config.get("net_token"))
 
     def send(self, message: dict) -> None:
         write_frame(self.out_fd, message)
@@ -175,8 +175,10 @@ class Runtime:
         os.environ.update(lambda_environment(config))
         task_root = config.get("task_root", TASK_ROOT)
         stdlib = [p for p in sys.path if p.startswith(sys.base_prefix) and "site-packages" not in p]
-        sys.path[:] = [task_root, *stdlib]
-        for name in [n for n in sys.modules if n == "sandbox" or n.startswith("sandbox.")]:
+        sdk = [config["sdk_path"]] if config.get("sdk_path") else []  # boto3 and botocore, read-only
+        sys.path[:] = [task_root, *sdk, *stdlib]
+        # The daemon's own modules, already loaded in the process the runtime was forked from, are not the handler's.
+        for name in [n for n in sys.modules if n.split(".")[0] in ("sandbox", "pyseccomp")]:
             del sys.modules[name]
         os.chdir(task_root)
         for stream in (sys.stdout, sys.stderr):

@@ -12,23 +12,27 @@ import math
 import os
 import socket
 
-from sandbox.runtime.protocol import decide, encode
+from sandbox.runtime.protocol import decide, encode, is_aws_endpoint
 from sandbox.runtime.shim.clock import CLOCK
+from sandbox.runtime.shim.tls import PassThrough
 
 _real_getaddrinfo = socket.getaddrinfo
 _real_connect = socket.socket.connect
+_real_setsockopt = socket.socket.setsockopt
 _encode = encode
 
 
 class Network:
     """Decides connections from the function's NetworkTable and records every attempt."""
 
-    def __init__(self, table: dict, broker_path: str | None) -> None:
+    def __init__(self, table: dict, broker_path: str | None, token: str | None = None) -> None:
         self.table = table
         self.broker_path = broker_path
+        self.token = token  # names this environment to an endpoint shared by several (the local executor's)
         self.names_by_address: dict[str, str] = {}
         self.next_address = 1
         self.connections: list[dict] = []
+        self.tls = PassThrough()
 
     def address_for(self, name: str) -> str:
         for address, known in self.names_by_address.items():
@@ -98,7 +102,10 @@ class Network:
         link = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             _real_connect(link, self.broker_path)
-            link.sendall(_encode({"host": name, "port": port, "at_ms": CLOCK.elapsed() * 1000}))
+            opening = {"host": name, "port": port, "at_ms": CLOCK.elapsed() * 1000}
+            if self.token:
+                opening["env"] = self.token
+            link.sendall(_encode(opening))
         except OSError:
             link.close()
             raise
@@ -133,6 +140,8 @@ class Network:
             sock.settimeout(wait)
         finally:
             link.close()
+        if is_aws_endpoint(name, port):
+            self.tls.remember(sock)  # HTTPS to the emulated AWS world: wrap_socket passes it through
 
 
 def _port_number(port) -> int:
@@ -163,8 +172,18 @@ def install_network(network: Network) -> None:
     def gethostbyname_ex(name):
         return name, [], [gethostbyname(name)]
 
+    def setsockopt(sock, level, option, *value):
+        try:
+            return _real_setsockopt(sock, level, option, *value)
+        except OSError as error:
+            # A TCP option (TCP_NODELAY, keepalive timing) on a connection the sandbox carries over a Unix socket.
+            if level == socket.IPPROTO_TCP and error.errno in (errno.EOPNOTSUPP, errno.ENOPROTOOPT):
+                return None
+            raise
+
     socket.socket.connect = connect
     socket.socket.connect_ex = connect_ex
+    socket.socket.setsockopt = setsockopt
     socket.getaddrinfo = network.getaddrinfo
     socket.gethostbyname = gethostbyname
     socket.gethostbyname_ex = gethostbyname_ex
