@@ -5,10 +5,12 @@ invoke chain and a table's stream."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
-from sandbox.emulator.simulation import simulate
+from sandbox.emulator.loader import load
+from sandbox.emulator.simulation import check, simulate
 from sandbox.runtime import client
 from sandbox.runtime.local import LocalExecutor
 
@@ -457,3 +459,51 @@ def test_a_dynamodb_write_reaches_the_tables_stream_mapping(executor):
     records = [record for a in trace["attempts"] if a["function"] == "reader" for record in a["response"]]
     item = {"id": {"S": "A-7"}, "total": {"N": "19.5"}}
     assert records == [["INSERT", None, item], ["MODIFY", item, {**item, "paid": {"BOOL": True}}]]
+
+
+PUT_PHOTO = code(
+    """
+    import boto3
+
+    s3 = boto3.client("s3")
+
+    def lambda_handler(event, context):
+        return {"etag": s3.put_object(Bucket="photos", Key="a.jpg", Body=b"x")["ETag"]}
+    """
+)
+
+
+def test_a_gateway_endpoint_lets_a_vpc_function_reach_s3(executor):
+    scenario = _vpc({})
+    scenario["functions"]["order"]["code"] = PUT_PHOTO
+    scenario["functions"]["order"]["role"]["actions"] = ["s3:PutObject"]
+    scenario["buckets"] = {"photos": {}}
+    blocked = simulate(scenario, executor)
+    scenario["network"]["endpoints"] = {
+        "s3": {"type": "gateway", "service": "s3", "vpc": "main", "route_tables": ["private"]}
+    }
+    reached = simulate(scenario, executor)
+
+    assert blocked["attempts"][0]["outcome"] == "timeout"
+    assert response_of(reached, "order") == {"etag": '"9dd4e461268c8034f5c8564e155c67a6"'}
+    (connection,) = {c["host"]: c for c in reached["connections"]}.values()
+    assert connection["host"].startswith("photos.s3") and connection["outcome"] == "connected"
+    assert "gateway endpoint s3" in connection["reason"]
+
+
+def test_the_sdk_preset_runs_as_its_description_says(executor):
+    raw, lines = load(Path(__file__).resolve().parents[1] / "presets" / "sdk-calls.yaml")
+
+    assert check(raw, lines) == []
+    trace = simulate(raw, executor, lines=lines)
+
+    order = response_of(trace, "order")
+    assert order["caller"] == "arn:aws:sts::123456789012:assumed-role/order-role/order"
+    assert [m["message_id"] for m in trace["queues"]["shipments"]] == [order["message_id"]]
+    assert response_of(trace, "audit")["refused"] == "AccessDenied"
+    assert [c["operation"] for c in trace["sdk_calls"] if c["function"] == "order"] == [
+        "PutItem",
+        "GetQueueUrl",
+        "SendMessage",
+        "GetCallerIdentity",
+    ]
