@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 from botocore.model import OperationModel, ServiceModel, Shape
 
 from .errors import ProtocolError
+from .hosts import bare_host
 from .http import HttpRequest, HttpResponse
 from .values import BadValue, scalar_from_text
 from .xml_shapes import legacy_name, to_xml
@@ -22,8 +23,8 @@ XML_TYPE = "text/xml"
 
 
 def form_params(request: HttpRequest) -> dict[str, str]:
-    """The request's parameters: the query string's, then the form body's."""
-    params = dict(request.query)
+    """The request's parameters: the query string's, then the form body's (both form-decoded: "+" is a space)."""
+    params = dict(parse_qsl(request.raw_query, keep_blank_values=True))
     if request.body:
         params.update(parse_qsl(request.body.decode("utf-8", "replace"), keep_blank_values=True))
     return params
@@ -113,12 +114,17 @@ def parse(service: str, model: ServiceModel, request: HttpRequest) -> tuple[str,
     operation = model.operation_model(action)
     if operation.input_shape is None:
         return action, {}
-    reader = _Reader(params, legacy=model.metadata["protocol"] != "query")
+    legacy = model.metadata["protocol"] != "query"
+    reader = _Reader(params, legacy=legacy)
     try:
         values = reader.read(operation.input_shape, "")
     except BadValue as problem:
         raise ProtocolError("InvalidParameterValue", f"Invalid value for parameter {problem}.", 400, service) from None
-    return action, {key: value for key, value in values.items() if value is not None}
+    values = {key: value for key, value in values.items() if value is not None}
+    if legacy and "QueueUrl" in operation.input_shape.members and "QueueUrl" not in values and request.raw_path != "/":
+        # SQS's query form addresses a queue by the request's path: POST /123456789012/orders
+        values["QueueUrl"] = f"https://{bare_host(request.host)}{request.raw_path}"
+    return action, values
 
 
 def _namespace(model: ServiceModel) -> str:

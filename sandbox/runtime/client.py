@@ -130,6 +130,15 @@ def answer_call(call: dict, services: Services | None) -> dict:
     return answer(call, services)
 
 
+class _ServicesFailed(Exception):
+    """``services`` raised while answering an SDK call: its exception, kept apart from the connection's own
+    errors (which make a call retry)."""
+
+    def __init__(self, failure: BaseException) -> None:
+        super().__init__(str(failure))
+        self.failure = failure
+
+
 def _request(sock: socket.socket, message: dict, timeout_s: float, services: Services | None = None) -> dict:
     """Send one request and read its reply; every wait is bounded by ``timeout_s`` in all. SDK calls the handler
     makes meanwhile arrive on the same connection and are answered from ``services`` (which may itself invoke
@@ -141,7 +150,10 @@ def _request(sock: socket.socket, message: dict, timeout_s: float, services: Ser
         reply = _read_message(sock, deadline)
         if "ok" in reply or not isinstance(reply.get("call"), dict):
             return reply
-        answer = encode(answer_call(reply["call"], services))
+        try:
+            answer = encode(answer_call(reply["call"], services))
+        except Exception as failure:
+            raise _ServicesFailed(failure) from failure
         sock.settimeout(max(deadline - time.monotonic(), 0.001))
         sock.sendall(answer)
 
@@ -394,7 +406,10 @@ class DaemonExecutor:
                     raise
                 ensure_daemon(self.path)
                 continue
-            except BaseException:  # ``services`` failed: the daemon's answer must not reach a later call
+            except _ServicesFailed as failed:  # the daemon's reply must not reach a later call
+                sock.close()
+                raise failed.failure from None
+            except BaseException:
                 sock.close()
                 raise
             self._checkin(sock)

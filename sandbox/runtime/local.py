@@ -165,6 +165,8 @@ class _Environment:
         self.calls: queue.SimpleQueue = queue.SimpleQueue()  # SDK calls for the waiting caller to answer
         self.wake_r, self.wake_w = os.pipe()  # written when a call is queued
         os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
+        self.generation = 0  # counts the caller's waits: a call belongs to the wait it was made in
         self.waited_s = 0.0  # real time the current call spent answering SDK calls
 
     def pass_call(self, call: dict) -> dict | None:
@@ -172,7 +174,7 @@ class _Environment:
         answers, the connection is dropped)."""
         if not self.running:
             return None
-        slot = {"call": call, "answer": None, "done": threading.Event()}
+        slot = {"call": call, "answer": None, "done": threading.Event(), "generation": self.generation}
         self.calls.put(slot)
         with contextlib.suppress(OSError):
             os.write(self.wake_w, b"!")
@@ -195,7 +197,8 @@ class _Environment:
             except queue.Empty:
                 break
             try:
-                slot["answer"] = answer(slot["call"], self.services)
+                if slot["generation"] == self.generation:  # not a call left over from an invoke that ended
+                    slot["answer"] = answer(slot["call"], self.services)
             finally:
                 slot["done"].set()
         spent = time.monotonic() - started
@@ -441,6 +444,7 @@ class LocalExecutor:
         """Send ``outgoing`` and wait for one frame: ("frame", f), ("exit", status), ("deadline", None) or
         ("violation", reason)."""
         pending = memoryview(outgoing)
+        env.generation += 1
         env.running = True
         try:
             return self._wait_running(env, deadline, pending)

@@ -42,33 +42,27 @@ def answer(call: dict, services: Services | None) -> dict:
 def respond(raw: bytes, host: str, at_ms: float, services: Services | None) -> tuple[bytes, float]:
     """Raw HTTP response bytes for one raw HTTP request, and the emulated milliseconds the call took."""
     request_id = str(uuid.uuid4())
-    service, operation = None, None
     try:
         request = aws.read_request(raw)
         service, operation, params, region = aws.parse_request(request)
+        protocol = aws.protocol_of_request(service, request)  # SQS answers a query-form request in its query form
     except aws.ProtocolError as problem:
         error = ServiceError(problem.code, problem.message, problem.status)
-        return aws.write_response(aws.serialize_error(service or _service_of(host), None, error, request_id)), 0.0
+        return aws.write_response(aws.serialize_error(problem.service, None, error, request_id)), 0.0
     if services is None:
         reply = ServiceReply(error=NO_WORLD)
     else:
         reply = services(ServiceCall(service, operation, params, region, host, at_ms))
     if reply.error is not None:
-        response = aws.serialize_error(service, operation, reply.error, request_id)
+        response = aws.serialize_error(service, operation, reply.error, request_id, protocol)
     else:
-        response = aws.serialize_result(service, operation, reply.result or {}, request_id)
+        response = aws.serialize_result(service, operation, reply.result or {}, request_id, protocol)
     data = aws.write_response(response)
     if len(data) * 6 > MAX_FRAME - 4096 and _carried_size(data) > MAX_FRAME - 4096:
-        data = aws.write_response(aws.serialize_error(service, operation, TOO_LARGE, request_id))
+        data = aws.write_response(aws.serialize_error(service, operation, TOO_LARGE, request_id, protocol))
     return data, max(number(reply.elapsed_ms), 0.0)
 
 
 def _carried_size(data: bytes) -> int:
     """How many bytes the response takes inside a frame (latin-1 text in JSON)."""
     return len(json.dumps(data.decode("latin-1"), ensure_ascii=False).encode())
-
-
-def _service_of(host: str) -> str:
-    """The service a host names, for an error about a request that could not be read (``sqs`` of
-    ``sqs.us-east-1.amazonaws.com``)."""
-    return host.split(".", 1)[0]

@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import socket
 import socketserver
+import ssl
 import threading
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 
+from sandbox.aws import ProtocolError, parse_request, protocol_of_request, serialize_error, serialize_result
 from sandbox.aws.http import HttpRequest, HttpResponse, expects_continue, read_request, request_end, write_response
+from sandbox.aws.signing import SignatureError, verify
+from sandbox.emulator.executor import ServiceError
 
 Answer = Callable[[HttpRequest], HttpResponse]
 
@@ -22,6 +28,8 @@ class _Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         endpoint: Endpoint = self.server.endpoint  # type: ignore[attr-defined]
         connection: socket.socket = self.request
+        if endpoint.tls is not None:
+            connection = endpoint.tls.wrap_socket(connection, server_side=True)
         buffer = b""
         continued = False
         while True:
@@ -46,10 +54,12 @@ class _Server(socketserver.ThreadingTCPServer):
 
 
 class Endpoint:
-    """Serves ``answer`` on 127.0.0.1 on a free port until ``close``; ``raw_requests`` keeps every request's bytes."""
+    """Serves ``answer`` on 127.0.0.1 on a free port until ``close``; ``raw_requests`` keeps every request's bytes.
+    With ``tls`` (a server SSLContext) it speaks HTTPS, as handlers' SDK calls do."""
 
-    def __init__(self, answer: Answer):
+    def __init__(self, answer: Answer, tls: ssl.SSLContext | None = None):
         self.answer = answer
+        self.tls = tls
         self.raw_requests: list[bytes] = []
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.endpoint = self  # type: ignore[attr-defined]
@@ -59,7 +69,7 @@ class Endpoint:
     @property
     def url(self) -> str:
         host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     def close(self) -> None:
         self._server.shutdown()
@@ -71,3 +81,41 @@ class Endpoint:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class CannedWorld:
+    """An ``answer`` for an Endpoint that serves AWS calls through ``sandbox.aws``: it checks the signature (when
+    given ``secret_for``), parses the request, records the call and answers with the result or ServiceError set
+    for that operation with ``reply`` (an empty result otherwise)."""
+
+    def __init__(self, secret_for: Callable[[str], str | None] | None = None):
+        self.secret_for = secret_for
+        self.calls: list[tuple[str, str, dict, str]] = []
+        self.replies: dict[tuple[str, str], object] = {}
+        self.request_ids: list[str] = []
+
+    def reply(self, service: str, operation: str, answer: object) -> None:
+        self.replies[(service, operation)] = answer
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = str(uuid.uuid4())
+        self.request_ids.append(request_id)
+        if self.secret_for is not None:
+            try:
+                verify(request, self.secret_for, datetime.now(UTC))
+            except SignatureError as refused:
+                protocol = protocol_of_request(refused.service, request) if refused.service else None
+                error = ServiceError(refused.code, refused.message, refused.status)
+                return serialize_error(refused.service, None, error, request_id, protocol=protocol)
+        try:
+            service, operation, params, region = parse_request(request)
+        except ProtocolError as refused:
+            protocol = protocol_of_request(refused.service, request) if refused.service else None
+            error = ServiceError(refused.code, refused.message, refused.status)
+            return serialize_error(refused.service, None, error, request_id, protocol=protocol)
+        self.calls.append((service, operation, params, region))
+        protocol = protocol_of_request(service, request)
+        answer = self.replies.get((service, operation), {})
+        if isinstance(answer, ServiceError):
+            return serialize_error(service, operation, answer, request_id, protocol=protocol)
+        return serialize_result(service, operation, answer, request_id, protocol=protocol)

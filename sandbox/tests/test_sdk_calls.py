@@ -272,7 +272,7 @@ def test_an_environment_invoked_from_its_own_call_is_busy(executor):
             executor.invoke(caller_id, make_request({"order": 1}))
         except RuntimeError as error:
             refusals.append(str(error))
-        return ServiceReply(error=ServiceError("TooManyRequestsException", "Rate Exceeded.", status=429))
+        return ServiceReply(error=ServiceError("ResourceConflictException", "The function is busy.", status=409))
 
     result = executor.invoke(caller_id, make_request(), services=world)
 
@@ -375,3 +375,22 @@ def test_a_request_no_service_understands_gets_an_aws_error_and_reaches_no_world
     answer = body(result)
     assert 400 <= answer["status"] < 500
     assert world.calls == []
+
+
+def test_a_world_that_fails_raises_in_the_caller_and_the_environment_serves_again(executor):
+    environment_id = create(executor, SEND_AND_ASK)
+
+    def broken(call):
+        raise LookupError("the world lost its queue")
+
+    with pytest.raises(LookupError, match="lost its queue"):
+        executor.invoke(environment_id, make_request({"queue": QUEUE_URL}), services=broken)
+    deadline = time.monotonic() + 10
+    while True:  # the abandoned invoke ends on its own once its handler sees the connection close
+        try:
+            result = executor.invoke(environment_id, make_request({"queue": QUEUE_URL}), services=World())
+            break
+        except RuntimeError as error:
+            assert "busy" in str(error) and time.monotonic() < deadline
+
+    assert body(result)["message_id"] == "m-1"

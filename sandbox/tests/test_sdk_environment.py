@@ -13,7 +13,7 @@ import textwrap
 import django
 import pytest
 
-from sandbox.runtime import client
+from sandbox.runtime import client, trust
 from sandbox.runtime.local import LocalExecutor
 from sandbox.runtime.protocol import expects_continue, http_request_size, is_aws_endpoint
 from sandbox.tests.runtime_factories import body, run
@@ -213,3 +213,16 @@ def test_expect_100_continue_is_noticed_once_the_head_is_complete():
     assert not expects_continue(head)
     assert expects_continue(head + b"\r\n")
     assert not expects_continue(textwrap.dedent("GET / HTTP/1.1\r\n\r\n").encode())
+
+
+def test_the_daemon_will_not_show_environments_an_sdk_another_user_could_change(tmp_path):
+    checkout = tmp_path / "checkout"
+    (checkout / "sandbox").mkdir(parents=True)
+    package = tmp_path / "site-packages" / "botocore"
+    (package / "data").mkdir(parents=True)
+    for name in ("__init__.py", "client.py", "data/endpoints.json"):
+        (package / name).write_text("")
+
+    assert trust.writable_code_path(str(checkout), (), (str(package),)) is None
+    os.chown(package / "data" / "endpoints.json", 65534, 65534)
+    assert trust.writable_code_path(str(checkout), (), (str(package),)) == str(package / "data" / "endpoints.json")
