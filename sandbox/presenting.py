@@ -205,6 +205,7 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
         "chart_svg": metrics_chart.render_svg(chart) if not chart.empty else "",
         "queue_contents": sorted((trace.get("queues") or {}).items()),
         "connections": trace.get("connections") or [],
+        "sdk_calls": trace.get("sdk_calls") or [],
         "deliveries": trace.get("deliveries") or [],
         "dropped": trace.get("dropped") or [],
         "metrics": sorted((trace.get("metrics") or {}).items()),

@@ -92,7 +92,9 @@ def _perform_run(executor: Executor, effect: dict, world: services.World):
         init = executor.create(effect["env"], effect["spec"])
         if not init.ok and init.status != "timeout":
             return init, None
-    return init, executor.invoke(effect["env"], effect["request"], services=services.bind(world, effect))
+    # The handler runs after Init: its calls happen that much later than the run's start.
+    init_ms = float(init.init_duration_ms) if init is not None else 0.0
+    return init, executor.invoke(effect["env"], effect["request"], services=services.bind(world, effect, init_ms))
 
 
 def world_for(state: State, executor: Executor) -> services.World:

@@ -397,6 +397,47 @@ def test_run_status_stops_polling_with_286_and_the_results(owner_client):
 
 
 @pytest.mark.django_db
+def test_run_results_list_the_sdk_calls_with_refusals_in_aws_words(owner_client):
+    refused = (
+        "User: arn:aws:sts::123456789012:assumed-role/orders-role/orders is not authorized to perform: sqs:sendmessage"
+    )
+    calls = [
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "sts",
+            "operation": "GetCallerIdentity",
+            "at_s": 0.01,
+            "duration_ms": 0.0,
+            "outcome": "ok",
+            "error_code": None,
+            "error_message": None,
+            "status": 200,
+        },
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "sqs",
+            "operation": "SendMessage",
+            "at_s": 0.02,
+            "duration_ms": 0.0,
+            "outcome": "error",
+            "error_code": "AccessDenied",
+            "error_message": refused,
+            "status": 403,
+        },
+    ]
+    run = make_run(owner_client.workspace, trace={**TRACE, "sdk_calls": calls})
+
+    page = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert "AWS SDK calls" in page and page.count('class="sdk-call"') == 2
+    assert "<code>sts GetCallerIdentity</code>" in page and "✓ answered" in page
+    assert "✗ AccessDenied</span> " + refused in page
+    assert 'class="tl-mark sdk-error' in page
+
+
+@pytest.mark.django_db
 def test_run_status_when_finished_refreshes_the_recent_runs_list(owner_client):
     run = make_run(owner_client.workspace)
 

@@ -5,7 +5,7 @@ During an invoke the executor hands every SDK call the handler makes to a ``Serv
 function, the run's request id, its start on the virtual clock and its request chain (for
 Lambda's recursive loop detection). ``answer`` decides one call as AWS would (the execution
 role and resource policies of ``iam``), applies its effect to the emulated world at the
-emulated moment of the call (the run's start plus ``call.at_ms``) and records it in the trace
+emulated moment of the call (the handler's start after Init, plus ``call.at_ms``) and records it in the trace
 (``sdk_calls``).
 
 One module per service turns a call into a result shaped like the operation's output in

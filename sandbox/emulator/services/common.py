@@ -28,7 +28,7 @@ class Caller:
 
     function: str
     request_id: str
-    start: float  # emulated seconds when the run started
+    start: float  # emulated seconds when the handler started (after Init on a cold start)
     chain: dict[str, int] = field(default_factory=dict)  # invocations per function before this run
     depth: int = 0  # synchronous invokes this run is nested in
 

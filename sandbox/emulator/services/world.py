@@ -23,8 +23,9 @@ SERVICES: dict[str, dict[str, Callable]] = {
 SELF_LOCKING = {("lambda", "Invoke")}
 
 
-def caller_of(state: State, effect: dict) -> Caller:
-    """The caller a planned ``run`` effect stands for, with the request chain it continues."""
+def caller_of(state: State, effect: dict, init_ms: float = 0.0) -> Caller:
+    """The caller a planned ``run`` effect stands for, with the request chain it continues; its handler starts
+    ``init_ms`` after the run when Init ran first."""
     meta = effect["meta"]
     chain = meta.get("chain")
     ctx = meta.get("ctx") or {}
@@ -35,7 +36,7 @@ def caller_of(state: State, effect: dict) -> Caller:
     return Caller(
         function=meta["function"],
         request_id=meta["request_id"],
-        start=float(meta["start"]),
+        start=float(meta["start"]) + float(init_ms) / 1000.0,
         chain=dict(chain or {}),
         depth=int(meta.get("depth") or 0),
     )
@@ -53,9 +54,9 @@ def _batch_chain(state: State, meta: dict) -> dict:
     return longest
 
 
-def bind(world: World, effect: dict) -> Services:
-    """The ``services`` callback for one run."""
-    caller = caller_of(world.state, effect)
+def bind(world: World, effect: dict, init_ms: float = 0.0) -> Services:
+    """The ``services`` callback for one run (whose Init, if any, took ``init_ms``)."""
+    caller = caller_of(world.state, effect, init_ms)
 
     def services(call: ServiceCall) -> ServiceReply:
         return answer(world, caller, call)
