@@ -460,3 +460,29 @@ def test_unknown_operations_are_refused_and_every_call_is_in_the_trace():
         ("sts", "GetCallerIdentity", "ok"),
     ]
     assert calls[1]["at_s"] == 10.25 and calls[1]["function"] == "order" and calls[1]["request_id"] == "req-1"
+
+
+def test_fifo_sends_need_a_group_and_deduplication_and_drop_duplicates():
+    world = world_of(queues={"orders.fifo": {}, "jobs.fifo": {"content_based_deduplication": True}})
+    url = QUEUE_URL.replace("orders", "orders.fifo")
+
+    no_group = call(world, "sqs", "SendMessage", QueueUrl=url, MessageBody="x", MessageDeduplicationId="1")
+    no_dedup = call(world, "sqs", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId="g")
+    first = call(
+        world, "sqs", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="1"
+    )
+    twice = call(
+        world, "sqs", "SendMessage", QueueUrl=url, MessageBody="x", MessageGroupId="g", MessageDeduplicationId="1"
+    )
+    by_content = call(
+        world, "sqs", "SendMessage", QueueUrl=url.replace("orders", "jobs"), MessageBody="y", MessageGroupId="g"
+    )
+
+    assert (no_group.error.code, no_group.error.message) == (
+        "MissingParameter",
+        "The request must contain the parameter MessageGroupId.",
+    )
+    assert no_dedup.error.message.startswith("The queue should either have ContentBasedDeduplication enabled")
+    assert first.result["SequenceNumber"] and twice.error is None
+    assert len(world.state["queues"]["orders.fifo"]) == 1
+    assert by_content.error is None

@@ -55,9 +55,16 @@ def _send_one(world: World, caller: Caller, name: str, entry: dict, at: float) -
             "InvalidParameterValue",
             f"One or more parameters are invalid. Reason: Message must be shorter than {SQS_MESSAGE_BYTES} bytes.",
         )
-    fifo = bool(world.state["config"]["queues"][name].get("fifo"))
+    config = world.state["config"]["queues"][name]
+    fifo = bool(config.get("fifo"))
     if fifo and not entry.get("MessageGroupId"):
         raise Failure("MissingParameter", "The request must contain the parameter MessageGroupId.")
+    if fifo and not entry.get("MessageDeduplicationId") and not config.get("content_based_deduplication"):
+        raise Failure(
+            "InvalidParameterValue",
+            "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided "
+            "explicitly",
+        )
     attributes = _attributes(entry.get("MessageAttributes"))
     delay = entry.get("DelaySeconds")
     message_id = queues.send(
