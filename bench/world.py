@@ -5,7 +5,8 @@
                              emulated queue answering (real time of the run divided by the calls it made)
     <executor>.run_s         real seconds of that run
 
-``<executor>`` is ``local`` and ``daemon`` (full isolation; run as root). ``.venv/bin/python bench/world.py``.
+``<executor>`` is ``local`` and ``daemon`` (full isolation; run as root, with ``SANDBOX_SOCKET`` naming a socket of
+your own when another checkout's daemon holds the default one). ``.venv/bin/python bench/world.py``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sandbox.emulator.executor import ServiceCall  # noqa: E402
 from sandbox.emulator.services.common import Caller  # noqa: E402
 from sandbox.emulator.simulation import simulate  # noqa: E402
 from sandbox.emulator.state import new_state  # noqa: E402
-from sandbox.runtime.client import DaemonExecutor  # noqa: E402
+from sandbox.runtime import client  # noqa: E402
 from sandbox.runtime.local import LocalExecutor  # noqa: E402
 
 CORE_CALLS = 5000
@@ -84,10 +85,16 @@ def through(executor) -> dict:
 
 def main() -> None:
     report = {"core": core(), "local": through(LocalExecutor())}
+    path = client.socket_path()
+    running_before = client.ping(path)
     try:
-        report["daemon"] = through(DaemonExecutor(max_procs=8))
+        report["daemon"] = through(client.DaemonExecutor(max_procs=8))
     except (OSError, RuntimeError) as error:
         report["daemon"] = {"skipped": f"the daemon could not run here: {error}"}
+    finally:
+        started = client.ping(path)
+        if started and not running_before:
+            client.stop_daemon(started, path)  # leave no daemon behind that this benchmark started
     print(json.dumps(report, indent=2))
 
 
