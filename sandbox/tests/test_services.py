@@ -486,3 +486,22 @@ def test_fifo_sends_need_a_group_and_deduplication_and_drop_duplicates():
     assert first.result["SequenceNumber"] and twice.error is None
     assert len(world.state["queues"]["orders.fifo"]) == 1
     assert by_content.error is None
+
+
+def test_put_events_to_a_bus_that_does_not_exist_is_accepted_and_goes_nowhere():
+    world = world_of(queues={"placed": {}})
+
+    reply = call(
+        world,
+        "events",
+        "PutEvents",
+        Entries=[{"Source": "shop", "DetailType": "x", "Detail": "{}", "EventBusName": "missing"}, {"Source": "shop"}],
+    )
+
+    assert reply.result["FailedEntryCount"] == 1
+    assert reply.result["Entries"][0]["EventId"]
+    assert reply.result["Entries"][1] == {
+        "ErrorCode": "InvalidArgument",
+        "ErrorMessage": "Parameter DetailType is not valid. Reason: DetailType is a required argument.",
+    }
+    assert "missing" not in world.state["trace"]["buses"]

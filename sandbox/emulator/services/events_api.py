@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .. import events, push
+from .. import events, ids, push
 from ..validation.rules import EVENTBRIDGE_ENTRY_BYTES
 from . import iam
 from .common import Caller, Failure, World, account
@@ -31,10 +31,6 @@ def put_events(world: World, caller: Caller, call, at: float) -> tuple[dict, flo
     for entry in entries:
         bus = _bus_name(entry.get("EventBusName"))
         arn = events.bus_arn(region, account_id, bus)
-        if bus != "default" and bus not in state["config"]["buses"]:
-            results.append({"ErrorCode": "NotFoundException", "ErrorMessage": f"Event bus {bus} does not exist."})
-            failed += 1
-            continue
         policy = (state["config"]["buses"].get(bus) or {}).get("policy")
         iam.require(state, caller, "events", "events:PutEvents", arn, policy)
         missing = [key for key in ("Source", "DetailType", "Detail") if not entry.get(key)]
@@ -63,6 +59,10 @@ def put_events(world: World, caller: Caller, call, at: float) -> tuple[dict, flo
                 }
             )
             failed += 1
+            continue
+        if bus != "default" and bus not in state["config"]["buses"]:
+            # EventBridge accepts an entry for a bus that doesn't exist and drops it: an id, and no rule runs.
+            results.append({"EventId": ids.uuid(state, "event")})
             continue
         if bus not in state["config"]["buses"]:
             state["config"]["buses"][bus] = {"rules": []}
