@@ -99,7 +99,7 @@ def _perform_run(executor: Executor, effect: dict, world: services.World):
 
 def world_for(state: State, executor: Executor) -> services.World:
     """The emulated world the runs of one ``advance`` call reach with the SDK; nested invokes run through ``executor``."""
-    world = services.World(state)
+    world = services.World(state, destroy=executor.destroy)
     world.run = lambda effect: _perform_run(executor, effect, world)
     return world
 

@@ -295,3 +295,31 @@ def test_an_sqs_loop_through_a_mapping_is_stopped_too():
     assert result["metrics"]["worker"]["recursive_invocations_dropped"] == 1
     assert [d["reason"] for d in result["dropped"]] == ["RecursiveInvocationDropped"]
     assert result["queues"]["orders"] == []
+
+
+class FailingCallee(CallingExecutor):
+    """An executor that loses the callee's environment: its invoke raises."""
+
+    def invoke(self, environment_id, request, services=None):
+        if self.specs[environment_id].function_name == "pricing":
+            raise RuntimeError("the environment's process is gone")
+        return super().invoke(environment_id, request, services)
+
+
+def test_an_executor_failure_in_a_synchronous_invoke_frees_the_callees_environment():
+    executor = FailingCallee(
+        {"api": [("lambda", "Invoke", {"FunctionName": "pricing"}, "lambda.us-east-1.amazonaws.com")]}
+    )
+    state = new_state(
+        {"functions": {"api": {"code": "x"}, "pricing": {"code": "x"}}, "steps": [{"invoke": {"function": "api"}}]},
+        seed=3,
+    )
+
+    engine.advance(state, executor)
+    result = trace.build(state)
+
+    (answer,) = result["responses"][0]["payload"]
+    assert answer["error"] == "ServiceException"
+    assert "the environment's process is gone" in answer["message"]
+    assert [env["function"] for env in state["environments"].values()] == ["api"]
+    assert [spec.function_name for spec in executor.specs.values()] == ["api"]  # the callee's was destroyed

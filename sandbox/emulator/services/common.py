@@ -45,6 +45,7 @@ class World:
 
     state: State
     run: RunEffect | None = None
+    destroy: Callable[[str], None] | None = None  # frees an environment the executor holds
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 

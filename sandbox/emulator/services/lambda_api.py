@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import json
 
-from .. import attempts, ids, inbox, logs
+from .. import attempts, concurrency, ids, inbox, logs
 from ..invoke import INVOCATION_TYPES, admit
 from ..qualifiers import resolve
 from ..state import metrics_for
@@ -120,7 +120,17 @@ def invoke(world: World, caller: Caller, call, at: float) -> tuple[dict, float]:
     planned = prepared["planned"]
     if world.run is None:
         raise Failure("ServiceException", "no executor is attached to run the function", 500, sender_fault=False)
-    init, result = world.run(planned)
+    try:
+        init, result = world.run(planned)
+    except Exception as error:  # noqa: BLE001 - the executor failed: the callee's environment is lost
+        with world.lock:
+            freed = concurrency.release(state, planned["env"], at, "error", destroy=True)
+        for effect in freed:
+            if world.destroy is not None:
+                world.destroy(effect["env"])
+        raise Failure(
+            "ServiceException", f"Lambda could not run the function: {error}", 500, sender_fault=False
+        ) from None
     with world.lock:
         attempts.complete_run(state, planned, init, result)
         index = len(state["trace"]["attempts"]) - 1
