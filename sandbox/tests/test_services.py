@@ -505,3 +505,34 @@ def test_put_events_to_a_bus_that_does_not_exist_is_accepted_and_goes_nowhere():
         "ErrorMessage": "Parameter DetailType is not valid. Reason: DetailType is a required argument.",
     }
     assert "missing" not in world.state["trace"]["buses"]
+
+
+def test_dry_run_checks_permission_and_qualifiers_resolve_like_the_invoke_api():
+    world = world_of(
+        functions={
+            "order": {"code": "x", "role": {"name": "order-role", "actions": ["lambda:InvokeFunction"]}},
+            "locked": {"code": "x", "role": {"name": "locked-role", "actions": []}},
+            "mailer": {"code": "x", "versions": {"1": {}}, "aliases": {"live": "1"}},
+        }
+    )
+
+    allowed = call(world, "lambda", "Invoke", FunctionName="mailer", InvocationType="DryRun", Qualifier="live")
+    refused = call(world, "lambda", "Invoke", function="locked", FunctionName="mailer", InvocationType="DryRun")
+    by_arn = call(
+        world,
+        "lambda",
+        "Invoke",
+        InvocationType="Event",
+        FunctionName="arn:aws:lambda:us-east-1:123456789012:function:mailer:live",
+    )
+    no_alias = call(world, "lambda", "Invoke", FunctionName="mailer", Qualifier="beta", InvocationType="DryRun")
+
+    assert allowed.result["StatusCode"] == 204
+    assert refused.error.code == "AccessDeniedException"
+    assert (
+        "assumed-role/locked-role/locked is not authorized to perform: lambda:InvokeFunction" in refused.error.message
+    )
+    assert by_arn.result["StatusCode"] == 202
+    (queued,) = world.state["async_events"].values()
+    assert queued["qualifier"] == "live"
+    assert no_alias.error.message == "Function not found: arn:aws:lambda:us-east-1:123456789012:function:mailer:beta"
