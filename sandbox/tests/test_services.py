@@ -536,3 +536,55 @@ def test_dry_run_checks_permission_and_qualifiers_resolve_like_the_invoke_api():
     (queued,) = world.state["async_events"].values()
     assert queued["qualifier"] == "live"
     assert no_alias.error.message == "Function not found: arn:aws:lambda:us-east-1:123456789012:function:mailer:beta"
+
+
+def test_update_expressions_with_placeholders_named_like_keywords_add_and_between():
+    world = world_of(tables={"scores": {"partition_key": "player", "sort_key": "game"}})
+    key = {"player": {"S": "ana"}, "game": {"N": "2"}}
+
+    call(
+        world,
+        "dynamodb",
+        "UpdateItem",
+        TableName="scores",
+        Key=key,
+        UpdateExpression="SET #set = :v ADD points :p, tags :t",
+        ExpressionAttributeNames={"#set": "set"},
+        ExpressionAttributeValues={":v": {"S": "x"}, ":p": {"N": "5"}, ":t": {"SS": ["new"]}},
+    )
+    again = call(
+        world,
+        "dynamodb",
+        "UpdateItem",
+        TableName="scores",
+        Key=key,
+        UpdateExpression="ADD points :p REMOVE #set",
+        ExpressionAttributeNames={"#set": "set"},
+        ExpressionAttributeValues={":p": {"N": "-2"}},
+        ReturnValues="UPDATED_NEW",
+    )
+    for game in ("1", "3", "9"):
+        call(world, "dynamodb", "PutItem", TableName="scores", Item={"player": {"S": "ana"}, "game": {"N": game}})
+    ranged = call(
+        world,
+        "dynamodb",
+        "Query",
+        TableName="scores",
+        KeyConditionExpression="player = :p AND game BETWEEN :low AND :high",
+        ExpressionAttributeValues={":p": {"S": "ana"}, ":low": {"N": "2"}, ":high": {"N": "3"}},
+    )
+    key_update = call(
+        world,
+        "dynamodb",
+        "UpdateItem",
+        TableName="scores",
+        Key=key,
+        UpdateExpression="SET game = :g",
+        ExpressionAttributeValues={":g": {"N": "4"}},
+    )
+
+    item = call(world, "dynamodb", "GetItem", TableName="scores", Key=key).result["Item"]
+    assert again.result == {"Attributes": {"points": {"N": "3"}}}
+    assert item == {"player": {"S": "ana"}, "game": {"N": "2"}, "points": {"N": "3"}, "tags": {"SS": ["new"]}}
+    assert [i["game"]["N"] for i in ranged.result["Items"]] == ["2", "3"]
+    assert "Cannot update attribute game. This attribute is part of the key" in key_update.error.message

@@ -281,7 +281,7 @@ def _set_value(text: str, item: dict, expression: Expression) -> dict:
 
 
 def _update(text: str, item: dict, expression: Expression, key_names: list[str]) -> None:
-    sections = re.split(r"\b(SET|REMOVE|ADD|DELETE)\b", text, flags=re.I)
+    sections = re.split(r"(?<![#:\w])(SET|REMOVE|ADD|DELETE)\b", text, flags=re.I)
     if sections[0].strip():
         raise Failure("ValidationException", f'Invalid UpdateExpression: Syntax error; token: "{sections[0].strip()}"')
     for verb, body in zip(sections[1::2], sections[2::2], strict=True):
