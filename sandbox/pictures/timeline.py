@@ -223,6 +223,8 @@ def build(trace: dict) -> Timeline:
         moments.append(at_s)
         if kind == "attempt":
             moments.append(float(item.get("end_s") or at_s))
+            if item.get("cold_start") and item.get("init_duration_ms"):
+                moments.append(at_s + float(item["init_duration_ms"]) / 1000.0)  # the handler starts here
     axis = Axis(moments)
 
     lane_keys: list[str] = []
@@ -248,9 +250,9 @@ def build(trace: dict) -> Timeline:
             lane = lane_for(f"env:{item.get('function')}:{env}", "")
             end_x = LABEL_WIDTH + axis.x(float(item.get("end_s") or at_s))
             width = max(end_x - x, MIN_BAR)
-            init_ms = item.get("init_duration_ms") or 0.0
-            total_ms = (init_ms or 0.0) + (item.get("duration_ms") or 0.0)
-            init_width = width * init_ms / total_ms if item.get("cold_start") and total_ms else 0.0
+            init_ms = float(item.get("init_duration_ms") or 0.0)
+            init_end_x = LABEL_WIDTH + axis.x(at_s + init_ms / 1000.0)
+            init_width = min(init_end_x - x, width) if item.get("cold_start") and init_ms else 0.0
             outcome = item.get("outcome") or "success"
             label = f"#{item.get('attempt') or 1} {OUTCOME_GLYPHS.get(outcome, '?')}"
             bars.append(Bar(number, lane, round(x, 1), round(width, 1), round(init_width, 1), outcome, label, text))

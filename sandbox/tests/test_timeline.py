@@ -227,3 +227,19 @@ def test_timeline_marks_sdk_calls_on_the_callers_environment_lane():
     assert sdk[0].title == "orders: SDK call sqs SendMessage answered"
     assert sdk[1].title == "orders: SDK call s3 PutObject refused (AccessDenied: User: x is not authorized)"
     assert 'class="tl-mark sdk-error"' in svg
+
+
+def test_sdk_calls_of_a_cold_start_sit_after_its_init_segment():
+    call = {"function": "orders", "request_id": "r1", "service": "sts", "operation": "GetCallerIdentity"}
+    traced = {
+        "attempts": [attempt(1, 0.0, outcome="success", end_s=0.014, duration_ms=5.0)],
+        "sdk_calls": [{**call, "at_s": 0.0095, "outcome": "ok"}],
+        "end_s": 0.014,
+    }
+
+    picture = timeline.build(traced)
+
+    (cold,) = picture.bars
+    (mark,) = picture.marks
+    assert mark.lane == cold.lane and cold.init_width > 0
+    assert cold.x + cold.init_width <= mark.x <= cold.x + cold.width
