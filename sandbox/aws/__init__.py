@@ -4,11 +4,14 @@ shapes them. Driven by botocore's own service models; no Django and no emulator 
 from .errors import ProtocolError
 from .http import HttpRequest, HttpResponse, expects_continue, read_request, request_end, write_response
 from .protocols import parse_request, protocol_of_request, serialize_error, serialize_result
+from .serving import Handle, answer
 
 __all__ = [
+    "Handle",
     "HttpRequest",
     "HttpResponse",
     "ProtocolError",
+    "answer",
     "expects_continue",
     "parse_request",
     "protocol_of_request",

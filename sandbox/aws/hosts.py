@@ -1,7 +1,8 @@
 """Which emulated service and region an AWS host name stands for.
 
 ``sqs.us-east-1.amazonaws.com`` is SQS in us-east-1; ``my-bucket.s3.eu-west-1.amazonaws.com`` is S3 (virtual-hosted
-style, the bucket is the first label); ``sts.amazonaws.com`` and ``s3.amazonaws.com`` are the global endpoints
+style, the bucket is the first label); ``vpce-0a1b2c.sqs.us-east-1.vpce.amazonaws.com`` is SQS through an interface
+endpoint; ``sts.amazonaws.com`` and ``s3.amazonaws.com`` are the global endpoints
 (us-east-1); ``queue.amazonaws.com`` and ``<region>.queue.amazonaws.com`` are SQS's older names. Any other host (an
 IP address, ``localhost``) names no service: the request's signature scope or target header has to.
 """
@@ -42,9 +43,8 @@ def service_from_host(host: str) -> str | None:
     for label in labels:
         if label == "s3" or label.startswith("s3-") and not label.startswith("s3-accesspoint"):
             return "s3"
-    if labels[0] in SERVICES:
-        return labels[0]
-    return None
+    # The first label naming a service: sqs.us-east-1..., or an interface endpoint's vpce-0a1b.sqs.us-east-1.vpce...
+    return next((label for label in labels if label in SERVICES), None)
 
 
 def region_from_host(host: str) -> str | None:

@@ -1,6 +1,11 @@
 """The json protocol (SQS, DynamoDB, EventBridge): ``POST /`` with ``X-Amz-Target: <prefix>.<Operation>`` and a
-JSON body; answers are JSON, errors carry ``__type``. SQS still answers in the query protocol's error codes for
-clients of that form: its errors also carry an ``x-amzn-query-error: <code>;Sender`` header."""
+JSON body; answers are JSON, errors carry ``__type``.
+
+SQS moved from the query protocol to JSON and keeps its query error codes: an error's ``__type`` is the modeled
+exception (``QueueDoesNotExist``, the class boto3 raises) and an ``x-amzn-query-error:
+AWS.SimpleQueueService.NonExistentQueue;Sender`` header carries the code boto3 reports, as SQS answers. The world may
+name an SQS error by either spelling.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,27 @@ from .errors import ProtocolError
 from .http import HttpRequest, HttpResponse
 from .json_shapes import from_json, to_json
 from .values import BadValue
+
+# SQS's modeled exceptions and the query codes SQS answers them with (where the two differ).
+SQS_QUERY_CODES = {
+    "QueueDoesNotExist": "AWS.SimpleQueueService.NonExistentQueue",
+    "QueueNameExists": "QueueAlreadyExists",
+    "QueueDeletedRecently": "AWS.SimpleQueueService.QueueDeletedRecently",
+    "BatchEntryIdsNotDistinct": "AWS.SimpleQueueService.BatchEntryIdsNotDistinct",
+    "BatchRequestTooLong": "AWS.SimpleQueueService.BatchRequestTooLong",
+    "EmptyBatchRequest": "AWS.SimpleQueueService.EmptyBatchRequest",
+    "InvalidBatchEntryId": "AWS.SimpleQueueService.InvalidBatchEntryId",
+    "TooManyEntriesInBatchRequest": "AWS.SimpleQueueService.TooManyEntriesInBatchRequest",
+    "MessageNotInflight": "AWS.SimpleQueueService.MessageNotInflight",
+    "PurgeQueueInProgress": "AWS.SimpleQueueService.PurgeQueueInProgress",
+    "UnsupportedOperation": "AWS.SimpleQueueService.UnsupportedOperation",
+}
+SQS_EXCEPTIONS = {query: name for name, query in SQS_QUERY_CODES.items()}
+
+
+def query_code(code: str) -> str:
+    """The query code SQS answers an error with, given either spelling."""
+    return SQS_QUERY_CODES.get(code, code)
 
 
 def content_type(model: ServiceModel) -> str:
@@ -55,8 +81,10 @@ def serialize_result(model: ServiceModel, operation: OperationModel, result: dic
 def serialize_error(
     model: ServiceModel, code: str, message: str, status: int, sender: bool, request_id: str
 ) -> HttpResponse:
-    body = {"__type": f"com.amazonaws.{model.endpoint_prefix}#{code}", "message": message}
+    compatible = "awsQueryCompatible" in model.metadata
+    type_name = SQS_EXCEPTIONS.get(code, code) if compatible else code
+    body = {"__type": f"com.amazonaws.{model.endpoint_prefix}#{type_name}", "message": message}
     headers = [("Content-Type", content_type(model)), ("x-amzn-RequestId", request_id)]
-    if "awsQueryCompatible" in model.metadata:
-        headers.append(("x-amzn-query-error", f"{code};{'Sender' if sender else 'Receiver'}"))
+    if compatible:
+        headers.append(("x-amzn-query-error", f"{query_code(code)};{'Sender' if sender else 'Receiver'}"))
     return HttpResponse(status, tuple(headers), json.dumps(body).encode("utf-8"))

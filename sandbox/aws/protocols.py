@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from botocore.model import OperationModel, ServiceModel
+from botocore.model import OperationModel, OperationNotFoundError, ServiceModel
 
 from sandbox.emulator.executor import ServiceError
 
@@ -18,6 +18,7 @@ from . import json_protocol, query, rest
 from .errors import ProtocolError
 from .http import HttpRequest, HttpResponse
 from .models import identify, is_form, operation_model, service_model
+from .results import check_result
 
 
 def protocol_of_request(service: str, request: HttpRequest) -> str:
@@ -71,16 +72,21 @@ def parse_request(request: HttpRequest) -> tuple[str, str, dict, str]:
 def _operation(service: str, operation: str) -> OperationModel:
     try:
         return operation_model(service, operation)
-    except Exception:  # botocore's OperationNotFoundError
+    except OperationNotFoundError:
         raise ProtocolError("UnknownOperation", f"{service} has no operation {operation!r}.", 400, service) from None
 
 
 def serialize_result(
     service: str, operation: str, result: dict, request_id: str, protocol: str | None = None
 ) -> HttpResponse:
-    """The HTTP response AWS sends for a successful call, shaped from the operation's output model."""
+    """The HTTP response AWS sends for a successful call, shaped from the operation's output model; ValueError
+    naming the member when ``result`` does not have that shape."""
     model: ServiceModel = service_model(service)
     op = _operation(service, operation)
+    if op.output_shape is not None:
+        check_result(op.output_shape, result or {}, f"{operation} result")
+    elif result:
+        raise ValueError(f"{operation} has no output, but its result has {', '.join(result)}")
     protocol = protocol or model.metadata["protocol"]
     if protocol == "query":
         return query.serialize_result(model, op, result, request_id)
@@ -107,7 +113,8 @@ def serialize_error(
         return HttpResponse(error.status, headers, body)
     protocol = protocol or model.metadata["protocol"]
     if protocol == "query":
-        return query.serialize_error(model, error.code, error.message, error.status, sender, request_id)
+        code = json_protocol.query_code(error.code) if "awsQueryCompatible" in model.metadata else error.code
+        return query.serialize_error(model, code, error.message, error.status, sender, request_id)
     if protocol == "json":
         return json_protocol.serialize_error(model, error.code, error.message, error.status, sender, request_id)
     method = None

@@ -2,7 +2,8 @@
 
 An operation is found from the method and the path against every operation's ``requestUri`` template in the model
 (``/2015-03-31/functions/{FunctionName}/invocations``, ``/{Bucket}/{Key+}``, ``/{Bucket}?list-type=2``): literal
-query keys in a template must be present, and the most specific template wins. Members then come from where the
+query keys in a template must be present; the most specific template wins, a deprecated operation last. Members
+then come from where the
 model puts them: URI labels, query string, headers (``x-amz-meta-`` prefixed maps too), the payload member (raw
 bytes for blobs, a JSON or XML document for structures), or the JSON or XML body. A virtual-hosted S3 request
 (``<bucket>.s3.<region>.amazonaws.com``) is routed as its path-style form. An ``aws-chunked`` S3 upload body is
@@ -40,7 +41,7 @@ class Route:
     labels: tuple[str, ...]
     query: tuple[tuple[str, str | None], ...]  # literal query keys (and values) the template requires
     needs: tuple[tuple[str, str], ...]  # ("header" | "querystring", name) of required members found there
-    score: tuple[int, int, int]
+    score: tuple[int, int, int, int]
 
 
 def _compile(operation: OperationModel) -> Route:
@@ -79,7 +80,7 @@ def _compile(operation: OperationModel) -> Route:
         labels=tuple(labels),
         query=tuple(query),
         needs=tuple(needs),
-        score=(required, literal_chars, -len(labels)),
+        score=(required, literal_chars, -len(labels), 0 if operation.deprecated else 1),
     )
 
 
@@ -348,4 +349,10 @@ def serialize_error(
         return HttpResponse(status, tuple(headers), _xml_document(root))
     headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
     body = {"Type": "User" if sender else "Service", "Message": message}
+    if code in model.shape_names:
+        # A modeled error names its own members: Lambda's ResourceNotFoundException has Type and Message, its
+        # TooManyRequestsException a lower-case message.
+        members = model.shape_for(code).members
+        body = {"Type": body["Type"]} if "Type" in members else {}
+        body["message" if "message" in members else "Message"] = message
     return HttpResponse(status, tuple(headers), json.dumps(body).encode("utf-8"))

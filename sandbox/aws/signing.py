@@ -226,10 +226,11 @@ def _from_query(checker: _Checker, query: dict[str, str]) -> Signed:
     if not expires_text.isdigit():
         raise checker.incomplete(f"X-Amz-Expires must be a number of seconds, not {expires_text!r}.")
     expires = int(expires_text)
-    if expires > MAX_PRESIGNED_SECONDS:
-        code = "AuthorizationQueryParametersError" if checker.s3 else checker.dialect.incomplete[0]
+    if expires > MAX_PRESIGNED_SECONDS and checker.s3:
         raise checker.fail(
-            code, f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGNED_SECONDS}", 400
+            "AuthorizationQueryParametersError",
+            f"X-Amz-Expires must be less than a week (in seconds) that is {MAX_PRESIGNED_SECONDS}",
+            400,
         )
     return Signed(
         access_key=key,
@@ -252,15 +253,13 @@ def _check_time(checker: _Checker, signed: Signed, now: datetime) -> None:
         ) from None
     now = now.astimezone(UTC).replace(microsecond=0)
     fmt = now.strftime(STAMP)
-    if signed.expires is not None:
+    if signed.expires is not None and checker.s3:
         if now > moment + timedelta(seconds=signed.expires):
-            if checker.s3:
-                raise checker.fail("AccessDenied", "Request has expired", 403)
-            code, status = checker.dialect.expired
-            raise checker.fail(code, "Signature expired: the presigned request's X-Amz-Expires has passed.", status)
-        if moment - now > timedelta(minutes=15) and checker.s3:
+            raise checker.fail("AccessDenied", "Request has expired", 403)
+        if moment - now > timedelta(minutes=15):
             raise checker.fail("AccessDenied", "Request is not valid yet", 403)
         return
+    # Other services ignore X-Amz-Expires: a presigned request is as good as its X-Amz-Date, like a signed one.
     window = timedelta(minutes=15 if checker.s3 else checker.dialect.window_minutes)
     minutes = int(window.total_seconds() // 60)
     if abs(now - moment) > window and checker.s3:

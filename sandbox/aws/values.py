@@ -8,8 +8,6 @@ import binascii
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 
-from .errors import ProtocolError
-
 EPOCH = "unixTimestamp"
 ISO = "iso8601"
 HTTP_DATE = "rfc822"
@@ -71,7 +69,7 @@ def encode_blob(value: object) -> str:
     return base64.b64encode(bytes(data)).decode("ascii")
 
 
-def scalar_from_text(type_name: str, text: str, timestamp_style: str = ISO) -> object:
+def scalar_from_text(type_name: str, text: str) -> object:
     """A scalar from the text a query string, a header or an XML element carries."""
     if type_name in INTEGERS:
         try:
@@ -105,7 +103,3 @@ def scalar_to_text(type_name: str, value: object, timestamp_style: str = ISO) ->
     if type_name in FLOATS and isinstance(value, float) and value == int(value):
         return str(value)
     return str(value)
-
-
-def bad_input(code: str, message: str, service: str, status: int = 400) -> ProtocolError:
-    return ProtocolError(code, message, status, service)

@@ -114,6 +114,9 @@ def to_xml(shape: Shape, value: object, name: str, legacy: bool = False) -> list
         return [_map_entry(shape, key, item, name, legacy) for key, item in value.items()]
     element = ElementTree.Element(name)
     if kind == "structure":
+        namespace = shape.serialization.get("xmlNamespace")
+        if isinstance(namespace, dict) and namespace.get("prefix"):
+            element.set(f"xmlns:{namespace['prefix']}", namespace["uri"])
         for member_name, member in shape.members.items():
             member_value = value.get(member_name) if isinstance(value, dict) else None
             if member_value is None or "location" in member.serialization:

@@ -42,6 +42,7 @@ ANCILLARY = socket.CMSG_SPACE(3 * 4) + socket.CMSG_SPACE(12)
 VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failure": b"d"}
 CONNECTIONS_PER_INVOKE = 1000
 SDK_REQUESTS_QUEUED = 8  # requests one SDK connection may send ahead of its answers
+SDK_CALLS_PER_OPERATION = 4  # calls of one create or invoke the client holds at once; more wait their turn
 CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -141,7 +142,7 @@ class StandInConnection:
         self.next_sdk_request()
 
     def next_sdk_request(self) -> None:
-        if self.requests and not self.waiting and not self.closed:
+        if self.requests and not self.waiting and not self.closed and self.env.may_call():
             request, at_ms = self.requests.popleft()
             self.waiting = self.env.on_sdk_request(self, request, at_ms)
         if not self.closed:
@@ -170,9 +171,11 @@ class StandInConnection:
         self.rewatch()
 
     def rewatch(self) -> None:
-        """Read unless an SDK call of this connection waits for its answer (the handler's further bytes wait in
-        the kernel's buffer, so a handler cannot make the daemon hold more than one request per connection)."""
-        events = (0 if self.waiting else selectors.EVENT_READ) | (selectors.EVENT_WRITE if self.outgoing else 0)
+        """Read unless an SDK request of this connection waits for its turn or its answer (the handler's further
+        bytes wait in the kernel's buffer, so a handler cannot make the daemon hold more than one request per
+        connection)."""
+        reading = not self.waiting and not self.requests
+        events = (selectors.EVENT_READ if reading else 0) | (selectors.EVENT_WRITE if self.outgoing else 0)
         if events:
             self.daemon.watch_fd(self.sock.fileno(), self, events)
         else:
@@ -628,6 +631,11 @@ class Environment:
         """Real seconds this operation has spent waiting for SDK answers, the current wait included."""
         return op.waited_s + (now() - op.paused_at if op.paused_at else 0.0)
 
+    def may_call(self) -> bool:
+        """Whether another SDK call may go out now (with no operation running, a request ends its connection)."""
+        op = self.operation
+        return op is None or len(op.calls) < SDK_CALLS_PER_OPERATION
+
     def on_sdk_request(self, connection: StandInConnection, request: str, at_ms) -> bool:
         """Pass one HTTP request of the handler to the client that asked for this operation. While answers are
         awaited the emulated kill timer stands still (the real-time limit does not); True once the call is out."""
@@ -668,6 +676,8 @@ class Environment:
         op.calls.discard(call_id)
         if not connection.closed:
             connection.rewatch()
+        for other in [other for other in self.stand_ins if other.requests and not other.waiting]:
+            other.next_sdk_request()  # a request that waited for its turn
         if self.operation is op and not op.calls and op.paused_at:
             waited = now() - op.paused_at
             op.waited_s += waited

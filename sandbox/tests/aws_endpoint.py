@@ -14,12 +14,10 @@ import ssl
 import threading
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
 
-from sandbox.aws import ProtocolError, parse_request, protocol_of_request, serialize_error, serialize_result
+from sandbox.aws import answer
 from sandbox.aws.http import HttpRequest, HttpResponse, expects_continue, read_request, request_end, write_response
-from sandbox.aws.signing import SignatureError, verify
-from sandbox.emulator.executor import ServiceError
+from sandbox.emulator.executor import ServiceError, ServiceReply
 
 Answer = Callable[[HttpRequest], HttpResponse]
 
@@ -84,7 +82,7 @@ class Endpoint:
 
 
 class CannedWorld:
-    """An ``answer`` for an Endpoint that serves AWS calls through ``sandbox.aws``: it checks the signature (when
+    """An answer for an Endpoint that serves AWS calls through ``sandbox.aws.answer``: it checks the signature (when
     given ``secret_for``), parses the request, records the call and answers with the result or ServiceError set
     for that operation with ``reply`` (an empty result otherwise)."""
 
@@ -100,22 +98,11 @@ class CannedWorld:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request_id = str(uuid.uuid4())
         self.request_ids.append(request_id)
-        if self.secret_for is not None:
-            try:
-                verify(request, self.secret_for, datetime.now(UTC))
-            except SignatureError as refused:
-                protocol = protocol_of_request(refused.service, request) if refused.service else None
-                error = ServiceError(refused.code, refused.message, refused.status)
-                return serialize_error(refused.service, None, error, request_id, protocol=protocol)
-        try:
-            service, operation, params, region = parse_request(request)
-        except ProtocolError as refused:
-            protocol = protocol_of_request(refused.service, request) if refused.service else None
-            error = ServiceError(refused.code, refused.message, refused.status)
-            return serialize_error(refused.service, None, error, request_id, protocol=protocol)
+        return answer(request, self.handle, request_id, secret_for=self.secret_for)
+
+    def handle(self, service: str, operation: str, params: dict, region: str) -> ServiceReply:
         self.calls.append((service, operation, params, region))
-        protocol = protocol_of_request(service, request)
-        answer = self.replies.get((service, operation), {})
-        if isinstance(answer, ServiceError):
-            return serialize_error(service, operation, answer, request_id, protocol=protocol)
-        return serialize_result(service, operation, answer, request_id, protocol=protocol)
+        reply = self.replies.get((service, operation), {})
+        if isinstance(reply, ServiceError):
+            return ServiceReply(error=reply)
+        return ServiceReply(result=reply)

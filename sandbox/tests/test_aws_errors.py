@@ -49,7 +49,8 @@ def refused(call) -> ClientError:
 
 ERRORS = [
     ("sqs", "GetQueueUrl", lambda c: c.get_queue_url(QueueName="missing"),
-     ServiceError("QueueDoesNotExist", "The specified queue does not exist.", 400), "QueueDoesNotExist"),
+     ServiceError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", 400),
+     "QueueDoesNotExist"),
     ("sqs", "SendMessage", lambda c: c.send_message(QueueUrl=QUEUE, MessageBody="x"),
      ServiceError("AccessDenied", f"User: {ROLE} is not authorized to perform: sqs:sendmessage on resource: "
                   "arn:aws:sqs:us-east-1:123456789012:orders because no identity-based policy allows the "
@@ -95,6 +96,17 @@ def test_a_world_error_becomes_the_clienterror_aws_sends(world, service, operati
         assert isinstance(problem, getattr(sdk.exceptions, exception))
 
 
+def test_sqs_errors_carry_the_query_code_sqs_answers_with_and_the_modeled_class(world):
+    sqs = client(world, "sqs")
+    for named in ("QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"):
+        world.reply("sqs", "GetQueueUrl", ServiceError(named, "The specified queue does not exist.", 400))
+        problem = refused(lambda sqs=sqs: sqs.get_queue_url(QueueName="missing"))
+        assert isinstance(problem, sqs.exceptions.QueueDoesNotExist)
+        assert problem.response["Error"]["Code"] == "AWS.SimpleQueueService.NonExistentQueue"
+        assert problem.response["Error"]["QueryErrorCode"] == "QueueDoesNotExist"
+        assert problem.response["Error"]["Type"] == "Sender"
+
+
 def test_a_missing_object_on_head_is_a_bare_404_as_on_aws(world):
     world.reply("s3", "HeadObject", ServiceError("NoSuchKey", "The specified key does not exist.", 404))
     problem = refused(lambda: client(world, "s3").head_object(Bucket="photos", Key="missing.jpg"))
@@ -113,6 +125,10 @@ def test_lambda_errors_carry_their_type_header(world):
         "Rate exceeded",
     )
     assert problem.response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert (problem.response["Type"], problem.response["message"]) == ("User", "Rate exceeded")
+    world.reply("lambda", "GetFunction", ServiceError("ResourceNotFoundException", "Function not found: x", 404))
+    problem = refused(lambda: client(world, "lambda").get_function(FunctionName="orders"))
+    assert (problem.response["Type"], problem.response["Message"]) == ("User", "Function not found: x")
 
 
 SIGNATURE_REFUSALS = [
@@ -320,9 +336,7 @@ def test_sqs_query_form_batches_and_receives_answer_with_its_own_element_names(o
 
 def test_sqs_query_form_errors_are_an_error_response(open_world):
     open_world.reply(
-        "sqs",
-        "GetQueueUrl",
-        ServiceError("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.", 400),
+        "sqs", "GetQueueUrl", ServiceError("QueueDoesNotExist", "The specified queue does not exist.", 400)
     )
     status, answer, _headers = raw(open_world, "/", b"Action=GetQueueUrl&QueueName=gone&Version=2012-11-05", FORM)
     root = ElementTree.fromstring(answer)

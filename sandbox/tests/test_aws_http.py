@@ -114,3 +114,17 @@ def test_an_s3_upload_over_https_arrives_decoded_with_its_trailing_checksum(tls)
     assert params["ContentEncoding"] == "gzip"
     assert params["ChecksumCRC32"] == base64.b64encode(zlib.crc32(body).to_bytes(4, "big")).decode()
     assert parse_request(sent)[2]["ChecksumCRC32"] == params["ChecksumCRC32"]
+
+
+def test_a_result_that_is_not_the_operations_output_is_refused_by_name():
+    from sandbox.aws import serialize_result
+
+    with pytest.raises(ValueError) as caught:
+        serialize_result("sqs", "SendMessage", {"MessageId": "m", "Receipt": "r"}, "rid")
+    assert str(caught.value).startswith("SendMessage result has no member 'Receipt'; SendMessageResult has: ")
+    with pytest.raises(ValueError) as caught:
+        serialize_result("sqs", "ReceiveMessage", {"Messages": [{"Body": 7}]}, "rid")
+    assert str(caught.value) == "ReceiveMessage result.Messages[0].Body must be a string, not int"
+    with pytest.raises(ProtocolError) as caught:
+        serialize_result("sqs", "PurgeEverything", {}, "rid")
+    assert caught.value.code == "UnknownOperation"

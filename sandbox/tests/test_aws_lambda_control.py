@@ -78,6 +78,15 @@ def awslambda(world):
 
 CODE = zipped("def handler(event, context):\n    return {'ok': True}\n")
 COMMANDS = [
+    ("create_function", "CreateFunction",
+     {"FunctionName": "orders", "Runtime": "python3.12", "Role": "arn:aws:iam::123456789012:role/orders-role",
+      "Handler": "app.handler", "Code": {"ZipFile": CODE}, "Timeout": 30, "MemorySize": 256,
+      "Environment": {"Variables": {"TABLE": "orders"}}, "Publish": True, "Tags": {"team": "shop"}},
+     dict(CONFIGURATION, State="Pending")),
+    ("add_permission", "AddPermission",
+     {"FunctionName": "orders", "StatementId": "s3-invoke", "Action": "lambda:InvokeFunction",
+      "Principal": "s3.amazonaws.com", "SourceArn": "arn:aws:s3:::photos", "SourceAccount": "123456789012"},
+     {"Statement": '{"Sid":"s3-invoke","Effect":"Allow"}'}),
     ("get_function", "GetFunction", {"FunctionName": ARN},
      {"Configuration": CONFIGURATION, "Code": {"RepositoryType": "S3", "Location": "https://example.invalid/code.zip"},
       "Concurrency": {"ReservedConcurrentExecutions": 5}, "Tags": {"team": "shop"}}),

@@ -112,7 +112,7 @@ CALLS = [
     ("s3", "list_objects_v2", "ListObjectsV2", {"Bucket": "photos", "Prefix": "raw/", "MaxKeys": 2},
      {"Name": "photos", "Prefix": "raw/", "KeyCount": 2, "MaxKeys": 2, "IsTruncated": True,
       "NextContinuationToken": "token-2",
-      "Contents": [{"Key": "raw/a.jpg", "Size": 7, "LastModified": WHEN, "ETag": '"1"', "StorageClass": "STANDARD"},
+      "Contents": [{"Key": "raw/a+b c.jpg", "Size": 7, "LastModified": WHEN, "ETag": '"1"', "StorageClass": "STANDARD"},
                    {"Key": "raw/b.jpg", "Size": 9, "LastModified": WHEN, "ETag": '"2"', "StorageClass": "STANDARD"}]}),
     ("dynamodb", "put_item", "PutItem",
      {"TableName": "orders", "Item": {"id": {"S": "7"}, "total": {"N": "12.5"}, "raw": {"B": b"\x01"},
@@ -170,6 +170,32 @@ def test_boto3_adds_only_what_it_always_sends(world, clients):
         "Qualifier": "live",
         "Payload": b"",
     }
+
+
+def test_s3_request_bodies_are_read_from_their_xml(world, clients):
+    s3 = clients("s3")
+    s3.create_bucket(Bucket="photos", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert world.calls[-1][1:3] == (
+        "CreateBucket",
+        {"Bucket": "photos", "CreateBucketConfiguration": {"LocationConstraint": "eu-west-1"}},
+    )
+    notification = {
+        "LambdaFunctionConfigurations": [
+            {
+                "Id": "thumbnails",
+                "LambdaFunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:thumbs",
+                "Events": ["s3:ObjectCreated:*"],
+                "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": "raw/"}]}},
+            }
+        ]
+    }
+    s3.put_bucket_notification_configuration(Bucket="photos", NotificationConfiguration=notification)
+    assert world.calls[-1][1] == "PutBucketNotificationConfiguration"
+    assert world.calls[-1][2]["NotificationConfiguration"] == notification
+    world.reply("s3", "DeleteObjects", {"Deleted": [{"Key": "a"}, {"Key": "b", "VersionId": "v2"}]})
+    answered = s3.delete_objects(Bucket="photos", Delete={"Objects": [{"Key": "a"}, {"Key": "b", "VersionId": "v2"}]})
+    assert world.calls[-1][2]["Delete"] == {"Objects": [{"Key": "a"}, {"Key": "b", "VersionId": "v2"}]}
+    assert answered["Deleted"] == [{"Key": "a"}, {"Key": "b", "VersionId": "v2"}]
 
 
 def test_the_region_comes_from_the_signature_scope(world):

@@ -35,21 +35,33 @@ def empty_answer(request: HttpRequest) -> HttpResponse:
     return HttpResponse(200, (), f"<{action}Response><{action}Result/></{action}Response>".encode())
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def endpoint():
     with Endpoint(empty_answer) as served:
         yield served
 
 
+CLIENTS: dict[tuple, object] = {}
+
+
 def client(service: str, endpoint: Endpoint, key: str = KEY, secret: str = SECRET, **kwargs):
-    return boto3.client(
-        service,
-        region_name="us-east-1",
-        endpoint_url=kwargs.pop("endpoint_url", endpoint.url),
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        config=kwargs.pop("config", NO_RETRY),
-    )
+    """A boto3 client, made once per service, keys, endpoint and configuration (making one takes a while)."""
+    endpoint_url = kwargs.pop("endpoint_url", endpoint.url)
+    config = kwargs.pop("config", NO_RETRY)
+    made = (service, key, secret, endpoint_url, id(config))
+    if made not in CLIENTS:
+        CLIENTS[made] = (
+            config,
+            boto3.client(
+                service,
+                region_name="us-east-1",
+                endpoint_url=endpoint_url,
+                aws_access_key_id=key,
+                aws_secret_access_key=secret,
+                config=config,
+            ),
+        )
+    return CLIENTS[made][1]  # the configuration is kept with its client, so its id is never reused
 
 
 CALLS = {
@@ -241,6 +253,11 @@ def test_a_presigned_url_for_a_query_service_passes(endpoint):
     with pytest.raises(SignatureError) as caught:
         verify(request, lambda key: "another-secret", signed_at)
     assert caught.value.code == "SignatureDoesNotMatch"
+    # STS ignores X-Amz-Expires (300 here): the URL lives as long as any signature, 15 minutes from X-Amz-Date.
+    assert verify(request, secret_for, signed_at + timedelta(minutes=14)) == KEY
+    error = refusal(request, signed_at + timedelta(minutes=16))
+    assert (error.code, error.status) == ("SignatureDoesNotMatch", 403)
+    assert error.message.startswith(f"Signature expired: {signed_at:%Y%m%dT%H%M%SZ} is now earlier than ")
 
 
 def test_a_presigned_url_may_not_last_more_than_a_week(endpoint):
@@ -249,3 +266,24 @@ def test_a_presigned_url_may_not_last_more_than_a_week(endpoint):
     error = refusal(fetch(url, endpoint), datetime.now(UTC))
     assert (error.code, error.status) == ("AuthorizationQueryParametersError", 400)
     assert error.message == "X-Amz-Expires must be less than a week (in seconds) that is 604800"
+
+
+def test_a_session_token_is_signed_like_any_header(endpoint):
+    sqs = boto3.client(
+        "sqs",
+        region_name="us-east-1",
+        endpoint_url=endpoint.url,
+        aws_access_key_id=KEY,
+        aws_secret_access_key=SECRET,
+        aws_session_token="IQoJb3JpZ2luX2VjEXAMPLETOKEN",
+        config=NO_RETRY,
+    )
+    CALLS["sqs"](sqs)
+    request = read_request(endpoint.raw_requests[-1])
+    assert request.header("x-amz-security-token") == "IQoJb3JpZ2luX2VjEXAMPLETOKEN"
+    assert verify(request, secret_for, stamp_of(request)) == KEY
+    headers = tuple(
+        (name, "another-token" if name.lower() == "x-amz-security-token" else value) for name, value in request.headers
+    )
+    forged = HttpRequest(request.method, request.path, headers, request.body, request.host)
+    assert refusal(forged).code == "SignatureDoesNotMatch"

@@ -5,7 +5,8 @@ certificate exists anywhere: ``SSLContext.wrap_socket`` on such a socket returns
 handshake and reports the certificate the client expects. What the SDK writes is plain HTTP/1.1; each whole
 request travels as one frame ``{"at_ms", "request"}`` (the virtual time of the call and the request's bytes as
 latin-1 text), and each answer comes back as one frame ``{"elapsed_ms", "data"}``: the handler's virtual clock
-moves on by ``elapsed_ms`` before it reads the response. Standard library only.
+moves on by ``elapsed_ms`` before it reads the response, or by the socket's timeout when that is shorter (the
+client's read timeout, as botocore's 60 s on a long synchronous invoke). Standard library only.
 """
 
 from __future__ import annotations
@@ -155,9 +156,13 @@ class EmulatedTLS:
             except ProtocolError as problem:
                 raise OSError(errno.EPROTO, f"bad answer from the emulated endpoint: {problem}") from None
             for frame in frames:
-                elapsed_ms = max(number(frame.get("elapsed_ms")), 0.0)
-                if elapsed_ms and threading.current_thread() is threading.main_thread():
-                    CLOCK.advance(elapsed_ms / 1000)  # the call took this long in the emulated world
+                elapsed_s = max(number(frame.get("elapsed_ms")), 0.0) / 1000
+                if elapsed_s and threading.current_thread() is threading.main_thread():
+                    wait = self._sock.gettimeout()
+                    if wait is not None and elapsed_s > wait:  # the client's read timeout comes first
+                        CLOCK.advance(wait)
+                        raise TimeoutError("The read operation timed out")
+                    CLOCK.advance(elapsed_s)  # the call took this long in the emulated world
                 data = frame.get("data")
                 if isinstance(data, str):
                     self._incoming += data.encode("latin-1", errors="replace")
