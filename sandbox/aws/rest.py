@@ -7,7 +7,8 @@ then come from where the
 model puts them: URI labels, query string, headers (``x-amz-meta-`` prefixed maps too), the payload member (raw
 bytes for blobs, a JSON or XML document for structures), or the JSON or XML body. A virtual-hosted S3 request
 (``<bucket>.s3.<region>.amazonaws.com``) is routed as its path-style form. An ``aws-chunked`` S3 upload body is
-decoded, and its trailing checksum becomes the checksum member.
+decoded, and its trailing checksum becomes the checksum member; S3 checks the body against its declared digests
+(``digests.py``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from urllib.parse import unquote
 
 from botocore.model import OperationModel, ServiceModel, Shape
 
+from .digests import check_digests
 from .errors import ProtocolError
 from .hosts import bucket_from_host
 from .http import HttpRequest, HttpResponse
@@ -211,6 +213,8 @@ def parse(service: str, model: ServiceModel, request: HttpRequest) -> tuple[str,
             headers["content-encoding"] = remaining
         if "x-amz-decoded-content-length" in headers:
             headers["content-length"] = headers["x-amz-decoded-content-length"]
+    if service == "s3":
+        check_digests(headers, body)
     params: dict = {}
     payload = shape.serialization.get("payload")
     try:

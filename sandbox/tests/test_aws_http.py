@@ -13,7 +13,7 @@ import pytest
 from botocore.config import Config
 
 from sandbox.aws import ProtocolError, parse_request
-from sandbox.aws.http import HttpResponse, expects_continue, read_request, request_end, write_response
+from sandbox.aws.http import HttpRequest, HttpResponse, expects_continue, read_request, request_end, write_response
 from sandbox.tests.aws_endpoint import CannedWorld, Endpoint
 
 KEY, SECRET = "AKIAHANDLERROLE00001", "handler-role-secret"
@@ -128,3 +128,30 @@ def test_a_result_that_is_not_the_operations_output_is_refused_by_name():
     with pytest.raises(ProtocolError) as caught:
         serialize_result("sqs", "PurgeEverything", {}, "rid")
     assert caught.value.code == "UnknownOperation"
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_an_s3_body_that_does_not_match_its_checksum_is_a_bad_digest(tls):
+    world = CannedWorld()
+    with Endpoint(world, tls=tls) as endpoint:
+        s3 = boto3.client(
+            "s3",
+            region_name="us-east-1",
+            endpoint_url=endpoint.url,
+            aws_access_key_id=KEY,
+            aws_secret_access_key=SECRET,
+            verify=False,
+            config=Config(retries={"max_attempts": 1}),
+        )
+        s3.put_object(Bucket="photos", Key="a.txt", Body=b"the real body")
+        sent = read_request(endpoint.raw_requests[-1])
+    assert parse_request(sent)[2]["Body"] == b"the real body"
+    forged = HttpRequest(sent.method, sent.path, sent.headers, sent.body.replace(b"real", b"fake"), sent.host)
+    with pytest.raises(ProtocolError) as caught:
+        parse_request(forged)
+    assert (caught.value.code, caught.value.status) == ("BadDigest", 400)
+    assert caught.value.message == "The CRC32 you specified did not match the calculated checksum."
+    headers = (*sent.headers, ("Content-MD5", base64.b64encode(b"0" * 16).decode()))
+    with pytest.raises(ProtocolError) as caught:
+        parse_request(HttpRequest(sent.method, sent.path, headers, sent.body, sent.host))
+    assert caught.value.message == "The Content-MD5 you specified did not match what we received."
