@@ -588,3 +588,15 @@ def test_update_expressions_with_placeholders_named_like_keywords_add_and_betwee
     assert item == {"player": {"S": "ana"}, "game": {"N": "2"}, "points": {"N": "3"}, "tags": {"SS": ["new"]}}
     assert [i["game"]["N"] for i in ranged.result["Items"]] == ["2", "3"]
     assert "Cannot update attribute game. This attribute is part of the key" in key_update.error.message
+
+
+def test_put_events_starts_no_request_chain_as_eventbridge_carries_no_loop_metadata():
+    world = world_of(
+        functions={"order": {"code": "x"}, "relay": {"code": "x"}},
+        buses={"default": {"rules": [{"name": "r", "pattern": {"source": ["shop"]}, "targets": ["function:relay"]}]}},
+    )
+
+    call(world, "events", "PutEvents", Entries=[{"Source": "shop", "DetailType": "x", "Detail": "{}"}])
+
+    (event,) = world.state["async_events"].values()
+    assert event["function"] == "relay" and event["chain"] == {}

@@ -76,7 +76,7 @@ def put_events(world: World, caller: Caller, call, at: float) -> tuple[dict, flo
                 "resources": list(entry.get("Resources") or []),
             },
             at,
-            chain=caller.next_chain(),
+            chain=None,  # EventBridge carries no loop-detection metadata: a loop through a bus is never stopped
         )
         results.append({"EventId": event["id"]})
     return {"FailedEntryCount": failed, "Entries": results}, 0.0
