@@ -524,6 +524,21 @@ def test_resource_add_mapping_and_disable_it(owner_client):
 
 
 @pytest.mark.django_db
+def test_a_tables_stream_can_be_mapped_from_the_resources_page(owner_client):
+    workspace = owner_client.workspace
+    workspace.world = {**workspace.world, "tables": {"carts": {"stream": "NEW_IMAGE"}, "plain": {}}}
+    workspace.save()
+    base = f"/sandbox/workspaces/{workspace.pk}/resources/"
+
+    page = owner_client.get(base).content.decode()
+    owner_client.post(base + "add-mapping/", {"function": "orders", "source": "table:carts", "batch_size": 5})
+
+    mapping = Workspace.objects.get(pk=workspace.pk).world["event_source_mappings"][0]
+    assert '<option value="table:carts">' in page and "table:plain" not in page
+    assert (mapping["source"], mapping["starting_position"]) == ("table:carts", "TRIM_HORIZON")
+
+
+@pytest.mark.django_db
 def test_world_yaml_editor_reports_problems_by_field(owner_client):
     url = f"/sandbox/workspaces/{owner_client.workspace.pk}/world/"
 
