@@ -10,7 +10,7 @@ emulated moment of the call (the handler's start after Init, plus ``call.at_ms``
 
 One module per service turns a call into a result shaped like the operation's output in
 botocore's model: ``lambda_api`` (Invoke), ``sqs_api``, ``sns_api``, ``events_api``
-(PutEvents), ``s3_api``, ``dynamodb_api`` (the ``tables`` resource) and ``sts_api``.
+(PutEvents), ``s3_api``, ``dynamodb_api`` (the ``tables`` resource, with ``dynamodb_expressions``) and ``sts_api``.
 """
 
 from __future__ import annotations
