@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sandbox.emulator import engine, trace
+from sandbox.emulator import continuation, engine, trace
 from sandbox.emulator.executor import Connection, EnvironmentSpec, InitResult, InvokeRequest, InvokeResult, ServiceCall
-from sandbox.emulator.state import new_state
+from sandbox.emulator.state import new_state, state_from_json, state_to_json
 
 # One scripted SDK call: (service, operation, params or a function of the event, host).
 Scripted = tuple[str, str, dict | Callable[[dict], dict], str]
@@ -323,3 +323,29 @@ def test_an_executor_failure_in_a_synchronous_invoke_frees_the_callees_environme
     assert "the environment's process is gone" in answer["message"]
     assert [env["function"] for env in state["environments"].values()] == ["api"]
     assert [spec.function_name for spec in executor.specs.values()] == ["api"]  # the callee's was destroyed
+
+
+class ContinuingCallingExecutor(CallingExecutor):
+    def alive(self, environment_id: str) -> bool:
+        return environment_id in self.specs
+
+
+def test_what_one_run_writes_the_next_run_of_the_workspace_reads():
+    world = {"functions": {"writer": {"code": "x"}, "reader": {"code": "x"}}, "tables": {"carts": {}}}
+    put = (
+        "dynamodb",
+        "PutItem",
+        {"TableName": "carts", "Item": {"id": {"S": "1"}}},
+        "dynamodb.us-east-1.amazonaws.com",
+    )
+    get = ("dynamodb", "GetItem", {"TableName": "carts", "Key": {"id": {"S": "1"}}}, "dynamodb.us-east-1.amazonaws.com")
+    executor = ContinuingCallingExecutor({"writer": [put], "reader": [get]})
+
+    first = continuation.advance(world, None, "invoke", [{"invoke": {"function": "writer"}}], executor)
+    saved = state_from_json(state_to_json(first.state))
+    second = continuation.advance(world, saved, "invoke", [{"invoke": {"function": "reader"}}], executor)
+
+    assert [c["operation"] for c in first.trace["sdk_calls"]] == ["PutItem"]
+    assert [c["operation"] for c in second.trace["sdk_calls"]] == ["GetItem"]
+    (answer,) = second.trace["responses"][0]["payload"]
+    assert answer == {"ok": {"Item": {"id": {"S": "1"}}}}
