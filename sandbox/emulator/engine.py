@@ -119,6 +119,8 @@ def _perform(state: State, executor: Executor, effects: list[dict], pool) -> Non
         else:
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
+    if not runs_due:
+        return
     world = world_for(state, executor)
     outcomes = _map(pool, lambda e: _perform_run(executor, e, world), runs_due)
     for effect, (init, result) in zip(runs_due, outcomes, strict=True):
