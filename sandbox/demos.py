@@ -48,6 +48,7 @@ LISTS = (
     "publishes",
     "snapshots",
     "layer_versions",
+    "sdk_calls",
 )
 SPECIAL = ("queue", "metric", "environments", "batch_item_failures", "retry_gaps", "billed_includes_init")
 KINDS = LISTS + SPECIAL

@@ -472,7 +472,7 @@ class TopicForm(forms.Form):
 
 class MappingForm(forms.Form):
     function = forms.ChoiceField(label="Function")
-    source = forms.ChoiceField(label="Source (queue or stream)")
+    source = forms.ChoiceField(label="Source (queue, stream or table stream)")
     batch_size = forms.IntegerField(label="Batch size", initial=10)
     report_batch_item_failures = forms.BooleanField(
         label="Report batch item failures (partial batch response)", required=False
@@ -493,7 +493,7 @@ class MappingForm(forms.Form):
             "enabled": True,
             "report_batch_item_failures": data["report_batch_item_failures"],
         }
-        if data["source"].startswith("stream:"):
+        if data["source"].startswith(("stream:", "table:")):
             mapping["starting_position"] = "TRIM_HORIZON"
         world.setdefault("event_source_mappings", []).append(mapping)
         return world
@@ -608,9 +608,15 @@ def to_yaml(value) -> str:
 
 
 def mapping_sources(world: dict) -> list[str]:
-    return [f"queue:{name}" for name in world.get("queues") or {}] + [
-        f"stream:{name}" for name in world.get("streams") or {}
+    """Queues, streams, and the tables that have a stream."""
+    tables = [
+        name for name, spec in (world.get("tables") or {}).items() if isinstance(spec, dict) and spec.get("stream")
     ]
+    return (
+        [f"queue:{name}" for name in world.get("queues") or {}]
+        + [f"stream:{name}" for name in world.get("streams") or {}]
+        + [f"table:{name}" for name in tables]
+    )
 
 
 # action in the URL -> (form, the world section its names come from, the run kind it starts)

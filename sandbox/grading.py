@@ -6,7 +6,7 @@ A check counts things in the trace, or reads a value from the world, and compare
 
     - name: A failed order reached the DLQ
       count: queue:orders-dlq          # attempts | responses | deliveries | connections | dropped |
-      at_least: 1                      # url_responses | queue:NAME | topic:NAME | bus:NAME | bucket:NAME
+      at_least: 1                      # url_responses | sdk_calls | queue:NAME | topic:NAME | bus:NAME | bucket:NAME
     - name: The API was never throttled
       count: responses
       where: {function: api, status_code: 429}   # equality; a list means "any of"; KEY__contains: text
@@ -39,7 +39,7 @@ from dataclasses import asdict, dataclass
 
 from sandbox.emulator.validation import apply_defaults
 
-LISTS = ("attempts", "responses", "deliveries", "connections", "dropped", "url_responses")
+LISTS = ("attempts", "responses", "deliveries", "connections", "dropped", "url_responses", "sdk_calls")
 NAMED = {"queue": "queues", "topic": "topics", "bus": "buses", "bucket": "buckets"}
 COMPARATORS = ("equals", "at_least", "at_most", "includes", "excludes", "is_set")
 MISSING = object()

@@ -41,6 +41,7 @@ TRACE_LISTS = (
     "function_states",
     "snapshots",
     "layer_versions",
+    "sdk_calls",
 )
 TRACE_NAMED = ("queues", "topics", "buses", "buckets")  # name -> list of messages or records
 NAMED_ITEMS = {
@@ -52,7 +53,7 @@ NAMED_ITEMS = {
 MIN_VALUE_BYTES = 256
 MIN_ITEMS = 1
 
-RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets", "function_urls", "users")
+RESOURCE_SECTIONS = ("queues", "topics", "streams", "buses", "buckets", "tables", "function_urls", "users")
 
 
 def limit(name: str) -> int:
@@ -82,8 +83,8 @@ def world_problem(world: dict, limits: dict) -> str | None:
     count += len((world.get("network") or {}).get("hosts") or {})
     if count > limits["RESOURCES"]:
         return (
-            f"This workspace has {count} queues, topics, streams, buses, buckets, mappings, hosts, function URLs, "
-            "permissions and users together; "
+            f"This workspace has {count} queues, topics, streams, buses, buckets, tables, mappings, hosts, "
+            "function URLs, permissions and users together; "
             f"the sandbox allows {limits['RESOURCES']}. Remove some, or start a new workspace."
         )
     for name, function in functions.items() if isinstance(functions, dict) else ():

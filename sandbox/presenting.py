@@ -251,6 +251,7 @@ def world_summary(world: dict) -> list[tuple[str, int]]:
             ("streams", "stream"),
             ("buses", "event bus"),
             ("buckets", "bucket"),
+            ("tables", "table"),
             ("event_source_mappings", "event source mapping"),
             ("layers", "layer"),
         )
@@ -307,6 +308,7 @@ def run_context(run: Run, step: str | None, play: str | None) -> dict:
         "chart_svg": metrics_chart.render_svg(chart) if not chart.empty else "",
         "queue_contents": sorted((trace.get("queues") or {}).items()),
         "connections": trace.get("connections") or [],
+        "sdk_calls": trace.get("sdk_calls") or [],
         "deliveries": trace.get("deliveries") or [],
         "dropped": trace.get("dropped") or [],
         "snapshots": trace.get("snapshots") or [],

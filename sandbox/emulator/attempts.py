@@ -454,7 +454,7 @@ def _finish(
                 "port": connection.port,
                 "outcome": connection.outcome,
                 "reason": connection.reason,
-                "at_s": start + connection.at_ms / 1000.0,
+                "at_s": start + (init_for_trace or 0.0) / 1000.0 + connection.at_ms / 1000.0,
             }
         )
     schedule(

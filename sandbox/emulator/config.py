@@ -19,6 +19,7 @@ from .validation.rules import (
     ESM_STREAM_DEFAULTS,
     FUNCTION_DEFAULTS,
     QUEUE_DEFAULTS,
+    TABLE_DEFAULTS,
 )
 
 
@@ -50,6 +51,8 @@ DEFAULT_FUNCTION = {
     "versions": {},
     "aliases": {},
 }
+
+DEFAULT_TABLE = TABLE_DEFAULTS
 
 DEFAULT_API = {"function": None, "integration_timeout_ms": 29000, "stage": "prod"}
 DEFAULT_FUNCTION_URL = {"auth_type": "NONE", "cors": None, "invoke_mode": "BUFFERED"}
@@ -152,7 +155,7 @@ def mapping_config(given: dict, index: int) -> dict:
     kind = source.split(":", 1)[0]
     defaults = DEFAULT_SQS_MAPPING if kind == "queue" else DEFAULT_STREAM_MAPPING
     mapping = _merged(defaults, given)
-    mapping["kind"] = "sqs" if kind == "queue" else "stream"
+    mapping["kind"] = "sqs" if kind == "queue" else "stream"  # a table's stream (``table:NAME``) is a stream
     mapping["source_name"] = source.split(":", 1)[1] if ":" in source else source
     mapping["index"] = index
     mapping["uuid"] = f"esm-{index + 1}"
@@ -176,6 +179,7 @@ def normalise(raw: dict) -> Config:
         },
         "buses": {name: _merged({"rules": []}, b) for name, b in (raw.get("buses") or {}).items()},
         "buckets": {name: _merged({"notifications": []}, b) for name, b in (raw.get("buckets") or {}).items()},
+        "tables": {name: _merged(DEFAULT_TABLE, t) for name, t in (raw.get("tables") or {}).items()},
         "event_source_mappings": [mapping_config(m, i) for i, m in enumerate(raw.get("event_source_mappings") or [])],
         "network": copy.deepcopy(raw.get("network") or {}),
         "apis": {name: _merged(DEFAULT_API, a) for name, a in (raw.get("apis") or {}).items()},
@@ -189,6 +193,15 @@ def normalise(raw: dict) -> Config:
         "steps": [copy.deepcopy(step) for step in (raw.get("steps") or [])],
         "run_until_s": raw.get("run_until_s"),
     }
+    # A table's stream is a DynamoDB stream named after the table.
+    for name, table in config["tables"].items():
+        if table.get("stream"):
+            config["streams"][name] = {
+                "type": "dynamodb",
+                "shards": 1,
+                "retention_s": 86400,
+                "view_type": table["stream"],
+            }
     # Queues named only as DLQs or targets still exist.
     for queue in list(config["queues"].values()):
         redrive = queue.get("redrive") or {}

@@ -42,6 +42,7 @@ LISTS = (
     "publishes",
     "snapshots",
     "layer_versions",
+    "sdk_calls",
 )
 STEP_LISTS = ("responses", "url_responses")  # records that name the run's step
 
@@ -148,8 +149,8 @@ def _sync_world(state: dict, world: dict) -> list[dict] | None:
     """Steps that bring the state's configuration to the world's; None when only a fresh state can."""
     wanted = normalise({**world, "steps": []})
     current = state["config"]
-    for section in ("account", "queues", "topics", "streams", "buses", "buckets", "network"):
-        if wanted[section] != current[section]:
+    for section in ("account", "queues", "topics", "streams", "buses", "buckets", "tables", "network"):
+        if wanted[section] != current.get(section, {}):
             return None
     if wanted["layers"] != current.get("layers", {}):
         return None

@@ -25,6 +25,7 @@ from . import (
     attempts,
     concurrency,
     invoke,
+    services,
     snapstart,
     sqs,
     stepfunctions,
@@ -101,14 +102,24 @@ def handle(state: State, event: list) -> list[dict]:
     return effects
 
 
-def _perform_run(executor: Executor, effect: dict):
+def _perform_run(executor: Executor, effect: dict, world: services.World):
+    """Init (when the environment is new) and Invoke; the handler's SDK calls are answered by ``services``."""
     init = None
     if effect["spec"] is not None:
         init = executor.create(effect["env"], effect["spec"])
         # A failed Init that timed out runs again inside the invoke; a failed restore ends the call.
         if not init.ok and (init.status != "timeout" or attempts.restored(effect)):
             return init, None
-    return init, executor.invoke(effect["env"], effect["request"])
+    # The handler runs after Init: its calls happen that much later than the run's start.
+    init_ms = float(init.init_duration_ms) if init is not None else 0.0
+    return init, executor.invoke(effect["env"], effect["request"], services=services.bind(world, effect, init_ms))
+
+
+def world_for(state: State, executor: Executor) -> services.World:
+    """The emulated world the runs of one ``advance`` call reach with the SDK; nested invokes run through ``executor``."""
+    world = services.World(state, destroy=executor.destroy)
+    world.run = lambda effect: _perform_run(executor, effect, world)
+    return world
 
 
 def _perform(state: State, executor: Executor, effects: list[dict], pool) -> None:
@@ -132,7 +143,11 @@ def _perform(state: State, executor: Executor, effects: list[dict], pool) -> Non
         else:
             del state["environments"][effect["env"]]
             executor.destroy(effect["env"])
-    for effect, (init, result) in zip(runs_due, _map(pool, lambda e: _perform_run(executor, e), runs_due), strict=True):
+    if not runs_due:
+        return
+    world = world_for(state, executor)
+    outcomes = _map(pool, lambda e: _perform_run(executor, e, world), runs_due)
+    for effect, (init, result) in zip(runs_due, outcomes, strict=True):
         attempts.complete_run(state, effect, init, result)
 
 

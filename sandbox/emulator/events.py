@@ -134,6 +134,9 @@ def _sqs_attribute_parts(value) -> tuple[str, str | None, bytes | None]:
     return data_type, None if raw is None else str(raw), None
 
 
+sqs_attribute_parts = _sqs_attribute_parts
+
+
 def batch(records: list[dict]) -> dict:
     """The event of a batch source (SQS, Kinesis, DynamoDB Streams) or a push source's records."""
     return {"Records": list(records)}

@@ -52,19 +52,31 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def wildcard_key(hosts, host: str) -> str:
+    """The ``*.SUFFIX`` key of ``hosts`` that covers ``host`` most narrowly ("" when none does)."""
+    labels = str(host).lower().rstrip(".").split(".")
+    for start in range(1, len(labels) - 1):
+        key = "*." + ".".join(labels[start:])
+        if key in hosts:
+            return key
+    return ""
+
+
 @dataclass(frozen=True)
 class NetworkTable:
     """Connection verdicts for one function, computed by the core.
 
     ``hosts`` maps a host name to ``{port: Verdict}``; the key ``"*"`` as a port
-    applies to any port of that host. Names not in the table get ``default``.
+    applies to any port of that host. A host key ``"*.SUFFIX"`` covers every name
+    ending in ``.SUFFIX`` that has no entry of its own (S3's virtual-hosted bucket
+    names). Names not in the table get ``default``.
     """
 
     hosts: dict[str, dict[str, Verdict]] = field(default_factory=dict)
     default: Verdict = Verdict("dns_failure", "the name does not resolve")
 
     def decide(self, host: str, port: int) -> Verdict:
-        ports = self.hosts.get(host.lower().rstrip("."))
+        ports = self.hosts.get(host.lower().rstrip(".")) or self.hosts.get(wildcard_key(self.hosts, host))
         if ports is None:
             return Verdict("refused", LOOPBACK_REASON) if is_loopback(host) else self.default
         return ports.get(str(port)) or ports.get("*") or self.default

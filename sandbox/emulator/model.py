@@ -39,6 +39,7 @@ class Config(TypedDict):
     streams: dict[str, Record]
     buses: dict[str, Record]
     buckets: dict[str, Record]
+    tables: dict[str, Record]
     event_source_mappings: list[Record]
     network: Record
     apis: dict[str, Record]
@@ -86,6 +87,7 @@ class Trace(TypedDict):
     layer_versions: NotRequired[list[Record]]  # layer versions published or deleted by steps
     snapshots: NotRequired[list[Record]]  # SnapStart snapshots taken when versions were published
     url_responses: list[Record]
+    sdk_calls: NotRequired[list[Record]]  # every SDK call a handler made, answered or refused
 
 
 class State(TypedDict):
@@ -106,7 +108,7 @@ class State(TypedDict):
     trace: Trace
     dedup: NotRequired[dict[str, dict[str, float]]]  # FIFO deduplication ids seen, per queue
     sfn: NotRequired[dict[str, Record]]  # Step Functions executions waiting to continue
-    salt: NotRequired[str]
-    snapshots: NotRequired[
-        dict[str, Record]
-    ]  # "function:version" -> the SnapStart snapshot (seed, clock, status)  # mixed into every id with the seed, so separate runs of a workspace differ
+    salt: NotRequired[str]  # mixed into every id with the seed, so separate runs of a workspace differ
+    snapshots: NotRequired[dict[str, Record]]  # "function:version" -> the SnapStart snapshot (seed, clock, status)
+    objects: NotRequired[dict[str, dict[str, Record]]]  # S3 objects written through the SDK, per bucket and key
+    tables: NotRequired[dict[str, dict[str, Record]]]  # DynamoDB items, per table and key

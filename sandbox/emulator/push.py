@@ -167,7 +167,10 @@ def put_object(
     chain: dict | None = None,
 ) -> None:
     size = len(body.encode()) if size is None else int(size)
-    state["trace"]["buckets"].setdefault(bucket, []).append({"key": key, "size": size, "body": body, "at_s": now})
+    written = {"key": key, "size": size, "body": body, "at_s": now}
+    if event_name != "ObjectCreated:Put":
+        written["event"] = event_name
+    state["trace"]["buckets"].setdefault(bucket, []).append(written)
     account = state["config"]["account"]
     for notification in state["config"]["buckets"][bucket].get("notifications") or []:
         kinds = notification.get("events") or ["s3:ObjectCreated:*"]

@@ -13,9 +13,11 @@ from __future__ import annotations
 import json
 
 from . import attempts, events, ids, patterns, queues
+from .asynchronous import RECURSION_LIMIT
 from .model import State
 from .pollers import mapping_runtime, poke
 from .qualifiers import resolve
+from .state import metrics_for
 from .validation.rules import SYNC_PAYLOAD_BYTES
 
 START_CONCURRENCY = 5
@@ -104,6 +106,28 @@ def _visibility_s(state: State, mapping: dict) -> float:
     return window + timeout + 30.0 if window + timeout > visibility else visibility
 
 
+def _recursion_stopped(state: State, function: str, queue: str, message: dict, now: float) -> bool:
+    """Lambda's recursive loop detection: a message that already went through the function 16 times in one
+    request chain is not delivered; it moves to the queue's dead-letter queue, or is dropped."""
+    fn = state["config"]["functions"][function]
+    chain = message.get("chain") or {}
+    if chain.get(function, 0) < RECURSION_LIMIT or fn.get("recursive_loop", "Terminate") == "Allow":
+        return False
+    metrics_for(state, function)["recursive_invocations_dropped"] += 1
+    if queues.move_to_dead_letter(state, queue, message) is None:
+        queues.delete(state, queue, [message["message_id"]])
+        state["trace"]["dropped"].append(
+            {
+                "request_id": None,
+                "function": function,
+                "message_id": message["message_id"],
+                "reason": "RecursiveInvocationDropped",
+                "at_s": now,
+            }
+        )
+    return True
+
+
 def _take_batch(state: State, mapping: dict, visible: list, now: float) -> tuple[list, list]:
     """Receive up to ``batch_size`` messages that fit in one synchronous payload.
 
@@ -123,6 +147,8 @@ def _take_batch(state: State, mapping: dict, visible: list, now: float) -> tuple
             break
         if max_receive and message["receive_count"] >= int(max_receive) and redrive.get("dead_letter_queue"):
             queues.move_to_dead_letter(state, name, message)
+            continue
+        if _recursion_stopped(state, fn_name, name, message, now):
             continue
         queues.receive(message, now, visibility)
         record = queues.sqs_record(state, name, message)

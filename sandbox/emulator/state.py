@@ -57,6 +57,7 @@ def new_state(raw: dict, seed: int | None = None) -> State:
             "publishes": [],
             "function_states": [],
             "url_responses": [],
+            "sdk_calls": [],
         },
     }
     return state

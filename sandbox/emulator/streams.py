@@ -68,6 +68,7 @@ def put_records(state: State, name: str, records: list, now: float) -> None:
         }
         if stream["type"] == "dynamodb":
             record["event_name"] = given.get("event_name", "INSERT")
+            record["view_type"] = state["config"]["streams"][name].get("view_type") or "NEW_AND_OLD_IMAGES"
             record["keys"] = {k: events.to_dynamodb(v) for k, v in keys.items()}
             record["new_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("new_image") or {}).items()} or None
             record["old_image"] = {k: events.to_dynamodb(v) for k, v in (given.get("old_image") or {}).items()} or None
@@ -89,7 +90,7 @@ def _event_record(state: State, name: str, shard: dict, record: dict) -> dict:
             old_image=record.get("old_image"),
             sequence_number=record["seq"],
             created=record["arrival"],
-            view_type=state["config"]["streams"][name].get("view_type") or "NEW_AND_OLD_IMAGES",
+            view_type=record.get("view_type") or "NEW_AND_OLD_IMAGES",
         )
     return events.kinesis_record(
         stream_arn=stream_arn(state, name),

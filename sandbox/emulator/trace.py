@@ -56,6 +56,7 @@ def build(state: State) -> dict:
         "snapshots": [_round_times(s) for s in copy.deepcopy(raw.get("snapshots", []))],
         "layer_versions": [_round_times(v) for v in copy.deepcopy(raw.get("layer_versions", []))],
         "url_responses": [_round_times(r) for r in copy.deepcopy(raw.get("url_responses", []))],
+        "sdk_calls": [_round_times(c) for c in copy.deepcopy(raw.get("sdk_calls", []))],
         "end_s": round(state["now"], 6),
         "stopped": state.get("stopped"),
     }

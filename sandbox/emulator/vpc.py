@@ -155,6 +155,11 @@ def _targets(net: dict, region: str, buckets: dict) -> list[Target]:
         for name in (f"{bucket}.s3.{region}.amazonaws.com", f"{bucket}.s3.amazonaws.com"):
             if name.lower() not in names:
                 targets.append(Target(name.lower(), "aws", AWS_PORTS, _service_ip("s3"), service="s3"))
+    # Any other bucket, addressed virtual-hosted style, and STS's global endpoint.
+    for name in (f"*.s3.{region}.amazonaws.com", "*.s3.amazonaws.com"):
+        targets.append(Target(name, "aws", AWS_PORTS, _service_ip("s3"), service="s3"))
+    if "sts.amazonaws.com" not in names:
+        targets.append(Target("sts.amazonaws.com", "aws", AWS_PORTS, _service_ip("sts"), service="sts"))
     return targets
 
 

@@ -2,7 +2,8 @@
 
 Pure: a trace dict (docs/scenarios.md) in, frozen values and SVG markup out. One lane per execution
 environment (``function · env-N``), a lane for throttles (they have no environment) and a lane for what the
-service did on its own (DLQ and destination deliveries, dropped events).
+service did on its own (DLQ and destination deliveries, dropped events). A handler's SDK calls are marks on
+its environment's lane at the moment of the call, refused ones marked apart.
 
 Emulated time spans milliseconds to hours in one run (a cold start, then retries a minute and two minutes
 later), so the horizontal axis is *folded*: each stretch between two moments gets a width that grows with the
@@ -70,7 +71,7 @@ class Mark:
     step: int
     lane: int
     x: float
-    kind: str  # delivery | dropped | throttle
+    kind: str  # delivery | dropped | throttle | sdk | sdk-error
     label: str
     title: str
 
@@ -176,6 +177,24 @@ def _dropped_text(dropped: dict) -> str:
     return f"{dropped.get('function', '?')}: event dropped ({dropped.get('reason', 'no reason given')})"
 
 
+def _sdk_text(call: dict) -> str:
+    what = f"{call.get('function', '?')}: SDK call {call.get('service')} {call.get('operation')}"
+    if call.get("outcome") == "error":
+        return f"{what} refused ({call.get('error_code')}: {call.get('error_message') or ''})"
+    took = float(call.get("duration_ms") or 0.0)
+    return what + (f" answered after {format_seconds(took / 1000)}" if took else " answered")
+
+
+def _caller_environment(trace: dict, call: dict) -> str:
+    """The environment of the attempt that made the call (its request id, running at that moment)."""
+    at_s = float(call.get("at_s") or 0.0)
+    for attempt in trace.get("attempts") or []:
+        same = attempt.get("request_id") == call.get("request_id") and attempt.get("function") == call.get("function")
+        if same and float(attempt.get("start_s") or 0.0) <= at_s <= float(attempt.get("end_s") or at_s):
+            return attempt.get("environment_id") or "?"
+    return "?"
+
+
 def _happenings(trace: dict) -> list[tuple[float, int, str, dict]]:
     """(at_s, order, kind, item) for everything the timeline shows, in time order."""
     rows = []
@@ -189,6 +208,9 @@ def _happenings(trace: dict) -> list[tuple[float, int, str, dict]]:
     offset = len(rows)
     for order, dropped in enumerate(trace.get("dropped") or []):
         rows.append((float(dropped.get("at_s", end_default)), offset + order, "dropped", dropped))
+    offset = len(rows)
+    for order, call in enumerate(trace.get("sdk_calls") or []):
+        rows.append((float(call.get("at_s", end_default)), offset + order, "sdk", call))
     rows.sort(key=lambda row: (row[0], row[1]))
     return rows
 
@@ -201,6 +223,8 @@ def build(trace: dict) -> Timeline:
         moments.append(at_s)
         if kind == "attempt":
             moments.append(float(item.get("end_s") or at_s))
+            if item.get("cold_start") and item.get("init_duration_ms"):
+                moments.append(at_s + float(item["init_duration_ms"]) / 1000.0)  # the handler starts here
     axis = Axis(moments)
 
     lane_keys: list[str] = []
@@ -226,12 +250,20 @@ def build(trace: dict) -> Timeline:
             lane = lane_for(f"env:{item.get('function')}:{env}", "")
             end_x = LABEL_WIDTH + axis.x(float(item.get("end_s") or at_s))
             width = max(end_x - x, MIN_BAR)
-            init_ms = item.get("init_duration_ms") or 0.0
-            total_ms = (init_ms or 0.0) + (item.get("duration_ms") or 0.0)
-            init_width = width * init_ms / total_ms if item.get("cold_start") and total_ms else 0.0
+            init_ms = float(item.get("init_duration_ms") or 0.0)
+            init_end_x = LABEL_WIDTH + axis.x(at_s + init_ms / 1000.0)
+            init_width = min(init_end_x - x, width) if item.get("cold_start") and init_ms else 0.0
             outcome = item.get("outcome") or "success"
             label = f"#{item.get('attempt') or 1} {OUTCOME_GLYPHS.get(outcome, '?')}"
             bars.append(Bar(number, lane, round(x, 1), round(width, 1), round(init_width, 1), outcome, label, text))
+        elif kind == "sdk":
+            text = _sdk_text(item)
+            env = _caller_environment(trace, item)
+            lane = lane_for(f"env:{item.get('function')}:{env}", f"{item.get('function')} · {env}")
+            refused = item.get("outcome") == "error"
+            marks.append(
+                Mark(number, lane, round(x, 1), "sdk-error" if refused else "sdk", "✗" if refused else "↗", text)
+            )
         elif kind == "throttle":
             text = _attempt_text(item)
             lane = lane_for("throttles", "throttled")

@@ -213,9 +213,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def wildcard_key(hosts: dict, host: str) -> str:
+    """The ``*.SUFFIX`` key covering ``host`` most narrowly (the same rule as the core's ``executor.wildcard_key``)."""
+    labels = str(host).lower().rstrip(".").split(".")
+    for start in range(1, len(labels) - 1):
+        key = "*." + ".".join(labels[start:])
+        if key in hosts:
+            return key
+    return ""
+
+
 def decide(network: dict, host: str, port: int) -> tuple[str, str]:
     """Look a connection up in a NetworkTable given as plain data (see ``network_to_data``)."""
-    ports = network.get("hosts", {}).get(str(host).lower().rstrip("."))
+    hosts = network.get("hosts", {})
+    ports = hosts.get(str(host).lower().rstrip(".")) or hosts.get(wildcard_key(hosts, str(host)))
     default = tuple(network.get("default", ("dns_failure", "the name does not resolve")))
     if ports is None:
         return ("refused", LOOPBACK_REASON) if is_loopback(str(host)) else default

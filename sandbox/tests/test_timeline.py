@@ -189,3 +189,57 @@ def test_timeline_of_a_real_emulator_trace_shows_retries_and_the_dlq():
     assert [step.kind for step in picture.steps] == ["attempt", "attempt", "attempt", "delivery"]
     assert [bar.label for bar in picture.bars] == ["#1 ✗", "#2 ✗", "#3 ✗"]
     assert metrics_chart.build(trace).totals()["errors"] == 3
+
+
+def test_timeline_marks_sdk_calls_on_the_callers_environment_lane():
+    traced = copy.deepcopy(TRACE)
+    traced["sdk_calls"] = [
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "sqs",
+            "operation": "SendMessage",
+            "at_s": 60.005,
+            "duration_ms": 0.0,
+            "outcome": "ok",
+            "error_code": None,
+            "error_message": None,
+        },
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "s3",
+            "operation": "PutObject",
+            "at_s": 60.006,
+            "duration_ms": 0.0,
+            "outcome": "error",
+            "error_code": "AccessDenied",
+            "error_message": "User: x is not authorized",
+        },
+    ]
+
+    picture = timeline.build(traced)
+    svg = timeline.render_svg(picture)
+
+    sdk = [mark for mark in picture.marks if mark.kind.startswith("sdk")]
+    assert [mark.kind for mark in sdk] == ["sdk", "sdk-error"]
+    assert {picture.lanes[mark.lane].label for mark in sdk} == {"orders · env-1"}
+    assert sdk[0].title == "orders: SDK call sqs SendMessage answered"
+    assert sdk[1].title == "orders: SDK call s3 PutObject refused (AccessDenied: User: x is not authorized)"
+    assert 'class="tl-mark sdk-error"' in svg
+
+
+def test_sdk_calls_of_a_cold_start_sit_after_its_init_segment():
+    call = {"function": "orders", "request_id": "r1", "service": "sts", "operation": "GetCallerIdentity"}
+    traced = {
+        "attempts": [attempt(1, 0.0, outcome="success", end_s=0.014, duration_ms=5.0)],
+        "sdk_calls": [{**call, "at_s": 0.0095, "outcome": "ok"}],
+        "end_s": 0.014,
+    }
+
+    picture = timeline.build(traced)
+
+    (cold,) = picture.bars
+    (mark,) = picture.marks
+    assert mark.lane == cold.lane and cold.init_width > 0
+    assert cold.x + cold.init_width <= mark.x <= cold.x + cold.width

@@ -397,6 +397,47 @@ def test_run_status_stops_polling_with_286_and_the_results(owner_client):
 
 
 @pytest.mark.django_db
+def test_run_results_list_the_sdk_calls_with_refusals_in_aws_words(owner_client):
+    refused = (
+        "User: arn:aws:sts::123456789012:assumed-role/orders-role/orders is not authorized to perform: sqs:sendmessage"
+    )
+    calls = [
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "sts",
+            "operation": "GetCallerIdentity",
+            "at_s": 0.01,
+            "duration_ms": 0.0,
+            "outcome": "ok",
+            "error_code": None,
+            "error_message": None,
+            "status": 200,
+        },
+        {
+            "function": "orders",
+            "request_id": "r1",
+            "service": "sqs",
+            "operation": "SendMessage",
+            "at_s": 0.02,
+            "duration_ms": 0.0,
+            "outcome": "error",
+            "error_code": "AccessDenied",
+            "error_message": refused,
+            "status": 403,
+        },
+    ]
+    run = make_run(owner_client.workspace, trace={**TRACE, "sdk_calls": calls})
+
+    page = owner_client.get(f"/sandbox/runs/{run.pk}/status/", HTTP_HX_REQUEST="true").content.decode()
+
+    assert "AWS SDK calls" in page and page.count('class="sdk-call"') == 2
+    assert "<code>sts GetCallerIdentity</code>" in page and "✓ answered" in page
+    assert "✗ AccessDenied</span> " + refused in page
+    assert 'class="tl-mark sdk-error' in page
+
+
+@pytest.mark.django_db
 def test_run_status_when_finished_refreshes_the_recent_runs_list(owner_client):
     run = make_run(owner_client.workspace)
 
@@ -480,6 +521,21 @@ def test_resource_add_mapping_and_disable_it(owner_client):
 
     mapping = Workspace.objects.get(pk=owner_client.workspace.pk).world["event_source_mappings"][0]
     assert (mapping["source"], mapping["batch_size"], mapping["enabled"]) == ("queue:jobs", 5, False)
+
+
+@pytest.mark.django_db
+def test_a_tables_stream_can_be_mapped_from_the_resources_page(owner_client):
+    workspace = owner_client.workspace
+    workspace.world = {**workspace.world, "tables": {"carts": {"stream": "NEW_IMAGE"}, "plain": {}}}
+    workspace.save()
+    base = f"/sandbox/workspaces/{workspace.pk}/resources/"
+
+    page = owner_client.get(base).content.decode()
+    owner_client.post(base + "add-mapping/", {"function": "orders", "source": "table:carts", "batch_size": 5})
+
+    mapping = Workspace.objects.get(pk=workspace.pk).world["event_source_mappings"][0]
+    assert '<option value="table:carts">' in page and "table:plain" not in page
+    assert (mapping["source"], mapping["starting_position"]) == ("table:carts", "TRIM_HORIZON")
 
 
 @pytest.mark.django_db

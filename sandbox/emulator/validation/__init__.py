@@ -101,7 +101,7 @@ class Checker(StepChecks, CallerChecks, UrlChecks):
         if self.raw.get("run_until_s") is not None:
             self.number(self.raw["run_until_s"], "run_until_s")
         self.account()
-        for section in ("functions", "queues", "topics", "streams", "buses", "buckets", "network", "layers"):
+        for section in ("functions", "queues", "topics", "streams", "buses", "buckets", "tables", "network", "layers"):
             self.dict_of(self.raw.get(section), section, section)
         for name, spec in self.section("functions").items():
             self.function_name(name, f"functions.{name}")
@@ -118,6 +118,8 @@ class Checker(StepChecks, CallerChecks, UrlChecks):
         self.permissions()
         self.users()
         self.resources()
+        self.tables()
+        self.resource_policies()
         mappings = self.list_of(self.raw.get("event_source_mappings"), "event_source_mappings", "event_source_mappings")
         for index, esm in enumerate(mappings or []):
             self.mapping(index, esm)

@@ -19,6 +19,8 @@ dict (the input is not changed) in which:
   as plain text becomes ``{body: text}``;
 * ``network`` sections are filled as ``network.network_defaults`` describes.
 
+``tables`` get ``partition_key`` (``id``), ``sort_key``, ``stream`` and ``policy``.
+
 Fields the format doesn't name are kept as they are.
 """
 
@@ -46,6 +48,7 @@ from .rules import (
     SEND_ACTIONS,
     STEP_DEFAULTS,
     STREAM_DEFAULTS,
+    TABLE_DEFAULTS,
     TOPIC_DEFAULTS,
     as_text,
     env_text,
@@ -76,6 +79,7 @@ def apply_defaults(raw: dict) -> dict:
     buses.setdefault("default", {"rules": []})
     out["buses"] = buses
     out["buckets"] = {name: _bucket(spec) for name, spec in (out.get("buckets") or {}).items()}
+    out["tables"] = {name: _merge(TABLE_DEFAULTS, spec) for name, spec in (out.get("tables") or {}).items()}
     out["event_source_mappings"] = [_mapping(esm, out["streams"]) for esm in out.get("event_source_mappings") or []]
     out["functions"] = {
         name: _function(name, spec, out["event_source_mappings"], out["streams"])
@@ -122,6 +126,8 @@ def source_kind(mapping: dict, streams: dict) -> str:
     kind, name = parse_ref(mapping.get("source")) or ("queue", "")
     if kind == "queue":
         return "sqs"
+    if kind == "table":
+        return "dynamodb"
     return (streams.get(name) or {}).get("type", "kinesis")
 
 
@@ -146,6 +152,8 @@ def _function(name: str, spec, mappings: list, streams: dict) -> dict:
         function["role"] = {
             "policies": list(function["role"].get("policies") or []),
             "actions": list(function["role"].get("actions") or []),
+            "statements": list(function["role"].get("statements") or []),
+            "name": function["role"].get("name") or f"{name}-role",
         }
     return function
 

@@ -31,9 +31,10 @@ from .rules import (
     runtime_message,
     unreserved_floor_message,
 )
+from .services import ServiceChecks
 
 
-class FunctionChecks(PackagingChecks):
+class FunctionChecks(PackagingChecks, ServiceChecks):
     def account(self) -> None:
         account = self.dict_of(self.raw.get("account"), "account", "account")
         if not account:
@@ -302,7 +303,16 @@ class FunctionChecks(PackagingChecks):
         role = self.dict_of(role, field, "role")
         if not role:
             return
-        self.fields(role, field, ("policies", "actions"))
+        self.fields(role, field, ("name", "policies", "actions", "statements"))
+        if "name" in role and (
+            not isinstance(role["name"], str) or not re.fullmatch(r"[\w+=,.@-]{1,64}", role["name"])
+        ):
+            self.add(
+                f"{field}.name",
+                f"ValidationException: 1 validation error detected: Value '{role['name']}' at 'roleName' failed to "
+                "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]+",
+            )
+        self.statements(role.get("statements"), f"{field}.statements", principal=False)
         for key in ("policies", "actions"):
             items = self.list_of(role.get(key), f"{field}.{key}", key)
             for index, item in enumerate(items or []):

@@ -199,10 +199,17 @@ class ResourceChecks(BaseChecker):
             self.add(f"{field}.function", f"function {function!r} doesn't exist; declare it under functions")
         elif qualifier and not QUALIFIER.fullmatch(qualifier):
             self.add(f"{field}.function", f"{qualifier!r} is not a version number or alias name")
-        source = self.ref(esm.get("source"), f"{field}.source", ("queue", "stream"))
+        source = self.ref(esm.get("source"), f"{field}.source", ("queue", "stream", "table"))
         if source is None:
             return
-        kind = "sqs" if source[0] == "queue" else self.stream_type(source[1])
+        if source[0] == "table" and not (self.section("tables").get(source[1]) or {}).get("stream"):
+            self.add(
+                f"{field}.source",
+                f"InvalidParameterValueException: Stream not found: table {source[1]} has no stream; "
+                f"set tables.{source[1]}.stream to a view type such as NEW_AND_OLD_IMAGES",
+            )
+            return
+        kind = "sqs" if source[0] == "queue" else "dynamodb" if source[0] == "table" else self.stream_type(source[1])
         known = ESM_SQS_DEFAULTS if kind == "sqs" else ESM_STREAM_DEFAULTS
         self.fields(esm, field, set(ESM_SQS_DEFAULTS) | set(ESM_STREAM_DEFAULTS))
         for key in esm:

@@ -169,6 +169,7 @@ QUEUE_DEFAULTS = {
     "delay_s": 0,
     "content_based_deduplication": False,
 }
+TABLE_DEFAULTS: dict[str, Any] = {"partition_key": "id", "sort_key": None, "stream": None, "policy": None}
 TOPIC_DEFAULTS = {"subscriptions": [], "fifo": False}
 STREAM_DEFAULTS = {"type": "kinesis", "shards": 1, "view_type": None}
 STREAM_VIEW_TYPES = ("NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY")
@@ -258,6 +259,7 @@ TOP_FIELDS = (
     "streams",
     "buses",
     "buckets",
+    "tables",
     "event_source_mappings",
     "network",
     "apis",
@@ -283,6 +285,7 @@ KINDS = {
     "bus": "buses",
     "stream": "streams",
     "bucket": "buckets",
+    "table": "tables",
 }
 
 
@@ -313,6 +316,18 @@ def role_allows(role: dict | None, action: str) -> bool:
     granted = list(role.get("actions") or [])
     for policy in role.get("policies") or []:
         granted.extend(MANAGED_POLICIES.get(policy, ()))
+    for statement in role.get("statements") or []:
+        if not isinstance(statement, dict):
+            continue
+        actions = statement.get("actions", statement.get("action")) or []
+        actions = actions if isinstance(actions, list) else [actions]
+        if str(statement.get("effect", "Allow")) == "Deny":
+            resources = statement.get("resources", statement.get("resource")) or ["*"]
+            everywhere = "*" in (resources if isinstance(resources, list) else [resources])
+            if everywhere and any(_action_matches(p, action) for p in actions if isinstance(p, str)):
+                return False
+        else:
+            granted.extend(actions)
     return any(_action_matches(pattern, action) for pattern in granted if isinstance(pattern, str))
 
 
