@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sandbox import limits
 from sandbox.emulator.config import function_config, snapshot
 
 from . import lambda_shapes as shapes
@@ -237,6 +238,13 @@ def files_of_zip(data: bytes) -> dict[str, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
+        unzipped = sum(info.file_size for info in members)
+        if unzipped > limits.limit("CODE_BYTES"):
+            # Checked before anything is unpacked: a small zip can hold gigabytes of repeated bytes.
+            raise invalid(
+                f"Unzipped size must be at most {limits.limit('CODE_BYTES')} bytes in the sandbox; "
+                f"this package holds {unzipped}."
+            )
         files = {}
         for info in members:
             try:

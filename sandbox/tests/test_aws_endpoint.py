@@ -207,6 +207,21 @@ def test_a_file_that_is_not_a_zip_is_refused_as_lambda_words_it(live_server):
     )
 
 
+def test_a_zip_that_unpacks_beyond_the_code_limit_is_refused_before_it_is_unpacked(live_server):
+    workspace = make_workspace(world=world())
+    lam = client(live_server, workspace)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("lambda_function.py", "#" * 50_000_000)  # 50 MB of text in a zip of about 50 KB
+
+    code, status, message = refusal(lambda: lam.update_function_code(FunctionName="orders", ZipFile=buffer.getvalue()))
+
+    assert (code, status) == ("InvalidParameterValueException", 400)
+    assert message == "Unzipped size must be at most 262144 bytes in the sandbox; this package holds 50000000."
+    workspace.refresh_from_db()
+    assert workspace.world == world()
+
+
 def test_reserved_and_provisioned_concurrency(live_server):
     workspace = make_workspace(world=world())
     lam = client(live_server, workspace)
