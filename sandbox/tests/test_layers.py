@@ -227,3 +227,22 @@ def test_opt_is_a_read_only_nosuid_mount_of_this_environment_only(executor):
     assert payload["files"] == ["shared.py"]  # the other function's layer is not there
     [options] = payload["options"]
     assert {"ro", "nosuid", "nodev"} <= set(options.split(","))
+
+
+def test_a_layer_of_many_small_files_fits_under_opt(executor):
+    files = {f"python/part{n}.py": f"N = {n}\n" for n in range(400)}  # each small file takes a page of /opt
+    scenario = {
+        "layers": {"parts": {"versions": [{"files": files}]}},
+        "functions": {
+            "sum": {
+                "code": "import os, part399\ndef lambda_handler(e, c):\n"
+                "    return [part399.N, len(os.listdir('/opt/python'))]\n",
+                "layers": ["parts:1"],
+            }
+        },
+        "steps": [{"at_s": 0, "invoke": {"function": "sum"}}],
+    }
+
+    trace = simulate(scenario, executor, seed=1)
+
+    assert responses(trace) == [[399, 400]], trace["responses"]
