@@ -28,6 +28,8 @@ WAIT_S = 30.0  # how long a request waits for its run; handler sleeps cost no re
 SIGNING_SERVICE = "lambda"  # a function URL's requests are signed for Lambda
 WRONG_SCOPE = f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "
 DROPPED_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
+# How the response is framed on the wire is the web server's to say, whatever the handler set.
+FRAMING_HEADERS = DROPPED_HEADERS | {"content-length", "te", "trailer"}
 NO_SUCH_URL = json.dumps({"Message": None}, separators=(",", ":"))
 # A function URL is served from the site's own origin (on AWS it has a domain of its own), so its answers are
 # sandboxed: the browser runs no script of theirs and gives them an origin of their own, whatever headers the
@@ -133,7 +135,7 @@ def response_for(record: dict) -> HttpResponse:
     for name, value in record["headers"].items():
         if name.lower() == "set-cookie":
             cookies.append(value)
-        else:
+        elif name.lower() not in FRAMING_HEADERS:
             response[name] = value
     if record.get("request_id"):
         response["x-amzn-RequestId"] = record["request_id"]

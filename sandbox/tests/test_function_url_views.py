@@ -183,7 +183,8 @@ def lambda_handler(event, context):
     return {
         "statusCode": 200,
         "headers": {"Content-Type": "text/html", "Content-Security-Policy": "script-src *",
-                    "Set-Cookie": "csrftoken=chosen; Path=/"},
+                    "Set-Cookie": "csrftoken=chosen; Path=/",
+                    "Content-Length": "5", "Transfer-Encoding": "chunked", "Connection": "keep-alive"},
         "cookies": ["sessionid=stolen; Path=/", "theme=dark"],
         "body": "<script>alert(1)</script>" + json.dumps(event.get("cookies")),
     }
@@ -216,6 +217,8 @@ def test_a_url_on_the_sites_origin_never_sees_or_sets_the_sites_cookies_and_runs
     assert "sessionid" not in response.cookies
     assert "csrftoken" not in response.cookies or response.cookies["csrftoken"].value != "chosen"
     assert response.cookies["theme"].value == "dark"
+    assert not response.has_header("Content-Length") or response["Content-Length"] == str(len(response.content))
+    assert not response.has_header("Transfer-Encoding") and not response.has_header("Connection")
     assert victim.cookies["sessionid"].value == session
 
 
