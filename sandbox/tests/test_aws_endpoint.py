@@ -222,6 +222,31 @@ def test_a_zip_that_unpacks_beyond_the_code_limit_is_refused_before_it_is_unpack
     assert workspace.world == world()
 
 
+def test_a_page_size_out_of_range_is_refused_as_lambda_words_it(live_server):
+    workspace = make_workspace(world=world())
+    key_id, secret = workspace.access_keys()
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=endpoint(live_server, workspace),
+        region_name="us-east-1",
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 0}, parameter_validation=False),  # as a raw request could send it
+    )
+
+    assert refusal(lambda: lam.list_functions(MaxItems=-3)) == (
+        "ValidationException",
+        400,
+        "1 validation error detected: Value '-3' at 'maxItems' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1",
+    )
+    assert refusal(lambda: lam.list_versions_by_function(FunctionName="orders", MaxItems=0))[:2] == (
+        "ValidationException",
+        400,
+    )
+    assert [f["FunctionName"] for f in lam.list_functions(MaxItems=1)["Functions"]] == ["billing"]
+
+
 def test_reserved_and_provisioned_concurrency(live_server):
     workspace = make_workspace(world=world())
     lam = client(live_server, workspace)
