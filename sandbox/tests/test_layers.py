@@ -198,6 +198,16 @@ def test_the_daemon_refuses_layer_paths_that_leave_opt():
         validate_spec(spec)
 
 
+def test_the_daemon_refuses_more_layer_files_than_opt_holds():
+    files = {f"python/empty{n}.py": "" for n in range(4097)}  # empty files weigh nothing but a page each
+    spec = {"function_name": "f", "code": {"lambda_function.py": "x = 1\n"}, "layer_files": files}
+
+    with pytest.raises(ValueError, match="more than 4096 files"):
+        validate_spec(spec)
+    del files["python/empty0.py"]
+    assert len(validate_spec(spec)["layer_files"]) == 4096
+
+
 def test_opt_is_a_read_only_nosuid_mount_of_this_environment_only(executor):
     probe = (
         "import os\n"
