@@ -9,6 +9,9 @@ class WorkspaceAdmin(admin.ModelAdmin):
     list_filter = ("preset", "challenge")
     search_fields = ("name", "owner__username")
     raw_id_fields = ("owner",)
+    # The workspace's secret access key is its owner's alone: staff see which key it has, never the secret.
+    exclude = ("secret_access_key",)
+    readonly_fields = ("access_key_id",)
 
 
 @admin.register(Run)

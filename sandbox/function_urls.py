@@ -28,7 +28,31 @@ WAIT_S = 30.0  # how long a request waits for its run; handler sleeps cost no re
 SIGNING_SERVICE = "lambda"  # a function URL's requests are signed for Lambda
 WRONG_SCOPE = f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "
 DROPPED_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
+# How the response is framed on the wire is the web server's to say, whatever the handler set.
+FRAMING_HEADERS = DROPPED_HEADERS | {"content-length", "te", "trailer"}
 NO_SUCH_URL = json.dumps({"Message": None}, separators=(",", ":"))
+# A function URL is served from the site's own origin (on AWS it has a domain of its own), so its answers are
+# sandboxed: the browser runs no script of theirs and gives them an origin of their own, whatever headers the
+# handler set. The site's own cookies never reach the handler, and the handler cannot set them.
+SANDBOXED = "sandbox"
+
+
+def site_cookie_names() -> set[str]:
+    """The cookies the site itself reads (login session, CSRF token, language, messages, time zone)."""
+    return {
+        settings.SESSION_COOKIE_NAME,
+        settings.CSRF_COOKIE_NAME,
+        settings.LANGUAGE_COOKIE_NAME,
+        "messages",
+        "tz",  # the time zone (examprep.middleware.ZONE_COOKIE)
+    }
+
+
+def _without_site_cookies(header: str) -> str:
+    """A request's ``Cookie`` header without the site's own cookies."""
+    reserved = site_cookie_names()
+    kept = [part.strip() for part in header.split(";") if part.strip().partition("=")[0].strip() not in reserved]
+    return "; ".join(part for part in kept if part)
 
 
 def _aws_error(status: int, error_type: str, body: str) -> HttpResponse:
@@ -57,7 +81,12 @@ def signer(request: HttpRequest, workspace: Workspace) -> tuple[str | None, Http
     if "authorization" not in request.headers and "X-Amz-Signature" not in request.GET:
         return None, None
     key_id, secret = workspace.access_keys()
-    aws_request = _signed_request(request)
+    try:
+        aws_request = _signed_request(request)
+    except RequestDataTooBig:
+        return None, _unavailable(
+            f"The sandbox accepts request bodies up to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", status=413
+        )
     try:
         signed = verify(aws_request, lambda given: secret if given == key_id else None, datetime.now(UTC))
     except SignatureError as error:
@@ -71,6 +100,10 @@ def step_for(request: HttpRequest, target: str, path: str, signed_with: str | No
     """The ``url_request`` step for an HTTP request (the body as text, or base64 when it isn't UTF-8);
     ``signed_with`` is the workspace's access key id when the request carried a good signature."""
     headers = {name.lower(): value for name, value in request.headers.items() if name.lower() not in DROPPED_HEADERS}
+    if "cookie" in headers:
+        headers["cookie"] = _without_site_cookies(headers["cookie"])
+        if not headers["cookie"]:
+            del headers["cookie"]
     raw = request.body
     try:
         body, encoded = raw.decode(), False
@@ -98,15 +131,23 @@ def response_for(record: dict) -> HttpResponse:
     response = HttpResponse(body, status=int(record["status_code"]))
     if "content-type" not in record["headers"]:
         del response["Content-Type"]
+    cookies = list(record.get("cookies") or [])
     for name, value in record["headers"].items():
-        response[name] = value
+        if name.lower() == "set-cookie":
+            cookies.append(value)
+        elif name.lower() not in FRAMING_HEADERS:
+            response[name] = value
     if record.get("request_id"):
         response["x-amzn-RequestId"] = record["request_id"]
-    for cookie in record.get("cookies") or []:
+    reserved = site_cookie_names()
+    for cookie in cookies:
         try:
-            response.cookies.load(SimpleCookie(str(cookie)))
+            parsed = SimpleCookie(str(cookie))
         except CookieError:
             continue
+        response.cookies.update({name: morsel for name, morsel in parsed.items() if name not in reserved})
+    response["Content-Security-Policy"] = SANDBOXED
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

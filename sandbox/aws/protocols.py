@@ -59,12 +59,18 @@ def parse_request(request: HttpRequest) -> tuple[str, str, dict, str]:
     service, region = identify(request)
     model = service_model(service)
     protocol = protocol_of_request(service, request)
-    if protocol == "query":
-        operation, params = query.parse(service, model, request)
-    elif protocol == "json":
-        operation, params = json_protocol.parse(service, model, request)
-    else:
-        operation, params = rest.parse(service, model, request)
+    try:
+        if protocol == "query":
+            operation, params = query.parse(service, model, request)
+        elif protocol == "json":
+            operation, params = json_protocol.parse(service, model, request)
+        else:
+            operation, params = rest.parse(service, model, request)
+    except (UnicodeDecodeError, RecursionError) as problem:
+        # Bytes that are not UTF-8 where text belongs, or a document nested deeper than the parser follows.
+        what = "is not UTF-8 text" if isinstance(problem, UnicodeDecodeError) else "is nested too deeply"
+        code = "InvalidArgument" if service == "s3" else "SerializationException"
+        raise ProtocolError(code, f"The request body {what}.", 400, service) from None
     _check_required(service, protocol, model.operation_model(operation), params)
     return service, operation, params, region
 

@@ -39,6 +39,8 @@ FORBIDDEN = json.dumps(
 BAD_GATEWAY = "Internal Server Error"
 INVOKE_ACTIONS = ("lambda:InvokeFunctionUrl", "lambda:InvokeFunction")
 JSON_TYPE = {"content-type": "application/json"}
+TOKEN_CHARACTERS = set("!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyz")  # header names, lower-cased
+LINE_BREAKS = {"\r", "\n", "\0"}
 TEXT_TYPES = ("text/", "application/json", "application/xml", "application/javascript", "+json", "+xml")
 
 
@@ -185,6 +187,10 @@ def response_for(text: str | None) -> dict | None:
     if not isinstance(headers, dict) or not isinstance(cookies, list):
         return None
     mapped = {str(k).lower(): v if isinstance(v, str) else json.dumps(v) for k, v in headers.items()}
+    if not all(_header_fits(name, value) for name, value in mapped.items()):
+        return None
+    if any(set(str(cookie)) & LINE_BREAKS for cookie in cookies):
+        return None
     mapped.setdefault("content-type", "application/json")
     body = value.get("body")
     if body is not None and not isinstance(body, str):
@@ -202,6 +208,11 @@ def response_for(text: str | None) -> dict | None:
         "body": body or "",
         "base64": encoded,
     }
+
+
+def _header_fits(name: str, value: str) -> bool:
+    """Whether HTTP can carry the header: a name of token characters, a value on one line."""
+    return bool(name) and set(name) <= TOKEN_CHARACTERS and not set(value) & LINE_BREAKS
 
 
 def body_for_event(body: str | None, body_base64: bool, headers: dict) -> tuple[str | None, bool]:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sandbox import limits
 from sandbox.emulator.config import function_config, snapshot
 
 from . import lambda_shapes as shapes
@@ -151,13 +152,25 @@ def list_functions(request: Request) -> Outcome:
     return Outcome(_page(request, rows, "Functions", lambda row: f"{row['FunctionName']}:{row['Version']}"))
 
 
+MAX_ITEMS = 10000  # the largest MaxItems Lambda's list operations take
+
+
 def _page(request: Request, rows: list, member: str, key: Callable[[dict], str]) -> dict:
     """One page of ``rows`` (Marker / MaxItems as Lambda pages, at most 50 items)."""
     marker = request.params.get("Marker")
     if marker:
         keys = [key(row) for row in rows]
         rows = rows[keys.index(marker) + 1 :] if marker in keys else []
-    size = min(int(request.params.get("MaxItems") or 50), 50)
+    given = request.params.get("MaxItems")
+    if given is not None and not 1 <= int(given) <= MAX_ITEMS:
+        bound = "greater than or equal to 1" if int(given) < 1 else f"less than or equal to {MAX_ITEMS}"
+        raise Refused(
+            "ValidationException",
+            f"1 validation error detected: Value '{given}' at 'maxItems' failed to satisfy constraint: "
+            f"Member must have value {bound}",
+            400,
+        )
+    size = min(int(given or 50), 50)
     result = {member: rows[:size]}
     if len(rows) > size:
         result["NextMarker"] = key(rows[size - 1])
@@ -237,6 +250,13 @@ def files_of_zip(data: bytes) -> dict[str, str]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = [info for info in archive.infolist() if not info.is_dir()]
+        unzipped = sum(info.file_size for info in members)
+        if unzipped > limits.limit("CODE_BYTES"):
+            # Checked before anything is unpacked: a small zip can hold gigabytes of repeated bytes.
+            raise invalid(
+                f"Unzipped size must be at most {limits.limit('CODE_BYTES')} bytes in the sandbox; "
+                f"this package holds {unzipped}."
+            )
         files = {}
         for info in members:
             try:

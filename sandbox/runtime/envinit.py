@@ -30,6 +30,7 @@ from sandbox.runtime.outcomes import code_files, shim_config
 from sandbox.runtime.protocol import sdk_dir
 
 CHUNK = 60_000
+PAGE = 4096  # what a tmpfs charges at least for a file or a directory
 # Directories under the host's /usr that hold source trees or deployments rather than what the runtime needs
 # (an app deployed under /usr/src/app would otherwise show its code and database): each is covered with an
 # empty read-only tmpfs, and so is this checkout when it lives under /usr.
@@ -171,8 +172,11 @@ def write_read_only_tree(target: str, files: list[tuple[str, str]]) -> None:
     """The layers' files under /opt: a tmpfs of their size, written, then remounted read-only."""
     if not files:
         return
-    size_mb = 1 + sum(len(text.encode()) for _, text in files) // (1024 * 1024) * 2
-    iso.mount("tmpfs", target, "tmpfs", iso.MS_NOSUID | iso.MS_NODEV, f"size={size_mb}m,mode=0755")
+    # tmpfs charges whole pages: each file and each directory takes at least one, however small it is.
+    pages = sum(-(-len(text.encode()) // PAGE) + 1 for _, text in files)
+    directories = {os.path.dirname(name) for name, _ in files}
+    size_kb = (pages + 2 * len(directories) + 256) * PAGE // 1024
+    iso.mount("tmpfs", target, "tmpfs", iso.MS_NOSUID | iso.MS_NODEV, f"size={size_kb}k,mode=0755")
     for name, text in files:
         path = os.path.join(target, name)
         os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)

@@ -43,6 +43,9 @@ VERDICT_BYTES = {"connected": b"+", "timeout": b"t", "refused": b"r", "dns_failu
 CONNECTIONS_PER_INVOKE = 1000
 SDK_REQUESTS_QUEUED = 8  # requests one SDK connection may send ahead of its answers
 SDK_CALLS_PER_OPERATION = 4  # calls of one create or invoke the client holds at once; more wait their turn
+# Bytes of unfinished or waiting SDK requests the daemon holds for one environment, all its connections together:
+# without it, 64 connections each holding most of a frame would make the daemon hold half a gigabyte.
+SDK_BUFFERED_BYTES = 32 * MIB
 CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n"
 
 
@@ -126,6 +129,8 @@ class StandInConnection:
 
     def on_sdk_data(self, data: bytes) -> None:
         """Frames from the handler's side: ``{"expect": true}`` or ``{"at_ms", "request"}`` (one HTTP request)."""
+        if self.env.sdk_buffered() + len(data) > SDK_BUFFERED_BYTES:
+            return self.close()
         try:
             frames = self.reader.feed(data)
         except ProtocolError:
@@ -630,6 +635,12 @@ class Environment:
     def waited(op: Operation) -> float:
         """Real seconds this operation has spent waiting for SDK answers, the current wait included."""
         return op.waited_s + (now() - op.paused_at if op.paused_at else 0.0)
+
+    def sdk_buffered(self) -> int:
+        """Bytes the daemon holds for this environment's SDK connections: partial frames and waiting requests."""
+        return sum(
+            len(c.reader.buffer) + sum(len(request) for request, _ in c.requests) for c in self.stand_ins if c.sdk
+        )
 
     def may_call(self) -> bool:
         """Whether another SDK call may go out now (with no operation running, a request ends its connection)."""

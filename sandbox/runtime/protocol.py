@@ -19,6 +19,7 @@ from sandbox.runtime.limits import REAL_TIME_LIMIT_S
 MAX_FRAME = 8 * 1024 * 1024
 MAX_DEPTH = 64  # frames are shallow; anything deeper is refused before it can exhaust the interpreter's stack
 HEADER = struct.Struct(">I")
+MAX_LAYER_FILES = 4096  # files under /opt, all layers of a function together
 MAX_PROCS = 1024  # processes per environment, the default and the most a client may ask for
 
 
@@ -304,6 +305,8 @@ def validate_spec(spec: dict) -> dict:
     code_files(checked["code"])
     if sum(len(v) for v in checked["layer_files"].values()) > 50 * (1 << 20):
         raise ValueError("the layers are larger than 50 MB")
+    if len(checked["layer_files"]) > MAX_LAYER_FILES:  # each file takes a page of /opt, however small
+        raise ValueError(f"the layers hold more than {MAX_LAYER_FILES} files")
     code_files(checked["layer_files"])
     if not isinstance(checked["network"], dict):
         raise ValueError("network must be an object")

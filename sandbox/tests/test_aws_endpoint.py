@@ -207,6 +207,46 @@ def test_a_file_that_is_not_a_zip_is_refused_as_lambda_words_it(live_server):
     )
 
 
+def test_a_zip_that_unpacks_beyond_the_code_limit_is_refused_before_it_is_unpacked(live_server):
+    workspace = make_workspace(world=world())
+    lam = client(live_server, workspace)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("lambda_function.py", "#" * 50_000_000)  # 50 MB of text in a zip of about 50 KB
+
+    code, status, message = refusal(lambda: lam.update_function_code(FunctionName="orders", ZipFile=buffer.getvalue()))
+
+    assert (code, status) == ("InvalidParameterValueException", 400)
+    assert message == "Unzipped size must be at most 262144 bytes in the sandbox; this package holds 50000000."
+    workspace.refresh_from_db()
+    assert workspace.world == world()
+
+
+def test_a_page_size_out_of_range_is_refused_as_lambda_words_it(live_server):
+    workspace = make_workspace(world=world())
+    key_id, secret = workspace.access_keys()
+    lam = boto3.client(
+        "lambda",
+        endpoint_url=endpoint(live_server, workspace),
+        region_name="us-east-1",
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+        config=Config(retries={"max_attempts": 0}, parameter_validation=False),  # as a raw request could send it
+    )
+
+    assert refusal(lambda: lam.list_functions(MaxItems=-3)) == (
+        "ValidationException",
+        400,
+        "1 validation error detected: Value '-3' at 'maxItems' failed to satisfy constraint: "
+        "Member must have value greater than or equal to 1",
+    )
+    assert refusal(lambda: lam.list_versions_by_function(FunctionName="orders", MaxItems=0))[:2] == (
+        "ValidationException",
+        400,
+    )
+    assert [f["FunctionName"] for f in lam.list_functions(MaxItems=1)["Functions"]] == ["billing"]
+
+
 def test_reserved_and_provisioned_concurrency(live_server):
     workspace = make_workspace(world=world())
     lam = client(live_server, workspace)

@@ -344,3 +344,26 @@ def test_sqs_query_form_errors_are_an_error_response(open_world):
     assert root.findtext("{*}Error/{*}Type") == "Sender"
     assert root.findtext("{*}Error/{*}Code") == "AWS.SimpleQueueService.NonExistentQueue"
     assert root.findtext("{*}RequestId") == open_world.request_ids[-1]
+
+
+def test_a_body_nested_too_deeply_or_not_utf8_is_refused_not_a_crash(open_world):
+    deep = b'{"TableName": "t", "Item": {"a": ' + b'{"M": {"a": ' * 5000 + b'{"S": "x"}' + b"}}" * 5000 + b"}}"
+    status, body, _headers = raw(
+        open_world,
+        "/",
+        deep,
+        {"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"},
+    )
+    assert status == 400
+    assert json.loads(body)["__type"].endswith("#SerializationException")
+    assert json.loads(body)["message"] == "The request body is nested too deeply."
+
+    status, body, _headers = raw(
+        open_world, "/orders?policy", b"\xff\xfe", {"Host": "s3.us-east-1.amazonaws.com"}, method="PUT"
+    )
+    assert status == 400
+    error = ElementTree.fromstring(body)
+    assert (error.findtext("Code"), error.findtext("Message")) == (
+        "InvalidArgument",
+        "The request body is not UTF-8 text.",
+    )

@@ -174,3 +174,59 @@ def test_an_aws_iam_url_runs_only_for_a_good_signature_from_an_allowed_user(cele
     assert client.get(hidden, **signed(workspace, hidden)).status_code == 403
     # Refused signatures never became runs; the rest did.
     assert Run.objects.filter(workspace=workspace).count() == 3
+
+
+SNOOP = """\
+import json
+
+def lambda_handler(event, context):
+    return {
+        "statusCode": 200,
+        "headers": {"Content-Type": "text/html", "Content-Security-Policy": "script-src *",
+                    "Set-Cookie": "csrftoken=chosen; Path=/",
+                    "Content-Length": "5", "Transfer-Encoding": "chunked", "Connection": "keep-alive"},
+        "cookies": ["sessionid=stolen; Path=/", "theme=dark"],
+        "body": "<script>alert(1)</script>" + json.dumps(event.get("cookies")),
+    }
+"""
+
+
+def test_a_url_on_the_sites_origin_never_sees_or_sets_the_sites_cookies_and_runs_no_script(celery_worker):
+    workspace = make_workspace(
+        world={
+            "functions": {"snoop": {"code": SNOOP}},
+            "function_urls": {"snoop": {"auth_type": "NONE"}},
+            "permissions": [{"function": "snoop", "principal": "*", "action": BOTH, "function_url_auth_type": "NONE"}],
+        }
+    )
+    victim = Client()
+    victim.force_login(make_user())
+    victim.cookies["csrftoken"] = "secret-token"
+    victim.cookies["tz"] = "Europe/Paris"
+    victim.cookies["flavour"] = "mint"
+    session = victim.cookies["sessionid"].value
+
+    response = victim.get(address(workspace, "snoop"))
+
+    assert response.status_code == 200, response.content
+    body = response.content.decode()
+    assert session not in body and "secret-token" not in body and "Europe/Paris" not in body
+    assert body.endswith('["flavour=mint"]')  # the function's own cookies still arrive
+    assert response["Content-Security-Policy"] == "sandbox"  # the handler's policy is replaced
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "sessionid" not in response.cookies
+    assert "csrftoken" not in response.cookies or response.cookies["csrftoken"].value != "chosen"
+    assert response.cookies["theme"].value == "dark"
+    assert not response.has_header("Content-Length") or response["Content-Length"] == str(len(response.content))
+    assert not response.has_header("Transfer-Encoding") and not response.has_header("Connection")
+    assert victim.cookies["sessionid"].value == session
+
+
+def test_a_too_large_signed_request_to_an_iam_url_answers_413(celery_worker):
+    workspace = make_workspace(world=world(function_urls={"orders": {"auth_type": "AWS_IAM"}}))
+    path = address(workspace, "orders")
+
+    response = Client().post(path, data="x" * 3_000_000, content_type="text/plain", **signed(workspace, path))
+
+    assert response.status_code == 413 and b"request bodies up to" in response.content
+    assert not Run.objects.filter(workspace=workspace).exists()

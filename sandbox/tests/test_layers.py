@@ -198,6 +198,16 @@ def test_the_daemon_refuses_layer_paths_that_leave_opt():
         validate_spec(spec)
 
 
+def test_the_daemon_refuses_more_layer_files_than_opt_holds():
+    files = {f"python/empty{n}.py": "" for n in range(4097)}  # empty files weigh nothing but a page each
+    spec = {"function_name": "f", "code": {"lambda_function.py": "x = 1\n"}, "layer_files": files}
+
+    with pytest.raises(ValueError, match="more than 4096 files"):
+        validate_spec(spec)
+    del files["python/empty0.py"]
+    assert len(validate_spec(spec)["layer_files"]) == 4096
+
+
 def test_opt_is_a_read_only_nosuid_mount_of_this_environment_only(executor):
     probe = (
         "import os\n"
@@ -227,3 +237,22 @@ def test_opt_is_a_read_only_nosuid_mount_of_this_environment_only(executor):
     assert payload["files"] == ["shared.py"]  # the other function's layer is not there
     [options] = payload["options"]
     assert {"ro", "nosuid", "nodev"} <= set(options.split(","))
+
+
+def test_a_layer_of_many_small_files_fits_under_opt(executor):
+    files = {f"python/part{n}.py": f"N = {n}\n" for n in range(400)}  # each small file takes a page of /opt
+    scenario = {
+        "layers": {"parts": {"versions": [{"files": files}]}},
+        "functions": {
+            "sum": {
+                "code": "import os, part399\ndef lambda_handler(e, c):\n"
+                "    return [part399.N, len(os.listdir('/opt/python'))]\n",
+                "layers": ["parts:1"],
+            }
+        },
+        "steps": [{"at_s": 0, "invoke": {"function": "sum"}}],
+    }
+
+    trace = simulate(scenario, executor, seed=1)
+
+    assert responses(trace) == [[399, 400]], trace["responses"]

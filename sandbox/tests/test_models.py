@@ -170,3 +170,19 @@ def test_start_run_refuses_purging_a_queue_that_does_not_exist():
         workspaces.start_run(workspace, "purge", [{"purge": {"queue": "nowhere"}}])
 
     assert raised.value.problems[0].field == "steps.0.purge.queue"
+
+
+@pytest.mark.django_db
+def test_the_admin_shows_a_workspaces_access_key_id_but_never_its_secret():
+    from django.test import Client
+
+    workspace = make_workspace()
+    key_id, secret = workspace.access_keys()
+    staff = Client()
+    staff.force_login(make_user(is_staff=True, is_superuser=True))
+
+    page = staff.get(f"/admin/sandbox/workspace/{workspace.pk}/change/")
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert key_id in html and secret not in html

@@ -317,6 +317,35 @@ def test_frames_a_handler_forges_on_its_endpoint_reach_no_world_and_end_its_conn
     assert world.calls == []
 
 
+HOARDER = """
+import socket, struct
+def lambda_handler(event, context):
+    chunk = b"x" * (6 * 1024 * 1024)
+    kept, outcomes = [], []
+    for _ in range(8):
+        sock = socket.create_connection(("sqs.us-east-1.amazonaws.com", 443), timeout=2)
+        kept.append(sock)
+        try:  # a frame that says 8 MiB is coming, then 6 MiB of it, never the rest
+            sock.sendall(struct.pack(">I", 8 * 1024 * 1024 - 16) + chunk)
+            outcomes.append("held")
+        except OSError as error:
+            outcomes.append(type(error).__name__)
+    return outcomes
+"""
+
+
+def test_the_daemon_holds_a_bounded_amount_of_unfinished_sdk_requests_per_environment(daemon):
+    environment_id = create(daemon, HOARDER, memory_mb=256)
+
+    result = daemon.invoke(environment_id, make_request(), services=World())
+
+    outcomes = body(result)
+    held = outcomes.count("held")
+    # 32 MiB in all: five partial requests of 6 MiB are held, the connections beyond are closed.
+    assert held == 5, outcomes
+    assert all(outcome in ("BrokenPipeError", "ConnectionResetError") for outcome in outcomes[held:]), outcomes
+
+
 PLAIN = """
 import http.client
 def lambda_handler(event, context):

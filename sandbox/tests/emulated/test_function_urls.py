@@ -110,6 +110,9 @@ def test_responses_map_as_lambda_maps_them(executor):
         ),
         "nobody": fn('return {"statusCode": 204}'),
         "malformed": fn('return {"statusCode": 99, "body": "x"}'),
+        "split": fn('return {"statusCode": 200, "headers": {"X-A": "1\\r\\nSet-Cookie: sessionid=x"}}'),
+        "spaced": fn('return {"statusCode": 200, "headers": {"X A": "1"}}'),
+        "crumb": fn('return {"statusCode": 200, "cookies": ["a=1\\nb=2"]}'),
     }
     trace = run(
         executor,
@@ -132,6 +135,9 @@ def test_responses_map_as_lambda_maps_them(executor):
     assert custom["body_base64"] is True and base64.b64decode(custom["body"]) == b"\x89PNG"
     assert (got["nobody"]["status_code"], got["nobody"]["body"]) == (204, "")
     assert (got["malformed"]["status_code"], got["malformed"]["body"]) == (502, "Internal Server Error")
+    # Headers or cookies HTTP cannot carry (a line break, a space in a name) make the response invalid too.
+    for name in ("split", "spaced", "crumb"):
+        assert (got[name]["status_code"], got[name]["body"]) == (502, "Internal Server Error"), name
 
 
 def test_throttles_errors_and_timeouts_reach_the_caller_as_status_codes_without_retries(executor):
