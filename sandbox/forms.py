@@ -585,7 +585,7 @@ class YamlSectionForm(forms.Form):
     text = forms.CharField(
         label="YAML",
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 20, "class": "code-input", "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 20, "class": "code-input", "spellcheck": "false", "wrap": "off"}),
     )
 
     def clean_text(self):
