@@ -585,7 +585,7 @@ class YamlSectionForm(forms.Form):
     text = forms.CharField(
         label="YAML",
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 20, "class": "code-input", "spellcheck": "false"}),
+        widget=forms.Textarea(attrs={"rows": 20, "class": "code-input", "spellcheck": "false", "wrap": "off"}),
     )
 
     def clean_text(self):
@@ -603,8 +603,19 @@ class YamlSectionForm(forms.Form):
         return value
 
 
+class _ReadableDumper(yaml.SafeDumper):
+    """Safe YAML in which text of several lines (a handler's code) is a literal block, as a student writes it."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_ReadableDumper.add_representer(str, _text)
+
+
 def to_yaml(value) -> str:
-    return yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+    return yaml.dump(value, Dumper=_ReadableDumper, sort_keys=False, allow_unicode=True, default_flow_style=False)
 
 
 def mapping_sources(world: dict) -> list[str]:

@@ -83,8 +83,8 @@ def grade_one(spec: dict, trace: dict, world: dict) -> Check:
         passed, wanted = _compare(len(matching), spec)
         return Check(name, passed, f"{_what(spec)}: {len(matching)} (wanted {wanted}).")
     value = _lookup(world, str(spec.get("value", "")))
-    shown = "nothing" if value is MISSING or value is None else repr(value)
     passed, wanted = _compare(None if value is MISSING else value, spec)
+    shown = _shown(value, spec)
     return Check(name, passed, f"{spec.get('value')}: {shown} (wanted {wanted}).")
 
 
@@ -154,6 +154,16 @@ def _text(value) -> str:
     if isinstance(value, dict):
         return "\n".join(f"{k}: {_text(v)}" for k, v in value.items())
     return "" if value is None else str(value)
+
+
+def _shown(value, spec: dict) -> str:
+    """The value as the check's detail shows it; a long text (a handler's code) by what it holds, not in full."""
+    if value is MISSING or value is None:
+        return "nothing"
+    searched = spec.get("includes", spec.get("excludes"))
+    if isinstance(value, str) and searched is not None and ("\n" in value or len(value) > 60):
+        return f"{'includes' if str(searched) in value else 'does not include'} {searched!r}"
+    return repr(value)
 
 
 def _compare(actual, spec: dict) -> tuple[bool, str]:

@@ -246,6 +246,11 @@ class Run(models.Model):
         return reverse("sandbox:run-detail", args=[self.pk])
 
     @property
+    def kind_label(self) -> str:
+        """What started the run, in words: "URL request", "Put events", "Preset"."""
+        return "URL request" if self.kind == "url_request" else self.kind.replace("_", " ").capitalize()
+
+    @property
     def finished(self) -> bool:
         return self.status in self.FINISHED
 

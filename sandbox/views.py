@@ -210,6 +210,11 @@ def workspace_world(request, workspace_id: UUID):
     ):
         messages.success(request, "Workspace saved.")
         return redirect(workspace)
+    if form.errors:  # the page opens on the text to fix, its problem read out with it
+        attrs = form.fields["text"].widget.attrs
+        attrs.update({"autofocus": True, "aria-invalid": "true"})
+        if form["text"].errors:
+            attrs["aria-describedby"] = f"{form['text'].id_for_label}-errors"
     return render(request, "sandbox/workspace_world.html", {"workspace": workspace, "form": form, "tab": "world"})
 
 

@@ -59,7 +59,7 @@ def function_configuration(world: dict, name: str, version: str = "$LATEST", mod
         "Role": account.role(role_name(name, spec)),
         "Handler": full["handler"],
         "CodeSize": size,
-        "Description": str(spec.get("description") or ""),
+        "Description": str(full.get("description") or spec.get("description") or ""),
         "Timeout": int(full["timeout_s"]),
         "MemorySize": int(full["memory_mb"]),
         "LastModified": modified,

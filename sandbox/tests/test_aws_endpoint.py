@@ -171,6 +171,9 @@ def test_new_code_from_a_zip_then_a_version_and_a_weighted_alias(live_server):
     assert code["CodeSha256"] == first["CodeSha256"]
     assert (first["Version"], again["Version"], second["Version"]) == ("1", "1", "2")
     assert (first["MemorySize"], second["MemorySize"]) == (128, 1024)
+    assert (first["Description"], second["Description"]) == ("first", "")
+    assert lam.get_function_configuration(FunctionName="orders", Qualifier="1")["Description"] == "first"
+    assert lam.get_function_configuration(FunctionName="orders")["Description"] == ""
     assert alias["AliasArn"] == "arn:aws:lambda:us-east-1:123456789012:function:orders:live"
     assert alias["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.1}}
     assert shifted["RoutingConfig"] == {"AdditionalVersionWeights": {"2": 0.5}}

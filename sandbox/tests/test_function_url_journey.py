@@ -74,4 +74,11 @@ def test_the_workspace_page_gives_each_url_a_curl_command_that_works(live_server
     width = small.evaluate("document.documentElement.scrollWidth")
     small.screenshot(path=str(tmp_path / "function-urls-390.png"), full_page=True)
     assert width <= 390, small.evaluate(WIDEST, 390)
+
+    # Each request to a URL is a run, listed and headed in words.
+    recent = small.locator("#recent-runs")
+    expect(recent.get_by_role("link", name="URL request")).to_have_count(3)
+    expect(recent).not_to_contain_text("url_request", ignore_case=True)
+    recent.get_by_role("link", name="URL request").first.click()
+    expect(small.get_by_role("heading", name="Run: URL request")).to_be_visible()
     phone.close()

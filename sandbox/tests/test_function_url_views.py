@@ -80,7 +80,7 @@ def test_anyone_can_call_a_public_url_and_the_request_is_a_run_of_the_workspace(
     owner = Client()
     owner.force_login(workspace.owner)
     shown = owner.get(run.get_absolute_url()).content.decode()
-    assert "Function URL responses" in shown and "POST orders/items/7 · status 201" in shown
+    assert "Function URL responses" in shown and "orders · POST /items/7 · status 201" in shown
     assert "set-cookie: seen=yes; Max-Age=60" in shown
     assert stranger.get(run.get_absolute_url()).status_code in (302, 404)  # the run page stays the owner's
 

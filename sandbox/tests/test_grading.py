@@ -75,6 +75,19 @@ def test_value_includes_and_excludes_list_members():
     assert [check.passed for check in results] == [True, False]
 
 
+def test_a_check_on_the_code_says_what_the_code_holds_not_the_whole_code():
+    code = "from tax_rules import RATE\n\ndef lambda_handler(event, context):\n    return {'rate': RATE}\n"
+    world = {"functions": {"checkout": {"code": code}}}
+    kept = {"value": "functions.checkout.code", "excludes": "0.25"}
+    copied = {"value": "functions.checkout.code", "includes": "0.25"}
+
+    kept_check, copied_check = grade({"checks": [kept, copied]}, TRACE, world=world)
+
+    assert kept_check.detail == "functions.checkout.code: does not include '0.25' (wanted it not to include '0.25')."
+    assert copied_check.detail == "functions.checkout.code: does not include '0.25' (wanted it to include '0.25')."
+    assert "lambda_handler" not in kept_check.detail + copied_check.detail
+
+
 def test_problems_reports_a_check_without_comparator_or_source():
     assert problems({"count": "attempts", "at_least": 1}) == []
     assert problems({"count": "attempts"}) == [

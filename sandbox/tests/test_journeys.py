@@ -163,11 +163,17 @@ def test_journey_results_fit_a_phone_and_replay_works_from_the_keyboard(live_ser
     phone.locator("#timeline").get_by_role("link", name="First").focus()
     phone.keyboard.press("Enter")
     expect(phone.locator("#timeline").get_by_text("Step 0 of 4")).to_be_visible()
-    phone.locator("#timeline").get_by_role("link", name="Next step").focus()
+    expect(phone.locator("#timeline").get_by_role("link", name="First")).to_be_focused()  # focus stays put
+    phone.keyboard.press("Tab")
+    phone.keyboard.press("Tab")
+    expect(phone.locator("#timeline").get_by_role("link", name="Next step")).to_be_focused()
     phone.keyboard.press("Enter")
 
     expect(phone.locator("#timeline").get_by_text("Step 1 of 4")).to_be_visible()
     expect(phone.locator("#timeline li[aria-current=step]")).to_contain_text("async attempt 1")
+    expect(phone.locator("#timeline").get_by_role("link", name="Next step")).to_be_focused()
+    phone.keyboard.press("Enter")  # the next step, without reaching for the mouse or tabbing back
+    expect(phone.locator("#timeline").get_by_text("Step 2 of 4")).to_be_visible()
     assert width <= 360, f"the run page scrolls sideways on a phone ({width}px wide)"
     context.close()
 

@@ -109,3 +109,29 @@ def test_every_sandbox_page_fits_a_phone_without_sideways_scrolling(live_server,
     context.close()
 
     assert too_wide == {}, f"pages that scroll sideways at 390 px: {too_wide}"
+
+
+def test_a_yaml_mistake_is_shown_above_the_text_box_which_has_the_focus(live_server, browser):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = phone.new_page()
+    user = log_in(page, live_server.url, "/sandbox/")
+    preset = find_preset("function-urls-and-streaming")
+    workspace = workspaces.create_workspace(user, name="Shop URLs", world=preset.world, preset=preset.name)
+    before = workspace.world
+    page.goto(f"{live_server.url}/sandbox/workspaces/{workspace.pk}/world/")
+    text = page.get_by_label("YAML")
+    text.fill(text.input_value() + "queues: {jobs: [\n")
+
+    page.get_by_role("button", name="Save the workspace").focus()
+    page.keyboard.press("Enter")
+
+    problem = page.get_by_role("alert")
+    expect(problem).to_contain_text("Nothing was saved")
+    expect(problem).to_contain_text("invalid YAML")
+    expect(text).to_be_focused()
+    expect(text).to_have_attribute("aria-invalid", "true")
+    assert problem.evaluate("(box) => box.getBoundingClientRect().bottom <= window.innerHeight"), (
+        "the problem is off screen"
+    )
+    assert type(workspace).objects.get(pk=workspace.pk).world == before
+    phone.close()

@@ -588,6 +588,21 @@ def test_yaml_editors_refuse_an_alias_bomb_and_keep_the_world(owner_client, tail
 
 
 @pytest.mark.django_db
+def test_world_yaml_shows_code_as_a_block_and_saving_it_unchanged_keeps_the_world(owner_client):
+    url = f"/sandbox/workspaces/{owner_client.workspace.pk}/world/"
+    before = Workspace.objects.get(pk=owner_client.workspace.pk).world
+
+    page = owner_client.get(url)
+    shown = page.context["form"]["text"].value()
+    saved = owner_client.post(url, {"text": shown})
+
+    assert "    code: |\n      def lambda_handler(event, context):\n          return {'ok': 1}\n" in shown
+    assert 'wrap="off"' in page.content.decode()  # lines keep their indentation on a phone; the box scrolls
+    assert saved.status_code == 302
+    assert Workspace.objects.get(pk=owner_client.workspace.pk).world == before
+
+
+@pytest.mark.django_db
 def test_world_yaml_editor_names_a_duplicate_key(owner_client):
     url = f"/sandbox/workspaces/{owner_client.workspace.pk}/world/"
 
