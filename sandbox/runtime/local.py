@@ -211,6 +211,16 @@ class _Environment:
                 os.close(fd)
 
 
+_NO_CACHE = shutil.ignore_patterns("__pycache__")
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+
+
 class LocalExecutor:
     """Implements the executor contract with plain child processes. Not a security boundary."""
 
@@ -236,9 +246,18 @@ class LocalExecutor:
             return None
         directory = self.base_dir / "sdk"
         directory.mkdir(exist_ok=True)
+        # A virtualenv under /tmp disappears under each runtime's private /tmp: link its files in instead.
+        hidden = os.path.realpath(source).startswith("/tmp/")
         for name in SDK_PACKAGES:
-            if os.path.exists(os.path.join(source, name)):
-                os.symlink(os.path.join(source, name), directory / name)
+            path = os.path.join(source, name)
+            if not os.path.exists(path):
+                continue
+            if not hidden:
+                os.symlink(path, directory / name)
+            elif os.path.isdir(path):
+                shutil.copytree(path, directory / name, copy_function=_link_or_copy, ignore=_NO_CACHE)
+            else:
+                _link_or_copy(path, str(directory / name))
         return str(directory)
 
     # --- the contract --------------------------------------------------------------------------------------------
