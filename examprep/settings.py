@@ -174,6 +174,8 @@ STORAGES = {
 # Security headers, in every mode. Pages carry no inline scripts or styles (htmx's own indicator style is off,
 # see the htmx-config meta tag in templates/base.html), so the policy allows files from this origin only, plus
 # the one <style> element the code editor generates, which carries the per-response nonce (csp-nonce meta tag).
+# htmx settles class, width and height only, never "style": a text box the student resized carries its size as a
+# style attribute, and copying that onto the swapped-in element would be an inline style the policy blocks.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
