@@ -8,7 +8,7 @@ import pytest
 
 from sandbox import executors, workspaces
 from sandbox.catalogue import find_challenge, find_preset
-from sandbox.emulator import continuation
+from sandbox.emulator import continuation, versions
 from sandbox.grading import grade
 from sandbox.tests.support import make_user
 
@@ -112,3 +112,20 @@ def test_the_snapstart_challenge_needs_a_new_version_and_its_solution_path_passe
         workspace.world["functions"]["orders"]["versions"]["1"]["code"]
         == challenge.world["functions"]["orders"]["code"]
     )
+
+
+def test_a_recorded_version_makes_no_new_environments_in_later_runs(executor):
+    world = versions.freeze_world({"functions": {"echo": {"code": V1, "environment": {"A": 1}, "versions": {"1": {}}}}})
+    published = continuation.advance(
+        world, None, "steps", [{"at_s": 0, "publish_version": {"function": "echo"}}], executor
+    )
+    calls = [
+        {"at_s": 0, "invoke": {"function": "echo"}},
+        {"at_s": 0.5, "invoke": {"function": "echo", "qualifier": "1"}},
+    ]
+
+    first = continuation.advance(published.world, published.state, "invoke", calls, executor)
+    second = continuation.advance(first.world, first.state, "invoke", calls, executor)
+
+    assert [a["cold_start"] for a in second.trace["attempts"]] == [False, False]
+    assert second.world == published.world
