@@ -73,6 +73,7 @@ def test_function_urls_permissions_and_users_count_as_resources_of_a_world():
 
     assert limits.world_problem(world, {**limits.DEFAULTS, "RESOURCES": 40}) is None
     world["permissions"].append(statement)
-    assert "41 queues, topics, streams, buses, buckets, mappings, hosts, function URLs, permissions and users" in (
-        limits.world_problem(world, {**limits.DEFAULTS, "RESOURCES": 40}) or ""
+    assert (
+        "41 queues, topics, streams, buses, buckets, tables, mappings, hosts, function URLs, permissions and users"
+        in (limits.world_problem(world, {**limits.DEFAULTS, "RESOURCES": 40}) or "")
     )
