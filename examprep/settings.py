@@ -174,6 +174,8 @@ STORAGES = {
 # Security headers, in every mode. Pages carry no inline scripts or styles (htmx's own indicator style is off,
 # see the htmx-config meta tag in templates/base.html), so the policy allows files from this origin only, plus
 # the one <style> element the code editor generates, which carries the per-response nonce (csp-nonce meta tag).
+# htmx settles class, width and height only, never "style": a text box the student resized carries its size as a
+# style attribute, and copying that onto the swapped-in element would be an inline style the policy blocks.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -260,3 +262,5 @@ LOGGING = {
 SANDBOX_RUNS_PER_MINUTE = env_int("SANDBOX_RUNS_PER_MINUTE", 20)
 SANDBOX_QUEUED_RUNS_PER_USER = env_int("SANDBOX_QUEUED_RUNS_PER_USER", 10)
 SANDBOX_QUEUED_RUNS = env_int("SANDBOX_QUEUED_RUNS", 200)
+SANDBOX_WAITING_REQUESTS_PER_WORKSPACE = env_int("SANDBOX_WAITING_REQUESTS_PER_WORKSPACE", 3)
+SANDBOX_WAITING_REQUESTS = env_int("SANDBOX_WAITING_REQUESTS", 8)

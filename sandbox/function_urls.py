@@ -18,19 +18,23 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 
-from sandbox import workspaces
+from sandbox import waiting, workspaces
 from sandbox.aws import HttpRequest as AwsRequest
 from sandbox.aws.signing import SignatureError, request_service, verify
 from sandbox.emulator import urls
 from sandbox.models import Workspace
 
-WAIT_S = 30.0  # how long a request waits for its run; handler sleeps cost no real time
+WAIT_S = waiting.HOLD_S  # how long a request waits for its run; handler sleeps cost no real time
 SIGNING_SERVICE = "lambda"  # a function URL's requests are signed for Lambda
 WRONG_SCOPE = f"Credential should be scoped to correct service: '{SIGNING_SERVICE}'. "
 DROPPED_HEADERS = {"host", "connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-connection"}
 # How the response is framed on the wire is the web server's to say, whatever the handler set.
 FRAMING_HEADERS = DROPPED_HEADERS | {"content-length", "te", "trailer"}
 NO_SUCH_URL = json.dumps({"Message": None}, separators=(",", ":"))
+# What a caller sees when the request never became a function's answer: Lambda's own words, never the
+# workspace's problems or the sandbox's failure (the owner reads those on the run's page).
+THROTTLED = json.dumps({"Type": "User", "message": "Rate Exceeded."}, separators=(",", ":"))
+INTERNAL_ERROR = json.dumps({"Message": "Internal Server Error"}, separators=(",", ":"))
 # A function URL is served from the site's own origin (on AWS it has a domain of its own), so its answers are
 # sandboxed: the browser runs no script of theirs and gives them an origin of their own, whatever headers the
 # handler set. The site's own cookies never reach the handler, and the handler cannot set them.
@@ -169,15 +173,22 @@ def answer(request: HttpRequest, workspace: Workspace | None, url_id: str, path:
             f"The sandbox accepts request bodies up to {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.", status=413
         )
     try:
+        with waiting.place(workspace.pk):
+            return _run(workspace, step)
+    except waiting.Crowded:
+        return _aws_error(429, "TooManyRequestsException", THROTTLED)
+
+
+def _run(workspace: Workspace, step: dict) -> HttpResponse:
+    """Start the request's run and wait for its answer; any failure on the way is a bare AWS-like error."""
+    try:
         run = workspaces.start_run(workspace, "url_request", [step])
-    except workspaces.SandboxLimitError as error:
-        return _unavailable(error.message)
-    except workspaces.InvalidWorld as error:
-        return _unavailable("The workspace's world has problems: " + "; ".join(str(p) for p in error.problems))
+    except workspaces.SandboxLimitError:
+        return _aws_error(429, "TooManyRequestsException", THROTTLED)
+    except workspaces.InvalidWorld:
+        return _aws_error(500, "ServiceException", INTERNAL_ERROR)
     status = workspaces.run_status(run, wait_s=WAIT_S)
-    if not status.finished:
-        return _unavailable("The sandbox is busy: the request is still queued as a run of this workspace.")
     records = (status.trace or {}).get("url_responses") or []
-    if status.status != "done" or not records or records[0].get("status_code") is None:
-        return _unavailable(status.message)
+    if not status.finished or status.status != "done" or not records or records[0].get("status_code") is None:
+        return _aws_error(500, "ServiceException", INTERNAL_ERROR)
     return response_for(records[0])

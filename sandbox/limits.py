@@ -16,6 +16,8 @@ DEFAULTS = {
     "QUEUED_RUNS_PER_WORKSPACE": 5,  # runs waiting or running in one workspace
     "QUEUED_RUNS_PER_USER": 10,  # runs waiting or running in all of one student's workspaces: the fair share
     "QUEUED_RUNS": 200,  # runs waiting or running on the whole site: bounds queued work, however many accounts
+    "WAITING_REQUESTS_PER_WORKSPACE": 3,  # function URL requests and endpoint Invokes waiting at once, per workspace
+    "WAITING_REQUESTS": 8,  # the same on the whole site: each holds a web thread for up to 30 s
     "WORKSPACES_PER_USER": 20,
     "FUNCTIONS": 10,  # functions per workspace
     "RESOURCES": 40,  # queues, topics, streams, buses, buckets, mappings, hosts, URLs, permissions, users

@@ -187,9 +187,47 @@ def resources_context(workspace: Workspace) -> dict:
         "latest": latest,
         "mappings": list(enumerate(world.get("event_source_mappings") or [])),
         "layers": layer_rows(world),
+        "function_versions": function_version_rows(world),
         "names": names,
         "tab": "resources",
     }
+
+
+def function_version_rows(world: dict) -> list[dict]:
+    """Each function that has published versions or aliases: its versions in order (whether each still runs
+    the code ``$LATEST`` has) and its aliases with the version each points at and any weighted extra one."""
+    rows = []
+    for name, spec in (world.get("functions") or {}).items():
+        spec = spec if isinstance(spec, dict) else {}
+        published = spec.get("versions") if isinstance(spec.get("versions"), dict) else {}
+        aliases = spec.get("aliases") if isinstance(spec.get("aliases"), dict) else {}
+        if not published and not aliases:
+            continue
+        numbers = sorted((str(n) for n in published), key=lambda n: (not n.isdigit(), int(n) if n.isdigit() else 0))
+        versions = [
+            {
+                "number": n,
+                "memory_mb": (published[n] or {}).get("memory_mb") if isinstance(published[n], dict) else None,
+                "latest_code": isinstance(published[n], dict) and published[n].get("code") == spec.get("code"),
+            }
+            for n in numbers
+        ]
+        alias_rows = []
+        for alias, target in aliases.items():
+            target = target if isinstance(target, dict) else {"version": target}
+            weights = target.get("weights") if isinstance(target.get("weights"), dict) else {}
+            extra = [f"{float(w):.0%} to version {v}" for v, w in weights.items() if _is_number(w)]
+            alias_rows.append({"name": alias, "version": str(target.get("version")), "extra": extra})
+        rows.append({"name": name, "versions": versions, "aliases": alias_rows})
+    return rows
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def layer_rows(world: dict) -> list[dict]:

@@ -217,7 +217,7 @@ def save(run: Run, delivery: int, result: continuation.Advanced) -> None:
             return  # another worker took the run over; its result counts
         if continuation.changes_configuration(run.steps):
             fresh = Workspace.objects.select_for_update().get(pk=run.workspace_id)
-            world = continuation.apply_configuration(fresh.world, run.steps)
+            world = continuation.apply_configuration(fresh.world, run.steps, state)
             Workspace.objects.filter(pk=run.workspace_id).update(state=state, world=world, updated_at=timezone.now())
         else:
             world = result.world

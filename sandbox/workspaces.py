@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from sandbox import limits, locks, tasks
+from sandbox.emulator import versions
 from sandbox.emulator.continuation import world_problems
 from sandbox.emulator.validation import Problem
 from sandbox.models import ChallengeAttempt, Run, Workspace
@@ -66,16 +67,20 @@ def create_workspace(owner, *, name: str, world: dict, preset: str = "", challen
             "Delete one you no longer need."
         )
     _check_world(world, settings_limits)
+    world = versions.freeze_world(world)
     return Workspace.objects.create(owner=owner, name=name[:100], world=world, preset=preset, challenge=challenge)
 
 
-def update_world(workspace: Workspace, world: dict) -> None:
+def update_world(workspace: Workspace, world: dict, *, replace: bool = False) -> None:
     """Save a changed world; raises ``InvalidWorld`` or ``SandboxLimitError`` and then saves nothing.
 
     The emulator state is kept: the next run applies the change the way Lambda would (new code or
     configuration means new execution environments; a new network or new resources start afresh).
+    Published versions keep the code and settings they were published with, unless ``replace`` (a reset
+    or a restore puts a whole other world in place).
     """
     _check_world(world, limits.current())
+    world = versions.freeze_world(world, None if replace else workspace.world)
     Workspace.objects.filter(pk=workspace.pk).update(world=world, updated_at=timezone.now())
     workspace.world = world
 
@@ -87,7 +92,7 @@ def reset_workspace(workspace: Workspace, world: dict) -> Run:
     """
     with transaction.atomic():
         previous = workspace.world
-        update_world(workspace, world)
+        update_world(workspace, world, replace=True)
         Workspace.objects.filter(pk=workspace.pk).update(undone_world=previous)
         workspace.undone_world = previous
         return start_run(workspace, "reset", [])
@@ -100,7 +105,7 @@ def restore_workspace(workspace: Workspace) -> None:
     if workspace.undone_world is None:
         raise InvalidWorld([Problem("workspace", None, "there is no earlier version to restore")])
     with transaction.atomic():
-        update_world(workspace, workspace.undone_world)
+        update_world(workspace, workspace.undone_world, replace=True)
         Workspace.objects.filter(pk=workspace.pk).update(undone_world=None)
         workspace.undone_world = None
 

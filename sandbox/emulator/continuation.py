@@ -16,7 +16,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from . import engine
+from . import engine, versions
 from . import trace as trace_module
 from .config import DEFAULT_FUNCTION, VERSIONED_FIELDS, normalise
 from .executor import Executor
@@ -138,7 +138,7 @@ def advance(
     run_trace.update({"clock_s": round(base, 6), "fresh": fresh, "recycled_environments": recycled})
     if not state["events"]:
         _trim(state)
-    return Advanced(state=state, trace=run_trace, world=apply_configuration(world, steps))
+    return Advanced(state=state, trace=run_trace, world=apply_configuration(world, steps, state))
 
 
 def is_shell_step(step) -> bool:
@@ -307,16 +307,23 @@ def _trim(state: dict) -> None:
     state["config"]["steps"] = []
 
 
-CONFIGURING_STEPS = ("update_function", "update_mapping", "publish_layer_version", "delete_layer_version")
+CONFIGURING_STEPS = (
+    "update_function",
+    "update_mapping",
+    "publish_version",
+    "publish_layer_version",
+    "delete_layer_version",
+)
 
 
 def changes_configuration(steps: list) -> bool:
     return any(isinstance(step, dict) and any(name in step for name in CONFIGURING_STEPS) for step in steps)
 
 
-def apply_configuration(world: dict, steps: list) -> dict:
-    """The world with the run's ``update_function`` and ``update_mapping`` steps written into it."""
-    world = copy.deepcopy(world)
+def apply_configuration(world: dict, steps: list, state: Any = None) -> dict:
+    """The world with the run's ``update_function`` and ``update_mapping`` steps written into it, and with
+    the function versions ``state`` (the state after the run) has published, frozen."""
+    world = versions.record_published(world, state) if state is not None else copy.deepcopy(world)
     for step in steps:
         if isinstance(step.get("update_function"), dict):
             changes = dict(step["update_function"])

@@ -18,7 +18,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
-from sandbox import workspaces
+from sandbox import limits, waiting, workspaces
 from sandbox.aws import HttpRequest as AwsRequest
 from sandbox.aws import ProtocolError, parse_request, protocol_of_request, serialize_error, serialize_result
 from sandbox.aws.signing import SignatureError, request_service, verify
@@ -28,7 +28,7 @@ from sandbox.models import Workspace
 from . import invoke, lambda_control
 from .refusals import Refused
 
-WAIT_S = 30.0  # how long Invoke waits for its run; sleeps in handlers cost no real time
+WAIT_S = waiting.HOLD_S  # how long Invoke waits for its run; sleeps in handlers cost no real time
 LAST_MODIFIED = "%Y-%m-%dT%H:%M:%S.000+0000"
 
 
@@ -143,6 +143,20 @@ def _invoke(workspace: Workspace, params: dict, request_id: str) -> tuple[dict, 
     name = step["invoke"]["function"]
     if name not in (workspace.world.get("functions") or {}):
         lambda_control.answer(workspace.world, "GetFunction", {"FunctionName": name}, _clock(workspace))
+    try:
+        with waiting.place(workspace.pk):
+            return _run_invoke(workspace, step, request_id)
+    except waiting.Crowded as crowded:
+        message = (
+            f"Rate Exceeded. At most {limits.limit('WAITING_REQUESTS_PER_WORKSPACE')} requests may wait for their "
+            "runs at once in one workspace."
+            if crowded.scope == "workspace"
+            else "Rate Exceeded. The sandbox has as many requests waiting for their runs as it serves at once."
+        )
+        raise Refused("TooManyRequestsException", message, 429) from None
+
+
+def _run_invoke(workspace: Workspace, step: dict, request_id: str) -> tuple[dict, str]:
     try:
         run = workspaces.start_run(workspace, "invoke", [step])
     except workspaces.SandboxLimitError as error:

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from django.test import Client
 from django.urls import reverse
 
+from sandbox import waiting
 from sandbox.models import Run, Workspace
 from sandbox.tests.support import make_workspace
 
@@ -99,3 +100,21 @@ def test_a_function_with_no_concurrency_is_throttled_as_lambda_throttles(live_se
     error = caught.value.response
     assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == ("TooManyRequestsException", 429)
     assert error["Error"]["Message"] == "Rate Exceeded."
+
+
+def test_an_invoke_over_the_waiting_cap_gets_429_too_many_requests_at_once(live_server, celery_worker, settings):
+    settings.SANDBOX_WAITING_REQUESTS_PER_WORKSPACE = 1
+    workspace = make_workspace(world={"functions": {"orders": {"code": CODE}}})
+    lam = lambda_client(live_server, workspace)
+
+    with waiting.place(workspace.pk), pytest.raises(ClientError) as refused:
+        lam.invoke(FunctionName="orders", Payload=json.dumps({"order": 1}))
+    answer = lam.invoke(FunctionName="orders", Payload=json.dumps({"order": 2}))
+
+    error = refused.value.response
+    assert error["Error"]["Code"] == "TooManyRequestsException"
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert "At most 1 requests may wait" in error["Error"]["Message"]
+    assert json.loads(answer["Payload"].read())["order"] == 2
+    assert Run.objects.filter(workspace=workspace).count() == 1
+    assert waiting.waiting(workspace.pk) == 0

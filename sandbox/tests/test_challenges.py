@@ -6,7 +6,7 @@ import pytest
 
 from sandbox import executors
 from sandbox.catalogue import all_challenges, find_challenge, patched
-from sandbox.emulator import continuation
+from sandbox.emulator import continuation, versions
 from sandbox.grading import grade, problems
 
 CHALLENGES = all_challenges()
@@ -44,9 +44,10 @@ def test_challenge_is_well_formed(slug):
 @pytest.mark.parametrize("slug", SLUGS)
 def test_challenge_fails_as_given_and_passes_with_its_solution(slug, executor):
     challenge = find_challenge(slug)
-    solved_world = patched(challenge.world, challenge.solution)
+    given_world = versions.freeze_world(challenge.world)  # as a workspace holds it: published versions frozen
+    solved_world = versions.freeze_world(patched(given_world, challenge.solution), given_world)
 
-    as_given = continuation.advance(challenge.world, None, "challenge", challenge.steps, executor)
+    as_given = continuation.advance(given_world, None, "challenge", challenge.steps, executor)
     solved = continuation.advance(solved_world, None, "challenge", challenge.steps, executor)
 
     assert not all(check.passed for check in grade(challenge, as_given.trace, world=challenge.world))

@@ -9,6 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from sandbox import waiting
 from sandbox.emulator import urls
 from sandbox.models import Run
 from sandbox.tests.support import make_user, make_workspace
@@ -230,3 +231,40 @@ def test_a_too_large_signed_request_to_an_iam_url_answers_413(celery_worker):
 
     assert response.status_code == 413 and b"request bodies up to" in response.content
     assert not Run.objects.filter(workspace=workspace).exists()
+
+
+def test_requests_over_the_waiting_caps_get_aws_429_at_once_and_start_no_run(celery_worker, settings):
+    settings.SANDBOX_WAITING_REQUESTS_PER_WORKSPACE = 1
+    settings.SANDBOX_WAITING_REQUESTS = 2
+    workspace, other = make_workspace(world=world()), make_workspace(world=world())
+    client = Client()
+
+    with waiting.place(workspace.pk):  # a request of this workspace is waiting for its run
+        crowded = client.get(address(workspace, "orders"))
+        with waiting.place(other.pk):  # and one of another workspace: the site's two places are taken
+            site_full = client.get(address(make_workspace(world=world()), "orders"))
+    served = client.get(address(workspace, "orders", "after"))
+
+    for refused in (crowded, site_full):
+        assert refused.status_code == 429 and refused["x-amzn-ErrorType"] == "TooManyRequestsException"
+        assert json.loads(refused.content) == {"Type": "User", "message": "Rate Exceeded."}
+    assert served.status_code == 201 and served["X-Path"] == "/after"
+    assert Run.objects.filter(kind="url_request").count() == 1  # the refused requests never became runs
+    assert waiting.waiting(workspace.pk) == 0 and waiting.waiting(other.pk) == 0  # every place was given back
+
+
+def test_a_caller_never_sees_the_owners_limits_or_world_problems(celery_worker, settings):
+    invalid = world()
+    invalid["functions"]["orders"]["timeout_s"] = 99999  # saved before a check: the world has a problem now
+    broken = make_workspace(world=invalid)
+    public = make_workspace(world=world())
+    settings.SANDBOX_RUNS_PER_MINUTE = 0
+
+    limited = Client().get(address(public, "orders"))
+    settings.SANDBOX_RUNS_PER_MINUTE = 20
+    problems = Client().get(address(broken, "orders"))
+
+    assert limited.status_code == 429 and json.loads(limited.content) == {"Type": "User", "message": "Rate Exceeded."}
+    assert problems.status_code == 500 and problems["x-amzn-ErrorType"] == "ServiceException"
+    assert json.loads(problems.content) == {"Message": "Internal Server Error"}
+    assert b"timeout" not in problems.content and b"runs" not in limited.content

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from sandbox import workspaces
 from sandbox.models import Run, Workspace
+from sandbox.tests.support import make_user
 from sandbox.tests.test_views import function_data, make_workspace, poll_status
 
 SHARED = "def lambda_handler(event, context):\n    import shared\n    return {'value': shared.VALUE}\n"
@@ -208,3 +210,30 @@ def test_publishing_a_snapstart_version_from_the_resources_page_takes_its_snapsh
     assert version.trace["attempts"][0]["logs"][0].startswith("RESTORE_START")
     assert latest.trace["responses"][0]["payload"]["value"] == "edited"
     assert "Init Duration" in latest.trace["attempts"][0]["logs"][-1]
+    page = client.get(f"{base}/resources/").content.decode()
+    assert "<h3>Function orders</h3>" in page
+    assert "Version 1, 128 MB: code published earlier, not $LATEST's" in page
+
+
+@pytest.mark.django_db
+def test_the_resources_page_lists_each_functions_versions_and_aliases(client):
+    world = {
+        "functions": {
+            "orders": {
+                "code": SHARED,
+                "versions": {"1": {}, "2": {"memory_mb": 256}},
+                "aliases": {"live": {"version": "1", "weights": {"2": 0.1}}},
+            },
+            "plain": {"code": SHARED},
+        }
+    }
+    workspace = workspaces.create_workspace(make_user(), name="versions", world=world)
+    client.force_login(workspace.owner)
+
+    page = client.get(f"/sandbox/workspaces/{workspace.pk}/resources/").content.decode()
+
+    assert "<h3>Function orders</h3>" in page and "Function plain" not in page
+    assert "Version 1, 128 MB: the same code as $LATEST" in page
+    assert "Version 2, 256 MB: the same code as $LATEST" in page
+    assert "Alias <code>live</code> → version 1, 10% to version 2" in page
+    assert "No published function versions." not in page
