@@ -16,7 +16,6 @@ import pytest
 
 from sandbox.emulator.executor import NetworkTable, ServiceError, ServiceReply, Verdict
 from sandbox.runtime import client
-from sandbox.runtime.local import LocalExecutor
 from sandbox.runtime.protocol import encode
 from sandbox.runtime.results import request_to_data
 from sandbox.tests.runtime_factories import body, make_spec, new_environment_id
@@ -34,25 +33,6 @@ def make_request(payload=None):
 def aws_network(region: str = "us-east-1") -> NetworkTable:
     connected = {"443": Verdict("connected", "the function reaches AWS over the internet")}
     return NetworkTable(hosts={f"{name}.{region}.amazonaws.com": connected for name in AWS_HOSTS})
-
-
-@pytest.fixture(scope="module")
-def daemon():
-    made = client.DaemonExecutor(max_procs=64)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def local():
-    made = LocalExecutor()
-    yield made
-    made.close()
-
-
-@pytest.fixture(params=["daemon", "local"])
-def executor(request, daemon, local):
-    return daemon if request.param == "daemon" else local
 
 
 def create(executor, source: str, **overrides) -> str:

@@ -13,30 +13,9 @@ import textwrap
 import django
 import pytest
 
-from sandbox.runtime import client, trust
-from sandbox.runtime.local import LocalExecutor
+from sandbox.runtime import trust
 from sandbox.runtime.protocol import expects_continue, http_request_size, is_aws_endpoint
 from sandbox.tests.runtime_factories import body, run
-
-
-@pytest.fixture(scope="module")
-def daemon():
-    made = client.DaemonExecutor(max_procs=64)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def local():
-    made = LocalExecutor()
-    yield made
-    made.close()
-
-
-@pytest.fixture(params=["daemon", "local"])
-def executor(request, daemon, local):
-    return daemon if request.param == "daemon" else local
-
 
 SDK_INFO = """
 import os, sys

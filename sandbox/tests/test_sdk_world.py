@@ -7,31 +7,8 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from sandbox.emulator.loader import load
 from sandbox.emulator.simulation import check, simulate
-from sandbox.runtime import client
-from sandbox.runtime.local import LocalExecutor
-
-
-@pytest.fixture(scope="module")
-def daemon():
-    made = client.DaemonExecutor(max_procs=64)
-    yield made
-    made.close()
-
-
-@pytest.fixture(scope="module")
-def local():
-    made = LocalExecutor()
-    yield made
-    made.close()
-
-
-@pytest.fixture(params=["daemon", "local"])
-def executor(request, daemon, local):
-    return daemon if request.param == "daemon" else local
 
 
 def code(source: str) -> str:
