@@ -50,10 +50,11 @@ def call_step(state: State, index: int, body: dict, now: float) -> list[dict]:
     """Answer the step's call as its user; the record in ``sdk_calls`` carries the step and the result."""
     user = str(body.get("user") or "developer")
     caller = Caller(function="", request_id=str(body.get("request_id") or ""), start=now, user=user)
+    params = decode(body.get("params") or {})
     call = ServiceCall(
         service=str(body["service"]),
         operation=str(body["operation"]),
-        params=dict(decode(body.get("params") or {})),  # type: ignore[arg-type]
+        params=params if isinstance(params, dict) else {},
         region=state["config"]["account"]["region"],
         host="",
         at_ms=0.0,

@@ -15,8 +15,8 @@ from django.test import Client
 from django.urls import reverse
 
 from sandbox.models import Run, Workspace
-from sandbox.tests.test_aws_endpoint_cli import ok, run_cli
 from sandbox.tests.support import make_workspace
+from sandbox.tests.test_aws_endpoint_cli import ok, run_cli
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery]
 

@@ -117,7 +117,6 @@ def require(
     reason = why or f"because no identity-based policy allows the {written} action"
     raise Failure(
         code,
-        f"User: {caller_arn(state, caller)} is not authorized to perform: {written} "
-        f"on resource: {where} {reason}",
+        f"User: {caller_arn(state, caller)} is not authorized to perform: {written} on resource: {where} {reason}",
         status,
     )

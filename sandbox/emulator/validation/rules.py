@@ -424,6 +424,7 @@ def as_text(value) -> str:
         return value
     return json.dumps(value, separators=(",", ":"))
 
+
 # SDK calls the ``aws_call`` step makes from outside the world (the workspace's AWS endpoint), by service.
 OUTSIDE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "sqs": (
