@@ -26,7 +26,12 @@ from sandbox.aws.signing import SignatureError, request_service, verify
 from sandbox.emulator.executor import ServiceError
 from sandbox.models import Workspace
 
-from . import data_plane, invoke, lambda_control
+from . import (
+    data_plane,
+    invoke,
+    lambda_access,  # noqa: F401  (adds its operations to lambda_control's)
+    lambda_control,
+)
 from .refusals import Refused
 
 WAIT_S = 30.0  # how long Invoke waits for its run; sleeps in handlers cost no real time
