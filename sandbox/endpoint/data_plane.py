@@ -7,7 +7,7 @@ S3 notification, a table's stream); the endpoint waits for it and answers with t
 
 from __future__ import annotations
 
-from sandbox import workspaces
+from sandbox import limits, workspaces
 from sandbox.emulator.outside import decode, encode
 from sandbox.emulator.validation.rules import OUTSIDE_OPERATIONS
 from sandbox.models import Workspace
@@ -41,6 +41,9 @@ def call(workspace: Workspace, service: str, operation: str, params: dict, reque
             "request_id": request_id,
         }
     }
+    too_big = limits.steps_problem([step], limits.current())
+    if too_big:
+        raise Refused("RequestEntityTooLarge", too_big, 413)
     try:
         run = workspaces.start_run(workspace, "aws_call", [step])
     except workspaces.SandboxLimitError as error:

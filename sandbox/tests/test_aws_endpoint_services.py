@@ -272,3 +272,27 @@ def test_the_aws_cli_sends_a_message_and_copies_a_file_to_a_bucket(live_server, 
     assert ok(fetched)["ContentLength"] == len("hello from the CLI")
     assert (tmp_path / "back.txt").read_text() == "hello from the CLI"
     assert missing.returncode != 0 and "404" in missing.stderr
+
+
+def test_the_developers_identity_policy_decides_when_the_world_declares_the_user(live_server, celery_worker):
+    workspace = make_workspace(
+        world={
+            "functions": {"worker": {"code": WORKER}},
+            "queues": {"inbox": {}},
+            "users": {"developer": {"actions": ["sqs:GetQueueUrl"]}},
+        }
+    )
+    sqs = client(live_server, workspace, "sqs")
+    url = sqs.get_queue_url(QueueName="inbox")["QueueUrl"]
+
+    with pytest.raises(ClientError) as refused:
+        sqs.send_message(QueueUrl=url, MessageBody="hi")
+
+    error = refused.value.response["Error"]
+    assert error["Code"] == "AccessDenied" and refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert error["Message"].startswith(
+        f"User: arn:aws:iam::{ACCOUNT}:user/developer is not authorized to perform: sqs:sendmessage on resource: "
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:inbox"
+    )
+    workspace.refresh_from_db()
+    assert not workspace.state["queues"].get("inbox")  # nothing was sent
