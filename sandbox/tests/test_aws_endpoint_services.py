@@ -84,7 +84,10 @@ def test_a_message_sent_from_outside_is_delivered_by_the_mapping_as_a_run_on_the
     owner.force_login(workspace.owner)
     page = owner.get(reverse("sandbox:workspace-detail", args=[workspace.pk])).content.decode()
     assert run.get_absolute_url() in page and "AWS call" in page
-    assert "handled order 7" in owner.get(run.get_absolute_url()).content.decode()
+    shown = owner.get(run.get_absolute_url()).content.decode()
+    assert "handled order 7" in shown and "developer (from outside): AWS call sqs SendMessage answered" in shown
+    steps = shown.split('<ol class="step-list">', 1)[1]
+    assert steps.index("developer (from outside): AWS call") < steps.index("worker: sqs attempt 1")  # the cause first
 
 
 def test_sqs_receive_change_visibility_delete_and_attributes_keep_the_queue_between_calls(live_server, celery_worker):
