@@ -247,8 +247,9 @@ class Run(models.Model):
 
     @property
     def kind_label(self) -> str:
-        """What started the run, in words: "URL request", "Put events", "Preset"."""
-        return "URL request" if self.kind == "url_request" else self.kind.replace("_", " ").capitalize()
+        """What started the run, in words: "URL request", "AWS call", "Put events", "Preset"."""
+        special = {"url_request": "URL request", "aws_call": "AWS call"}
+        return special.get(self.kind) or self.kind.replace("_", " ").capitalize()
 
     @property
     def finished(self) -> bool:

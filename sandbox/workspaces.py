@@ -31,6 +31,7 @@ RUN_KINDS = (
     "purge",
     "steps",
     "url_request",
+    "aws_call",
     "preset",
     "challenge",
     "reset",

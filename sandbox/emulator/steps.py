@@ -1,6 +1,7 @@
 """Scenario steps that are not invokes: send, publish, put_records, put_events,
 put_object, update_function, update_mapping, publish_version, get_function, http
-(API Gateway), start_execution (Step Functions) and url_request (function URLs)."""
+(API Gateway), start_execution (Step Functions), url_request (function URLs) and aws_call (an SDK call from
+outside, ``outside.py``)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from . import (
     invoke,
     layers,
     lifecycle,
+    outside,
     pollers,
     push,
     queues,
@@ -222,4 +224,5 @@ ACTIONS: dict[str, Callable[[State, int, dict, float], list[dict]]] = {
     "http": lambda state, index, _body, now: apigateway.request(state, index, now),
     "start_execution": lambda state, index, _body, now: stepfunctions.start(state, index, now),
     "url_request": lambda state, index, _body, now: urls.request(state, index, now),
+    "aws_call": outside.call_step,
 }

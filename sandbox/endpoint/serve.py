@@ -2,7 +2,8 @@
 
 ``answer(request, workspace_id, path)`` checks the Signature Version 4 signature against the workspace's key pair
 (another workspace's key is unknown here), reads the call with ``sandbox.aws`` (botocore's models), and answers
-Lambda's control plane from the workspace's world (saved at once, so the pages show it) and Invoke as a run.
+Lambda's control plane from the workspace's world (saved at once, so the pages show it), Invoke as a run, and the
+data plane of SQS, SNS, EventBridge, S3, DynamoDB and STS as runs too (``data_plane.py``).
 Every refusal goes back in the service's own error form.
 """
 
@@ -25,7 +26,12 @@ from sandbox.aws.signing import SignatureError, request_service, verify
 from sandbox.emulator.executor import ServiceError
 from sandbox.models import Workspace
 
-from . import invoke, lambda_control
+from . import (
+    data_plane,
+    invoke,
+    lambda_access,  # noqa: F401  (adds its operations to lambda_control's)
+    lambda_control,
+)
 from .refusals import Refused
 
 WAIT_S = waiting.HOLD_S  # how long Invoke waits for its run; sleeps in handlers cost no real time
@@ -117,11 +123,9 @@ def answer(request: HttpRequest, workspace_id, path: str) -> HttpResponse:
 
 def _call(workspace: Workspace, service: str, operation: str, params: dict, request_id: str) -> tuple[dict, str]:
     if service != "lambda":
-        raise Refused(
-            "UnknownOperationException",
-            f"This workspace's endpoint answers Lambda; {service} calls reach the world from handlers only.",
-            400,
-        )
+        if not data_plane.serves(service, operation):
+            raise data_plane.unknown(service, operation)
+        return data_plane.call(workspace, service, operation, params, request_id, WAIT_S), request_id
     if operation == "Invoke":
         return _invoke(workspace, params, request_id)
     with transaction.atomic():

@@ -178,7 +178,10 @@ def _dropped_text(dropped: dict) -> str:
 
 
 def _sdk_text(call: dict) -> str:
-    what = f"{call.get('function', '?')}: SDK call {call.get('service')} {call.get('operation')}"
+    if call.get("user"):
+        what = f"{call['user']} (from outside): AWS call {call.get('service')} {call.get('operation')}"
+    else:
+        what = f"{call.get('function', '?')}: SDK call {call.get('service')} {call.get('operation')}"
     if call.get("outcome") == "error":
         return f"{what} refused ({call.get('error_code')}: {call.get('error_message') or ''})"
     took = float(call.get("duration_ms") or 0.0)
@@ -210,7 +213,8 @@ def _happenings(trace: dict) -> list[tuple[float, int, str, dict]]:
         rows.append((float(dropped.get("at_s", end_default)), offset + order, "dropped", dropped))
     offset = len(rows)
     for order, call in enumerate(trace.get("sdk_calls") or []):
-        rows.append((float(call.get("at_s", end_default)), offset + order, "sdk", call))
+        first = call.get("user") and -len(trace.get("sdk_calls") or [])  # a call from outside sets off what follows
+        rows.append((float(call.get("at_s", end_default)), (first or offset) + order, "sdk", call))
     rows.sort(key=lambda row: (row[0], row[1]))
     return rows
 
@@ -258,8 +262,11 @@ def build(trace: dict) -> Timeline:
             bars.append(Bar(number, lane, round(x, 1), round(width, 1), round(init_width, 1), outcome, label, text))
         elif kind == "sdk":
             text = _sdk_text(item)
-            env = _caller_environment(trace, item)
-            lane = lane_for(f"env:{item.get('function')}:{env}", f"{item.get('function')} · {env}")
+            if item.get("user"):
+                lane = lane_for(f"user:{item['user']}", f"{item['user']} · outside")
+            else:
+                env = _caller_environment(trace, item)
+                lane = lane_for(f"env:{item.get('function')}:{env}", f"{item.get('function')} · {env}")
             refused = item.get("outcome") == "error"
             marks.append(
                 Mark(number, lane, round(x, 1), "sdk-error" if refused else "sdk", "✗" if refused else "↗", text)

@@ -31,9 +31,12 @@ class Caller:
     start: float  # emulated seconds when the handler started (after Init on a cold start)
     chain: dict[str, int] = field(default_factory=dict)  # invocations per function before this run
     depth: int = 0  # synchronous invokes this run is nested in
+    user: str = ""  # an IAM user of the world calling from outside (then ``function`` is empty)
 
     def next_chain(self) -> dict[str, int]:
-        """The chain for work this run causes: one more invocation of its function."""
+        """The chain for work this run causes: one more invocation of its function (none for a user)."""
+        if self.user:
+            return dict(self.chain)
         chain = dict(self.chain)
         chain[self.function] = chain.get(self.function, 0) + 1
         return chain
@@ -64,6 +67,16 @@ def assumed_role_arn(state: State, function: str) -> str:
     """The identity a function's SDK calls carry: its execution role, assumed by Lambda for the function."""
     _region, account_id = account(state)
     return f"arn:aws:sts::{account_id}:assumed-role/{role_name(state, function)}/{function}"
+
+
+def user_arn(state: State, user: str) -> str:
+    _region, account_id = account(state)
+    return f"arn:aws:iam::{account_id}:user/{user}"
+
+
+def caller_arn(state: State, caller: Caller) -> str:
+    """The identity a call carries: the IAM user's ARN, or the function's assumed role."""
+    return user_arn(state, caller.user) if caller.user else assumed_role_arn(state, caller.function)
 
 
 def role_arn(state: State, function: str) -> str:

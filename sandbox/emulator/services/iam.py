@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from ..model import State
 from ..validation.rules import MANAGED_POLICIES
-from .common import Caller, Failure, assumed_role_arn, role_arn, role_name
+from .common import Caller, Failure, assumed_role_arn, caller_arn, role_arn, role_name, user_arn
 
 # How each service reports a refusal: error code, HTTP status, and how it writes the action.
 STYLES: dict[str, tuple[str, int, Callable[[str], str]]] = {
@@ -66,9 +66,16 @@ def identity_decision(role: dict | None, action: str, resource: str) -> str:
     return "none"
 
 
-def resource_decision(state: State, function: str, policy: object, action: str, resource: str) -> str:
-    """``allow``, ``deny`` or ``none`` for a resource policy's statements that name the function's role."""
-    principals = {"*", role_name(state, function), role_arn(state, function), assumed_role_arn(state, function)}
+def _principals(state: State, caller: Caller) -> set[str]:
+    if caller.user:
+        return {"*", caller.user, user_arn(state, caller.user)}
+    function = caller.function
+    return {"*", role_name(state, function), role_arn(state, function), assumed_role_arn(state, function)}
+
+
+def resource_decision(state: State, caller: Caller, policy: object, action: str, resource: str) -> str:
+    """``allow``, ``deny`` or ``none`` for a resource policy's statements that name the caller."""
+    principals = _principals(state, caller)
     decision = "none"
     for statement in _listed(policy):
         if not isinstance(statement, dict):
@@ -88,9 +95,14 @@ def require(
     state: State, caller: Caller, service: str, action: str, resource: str, policy: object = None, shown: str = ""
 ) -> None:
     """Raise the service's access error unless the caller's role (or the resource's policy) allows ``action``."""
-    role = state["config"]["functions"][caller.function].get("role")
+    if caller.user:
+        # A user without policies in the world may do nothing; one the world does not declare, everything.
+        users = state["config"].get("users") or {}
+        role = users.get(caller.user) if caller.user in users else None
+    else:
+        role = state["config"]["functions"][caller.function].get("role")
     mine = identity_decision(role if isinstance(role, dict) else None, action, resource)
-    theirs = resource_decision(state, caller.function, policy, action, resource)
+    theirs = resource_decision(state, caller, policy, action, resource)
     if mine == "deny":
         why = "with an explicit deny in an identity-based policy"
     elif theirs == "deny":
@@ -105,7 +117,6 @@ def require(
     reason = why or f"because no identity-based policy allows the {written} action"
     raise Failure(
         code,
-        f"User: {assumed_role_arn(state, caller.function)} is not authorized to perform: {written} "
-        f"on resource: {where} {reason}",
+        f"User: {caller_arn(state, caller)} is not authorized to perform: {written} on resource: {where} {reason}",
         status,
     )

@@ -199,6 +199,7 @@ ESM_STREAM_DEFAULTS = {
     "tumbling_window_s": 0,
 }
 STEP_DEFAULTS: dict[str, dict[str, Any]] = {
+    "aws_call": {"service": None, "operation": None, "params": {}, "user": "developer", "request_id": None},
     "invoke": {
         "function": None,
         "type": "RequestResponse",
@@ -422,3 +423,23 @@ def as_text(value) -> str:
     if isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"))
+
+
+# SDK calls the ``aws_call`` step makes from outside the world (the workspace's AWS endpoint), by service.
+OUTSIDE_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "sqs": (
+        "SendMessage",
+        "SendMessageBatch",
+        "ReceiveMessage",
+        "DeleteMessage",
+        "DeleteMessageBatch",
+        "ChangeMessageVisibility",
+        "GetQueueUrl",
+        "GetQueueAttributes",
+    ),
+    "sns": ("Publish", "PublishBatch"),
+    "events": ("PutEvents",),
+    "s3": ("PutObject", "GetObject", "HeadObject", "DeleteObject", "ListObjectsV2"),
+    "dynamodb": ("PutItem", "GetItem", "UpdateItem", "DeleteItem", "Query"),
+    "sts": ("GetCallerIdentity",),
+}

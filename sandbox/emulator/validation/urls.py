@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from .base import BaseChecker
-from .rules import MANAGED_POLICIES, STEP_DEFAULTS
+from .rules import MANAGED_POLICIES, OUTSIDE_OPERATIONS, STEP_DEFAULTS
 
 URL_FIELDS = ("auth_type", "cors", "invoke_mode", "description")
 CORS_FIELDS = ("allow_origins", "allow_methods", "allow_headers", "expose_headers", "max_age", "allow_credentials")
@@ -167,6 +167,17 @@ class UrlChecks(BaseChecker):
             for index, policy in enumerate(spec.get("policies") or []):
                 if isinstance(policy, str) and policy not in MANAGED_POLICIES:
                     self.add(f"{field}.policies.{index}", f"unknown managed policy {policy!r}")
+
+    def step_aws_call(self, body: dict, field: str) -> None:
+        self.fields(body, field, STEP_DEFAULTS["aws_call"])
+        service = body.get("service")
+        if service not in OUTSIDE_OPERATIONS:
+            self.add(f"{field}.service", f"service must be one of {', '.join(OUTSIDE_OPERATIONS)}, not {service!r}")
+        elif body.get("operation") not in OUTSIDE_OPERATIONS[service]:
+            known = ", ".join(OUTSIDE_OPERATIONS[service])
+            self.add(f"{field}.operation", f"{service} answers {known} here, not {body.get('operation')!r}")
+        self.dict_of(body.get("params"), f"{field}.params", "params")
+        self.text(body.get("user", "developer"), f"{field}.user")
 
     def step_url_request(self, body: dict, field: str) -> None:
         self.fields(body, field, STEP_DEFAULTS["url_request"])
