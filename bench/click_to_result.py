@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sandbox_celery import start_redis, start_worker, wait_until, worker_ready  # beside this script
+from sandbox_celery import percentile, start_redis, start_worker, wait_until, worker_ready  # beside this script
 from servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,11 +56,6 @@ WATCH = """() => {
   }).observe(document.querySelector("#run-area"), {childList: true, subtree: true});
 }"""
 RESET = """() => { window.benchTimes = {}; document.querySelector("#run-area").innerHTML = ""; }"""
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def start_gunicorn(port: int) -> subprocess.Popen:

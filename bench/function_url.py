@@ -24,7 +24,7 @@ import urllib.request
 from pathlib import Path
 
 from click_to_result import start_gunicorn, stop_daemon  # beside this script
-from sandbox_celery import start_redis, start_worker, wait_until, worker_ready
+from sandbox_celery import percentile, start_redis, start_worker, wait_until, worker_ready
 from servers import free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,11 +37,6 @@ WORLD = {
     "permissions": [{"function": "orders", "principal": "*", "action": BOTH}],
     "users": {"developer": {"actions": BOTH}},
 }
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def send(url: str, headers: dict) -> tuple[int, float]:
