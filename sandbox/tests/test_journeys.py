@@ -164,6 +164,7 @@ def test_journey_results_fit_a_phone_and_replay_works_from_the_keyboard(live_ser
     phone.keyboard.press("Enter")
     expect(phone.locator("#timeline").get_by_text("Step 0 of 4")).to_be_visible()
     expect(phone.locator("#timeline").get_by_role("link", name="First")).to_be_focused()  # focus stays put
+    wait_for_htmx(phone, "replay-next")
     phone.keyboard.press("Tab")
     phone.keyboard.press("Tab")
     expect(phone.locator("#timeline").get_by_role("link", name="Next step")).to_be_focused()
@@ -172,10 +173,20 @@ def test_journey_results_fit_a_phone_and_replay_works_from_the_keyboard(live_ser
     expect(phone.locator("#timeline").get_by_text("Step 1 of 4")).to_be_visible()
     expect(phone.locator("#timeline li[aria-current=step]")).to_contain_text("async attempt 1")
     expect(phone.locator("#timeline").get_by_role("link", name="Next step")).to_be_focused()
+    wait_for_htmx(phone, "replay-next")
     phone.keyboard.press("Enter")  # the next step, without reaching for the mouse or tabbing back
     expect(phone.locator("#timeline").get_by_text("Step 2 of 4")).to_be_visible()
     assert width <= 360, f"the run page scrolls sideways on a phone ({width}px wide)"
     context.close()
+
+
+def wait_for_htmx(page, element_id: str) -> None:
+    """Wait until htmx has taken over a control it just swapped in: a key pressed a few milliseconds earlier would
+    follow the plain link instead (a full page load), which no person types fast enough to meet."""
+    page.wait_for_function(
+        "id => { const e = document.getElementById(id); const d = e && e['htmx-internal-data']; return !!(d && d.initHash); }",
+        arg=element_id,
+    )
 
 
 def log_in_existing(page, base_url: str, next_path: str, username: str):
